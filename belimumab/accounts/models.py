@@ -1,0 +1,1 @@
+"""Users are Django's auth users; roles are groups (see roles.py)."""

@@ -1,0 +1,96 @@
+"""Roles are Django groups; what each may do is this table of permissions, synced on migrate.
+
+Views check permissions (never group names), so a hospital can fine-tune a group in the admin;
+`sync_roles` only adds what the table grants and removes what it no longer grants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+PHARMACIST = "pharmacist"
+CLINICIAN = "clinician"
+DEPARTMENT_HEAD = "department_head"
+ADMINISTRATOR = "administrator"
+ROLES = (PHARMACIST, CLINICIAN, DEPARTMENT_HEAD, ADMINISTRATOR)
+
+_CLINICAL_MODELS = ("visit", "labresult", "treatmentdose", "adverseevent", "adjudication")
+_VIEW_ALL = [
+    "patients.view_patient",
+    "patients.view_course",
+    "pharmacy.view_infusion",
+    *(f"clinical.view_{m}" for m in _CLINICAL_MODELS),
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    PHARMACIST: [
+        *_VIEW_ALL,
+        "patients.view_identity",
+        "pharmacy.add_infusion",
+        "pharmacy.change_infusion",
+    ],
+    CLINICIAN: [
+        *_VIEW_ALL,
+        "patients.view_identity",
+        "patients.add_patient",
+        "patients.change_patient",
+        "patients.add_course",
+        "patients.change_course",
+        *(f"clinical.add_{m}" for m in _CLINICAL_MODELS),
+        *(f"clinical.change_{m}" for m in _CLINICAL_MODELS),
+        "patients.view_history",
+    ],
+    DEPARTMENT_HEAD: [
+        *_VIEW_ALL,
+        "patients.view_cohort_report",
+    ],
+    ADMINISTRATOR: [
+        *_VIEW_ALL,
+        "patients.view_identity",
+        "patients.view_history",
+        "patients.view_cohort_report",
+        "patients.import_cohort",
+        "patients.export_audit",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "auth.change_group",
+    ],
+}
+
+
+def _permissions(codes: list[str]) -> list[Permission]:
+    query = Q()
+    for code in codes:
+        app_label, codename = code.split(".")
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(query))
+    missing = set(codes) - {f"{p.content_type.app_label}.{p.codename}" for p in found}
+    if missing:
+        raise LookupError(f"Unknown permissions in ROLE_PERMISSIONS: {sorted(missing)}")
+    return found
+
+
+def sync_roles(sender: Any = None, **kwargs: Any) -> None:
+    """Create the four groups and give each exactly the permissions of ROLE_PERMISSIONS."""
+    # post_migrate is sent once per app; permissions of every app exist only after the last one.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender is not None and sender.name != with_models[-1].name:
+        return
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(_permissions(codes))
+
+
+def user_roles(user: Any) -> frozenset[str]:
+    """Names of the role groups of a user (cached on the user object for the request)."""
+    cached = getattr(user, "_belimumab_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        user._belimumab_roles = cached
+    return cached

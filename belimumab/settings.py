@@ -1,0 +1,203 @@
+"""Settings of the belimumab project: one file, every deploy-specific value from the environment.
+
+Nothing set: a development instance on SQLite. Production sets at least `DJANGO_SECRET_KEY`,
+`DJANGO_DEBUG=false`, `DJANGO_ALLOWED_HOSTS` and `DATABASE_URL=postgres://...`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from belimumab.domain import defaults
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envbool(name: str, default: str) -> bool:
+    value = os.environ.get(name, default).lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+    return value in ("true", "1", "yes")
+
+
+def envint(name: str, default: str) -> int:
+    value = os.environ.get(name, default)
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from exc
+
+
+def envlist(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = envbool("DJANGO_DEBUG", "true")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is false")
+    SECRET_KEY = "dev-only-insecure-key-never-used-in-production"
+ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "simple_history",
+    "bootstrap",
+    "belimumab.core",
+    "belimumab.accounts",
+    "belimumab.patients",
+    "belimumab.pharmacy",
+    "belimumab.clinical",
+    "belimumab.reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "belimumab.urls"
+WSGI_APPLICATION = "belimumab.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "belimumab.core.context_processors.roles",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=envint("DB_CONN_MAX_AGE", "0")
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# French hospital first; English switchable per user (session / cookie).
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/Paris")
+USE_THOUSAND_SEPARATOR = False
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "belimumab.core.finders.PlotlyFinder",
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", "30") * 60
+SESSION_SAVE_EVERY_REQUEST = True  # idle expiry: each request pushes the expiry forward
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", "false" if DEBUG else "true")
+SECURE_HSTS_SECONDS = 0 if DEBUG else envint("DJANGO_HSTS_SECONDS", "31536000")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+}
+
+# Every clinical number a department may change: one place (DOMAIN.md). Defaults come from
+# belimumab.domain.defaults; a deployment overrides keys here or through the environment.
+BELIMUMAB = {
+    "IV_DOSE_MG_PER_KG": defaults.IV_DOSE_MG_PER_KG,
+    "VIAL_SIZES_MG": defaults.VIAL_SIZES_MG,
+    "CONCENTRATION_MG_PER_ML": defaults.CONCENTRATION_MG_PER_ML,
+    "BAG_VOLUME_ML": defaults.BAG_VOLUME_ML,
+    "MAX_HOURS_RECONSTITUTION_TO_END": defaults.MAX_HOURS_RECONSTITUTION_TO_END,
+    "VIAL_PRICES": {
+        120: float(os.environ.get("BELIMUMAB_PRICE_120", defaults.VIAL_PRICES[120])),
+        400: float(os.environ.get("BELIMUMAB_PRICE_400", defaults.VIAL_PRICES[400])),
+    },
+    "CURRENCY": os.environ.get("BELIMUMAB_CURRENCY", defaults.CURRENCY),
+    "ROUNDING_TOLERANCE_PCT": float(
+        os.environ.get("BELIMUMAB_ROUNDING_TOLERANCE_PCT", defaults.ROUNDING_TOLERANCE_PCT)
+    ),
+    "MAX_WEIGHT_KG": defaults.MAX_WEIGHT_KG,
+    "WEIGHT_CHANGE_CONFIRM_PCT": defaults.WEIGHT_CHANGE_CONFIRM_PCT,
+    "MAX_INTERRUPTION_DAYS": defaults.MAX_INTERRUPTION_DAYS,
+    "FIRST_YEAR_DAYS": defaults.FIRST_YEAR_DAYS,
+    "TIMEPOINT_DAYS": defaults.TIMEPOINT_DAYS,
+    "BASELINE_WINDOW": defaults.BASELINE_WINDOW,
+    "TIMEPOINT_WINDOW": defaults.TIMEPOINT_WINDOW,
+    "ACTIVITY_BANDS": defaults.ACTIVITY_BANDS,
+    "THROMBOCYTOPENIA_BELOW": defaults.THROMBOCYTOPENIA_BELOW,
+    "LEUKOPENIA_BELOW": defaults.LEUKOPENIA_BELOW,
+    "RESPONSE_SLEDAI_DROP": defaults.RESPONSE_SLEDAI_DROP,
+    "CONTINUATION_REVIEW_DAYS": defaults.CONTINUATION_REVIEW_DAYS,
+    "WORKLIST_DAYS_AHEAD": envint("BELIMUMAB_WORKLIST_DAYS_AHEAD", "7"),
+}

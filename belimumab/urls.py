@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from belimumab.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", core_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("patients/", include("belimumab.patients.urls")),
+    path("pharmacy/", include("belimumab.pharmacy.urls")),
+    path("clinical/", include("belimumab.clinical.urls")),
+    path("reports/", include("belimumab.reports.urls")),
+    path("accounts/", include("belimumab.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
