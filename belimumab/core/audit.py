@@ -1,0 +1,71 @@
+"""Audit trail read from django-simple-history: who, when, what changed (before -> after)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    label: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Entry:
+    record: str
+    when: datetime
+    who: str
+    action: str
+    reason: str
+    changes: tuple[Change, ...]
+
+
+def _label(model: Any, field: str) -> str:
+    try:
+        return str(model._meta.get_field(field).verbose_name)
+    except Exception:  # a field removed since: show its name
+        return field
+
+
+def history_entries(records: list[Any], record_label: str) -> list[Entry]:
+    """Entries for one record's history rows (oldest first in, newest first out)."""
+    entries = []
+    previous = None
+    for row in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        changes: tuple[Change, ...] = ()
+        if previous is not None:
+            delta = row.diff_against(previous, excluded_fields=["version", "updated_at"])
+            changes = tuple(
+                Change(c.field, _label(row.instance_type, c.field), c.old, c.new)
+                for c in delta.changes
+            )
+        action = ACTIONS.get(row.history_type, row.history_type)
+        if previous is not None and previous.is_active and not row.is_active:
+            action = _("deactivated")
+        user = row.history_user
+        entries.append(
+            Entry(
+                record=record_label,
+                when=row.history_date,
+                who=user.get_username() if user else str(_("system")),
+                action=str(action),
+                reason=row.history_change_reason or "",
+                changes=changes,
+            )
+        )
+        previous = row
+    return entries[::-1]
+
+
+def record_history(instance: Any) -> list[Entry]:
+    rows = list(instance.history.select_related("history_user").all())
+    return history_entries(rows, f"{instance._meta.verbose_name} {instance}")

@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from belimumab.core.services import StaleRecord
+from belimumab.core.views import form_errors_from
+from belimumab.patients import selectors, services
+from belimumab.patients.forms import CourseForm, NewPatientCourseForm, PatientForm
+from belimumab.patients.models import (
+    Course,
+    InitiationReason,
+    Manifestation,
+    Patient,
+    PreviousTreatment,
+)
+
+IDENTITY_FIELDS = ("last_name", "first_name", "birth_date")
+
+
+def _patient_form(request: HttpRequest, *args, **kwargs) -> PatientForm:
+    form = PatientForm(*args, **kwargs)
+    if not request.user.has_perm("patients.view_identity"):
+        for name in IDENTITY_FIELDS:
+            form.fields.pop(name)
+    return form
+
+
+def _labels(choices, codes: list[str]) -> list[str]:
+    return [str(choices(code).label) for code in codes if code in choices.values]
+
+
+def _refresh_version(form, current) -> None:
+    """After a lost race, the next save starts from the stored version."""
+    form.data = form.data.copy()
+    form.data["version"] = current.version
+
+
+@permission_required("patients.view_patient", raise_exception=True)
+def patient_list(request: HttpRequest) -> HttpResponse:
+    identity = request.user.has_perm("patients.view_identity")
+    search = request.GET.get("q", "").strip()[:100]
+    patients = selectors.patient_list(search=search, include_identity=identity)
+    return render(
+        request,
+        "patients/patient_list.html",
+        {"patients": patients, "search": search, "identity": identity},
+    )
+
+
+@permission_required("patients.view_patient", raise_exception=True)
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from belimumab.clinical.selectors import patient_clinical_panel
+    from belimumab.pharmacy.selectors import patient_infusion_panel
+
+    try:
+        patient = selectors.patient_detail(pk=pk)
+    except Patient.DoesNotExist as exc:
+        raise Http404 from exc
+    today = timezone.localdate()
+    return render(
+        request,
+        "patients/patient_detail.html",
+        {
+            "patient": patient,
+            "identity": request.user.has_perm("patients.view_identity"),
+            "manifestations": _labels(Manifestation, patient.manifestations),
+            "previous_treatments": _labels(PreviousTreatment, patient.previous_treatments),
+            "initiation_reasons": _labels(InitiationReason, patient.initiation_reasons),
+            "infusion_panel": patient_infusion_panel(patient=patient, today=today),
+            "clinical_panel": patient_clinical_panel(patient=patient, today=today),
+        },
+    )
+
+
+@permission_required("patients.add_patient", raise_exception=True)
+def patient_create(request: HttpRequest) -> HttpResponse:
+    form = _patient_form(request, request.POST or None)
+    course_form = NewPatientCourseForm(request.POST or None, prefix="course")
+    if request.method == "POST" and form.is_valid() and course_form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            patient = services.patient_register(
+                user=request.user,
+                fields=fields,
+                regimen=course_form.cleaned_data["regimen"],
+                start_date=course_form.cleaned_data["start_date"],
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Patient %(code)s registered.") % {"code": patient.code})
+            return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, "course_form": course_form})
+
+
+@permission_required("patients.change_patient", raise_exception=True)
+def patient_update(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=pk, is_active=True)
+    form = _patient_form(request, request.POST or None, instance=patient)
+    stale = None
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.patient_update(
+                patient=patient,
+                user=request.user,
+                fields=fields,
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except StaleRecord as exc:
+            stale = exc.current
+            _refresh_version(form, stale)
+            form.add_error(None, exc.messages[0])
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Patient %(code)s saved.") % {"code": patient.code})
+            return redirect("patients:detail", pk=patient.pk)
+    return render(
+        request, "patients/patient_form.html", {"form": form, "patient": patient, "stale": stale}
+    )
+
+
+@permission_required("patients.add_course", raise_exception=True)
+def course_create(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=pk, is_active=True)
+    return _course_form(request, patient, Course(patient=patient))
+
+
+@permission_required("patients.change_course", raise_exception=True)
+def course_update(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(Course.objects.select_related("patient"), pk=pk, is_active=True)
+    return _course_form(request, course.patient, course)
+
+
+def _course_form(request: HttpRequest, patient: Patient, course: Course) -> HttpResponse:
+    form = CourseForm(request.POST or None, instance=course, patient=patient)
+    stale = None
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            with transaction.atomic():
+                services.course_save(
+                    course=course,
+                    user=request.user,
+                    fields=fields,
+                    expected_version=form.cleaned_data.get("version"),
+                )
+        except StaleRecord as exc:
+            stale = exc.current
+            _refresh_version(form, stale)
+            form.add_error(None, exc.messages[0])
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Course saved."))
+            return redirect("patients:detail", pk=patient.pk)
+    return render(
+        request,
+        "patients/course_form.html",
+        {"form": form, "patient": patient, "course": course, "stale": stale},
+    )
+
+
+@permission_required("patients.view_history", raise_exception=True)
+def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
+    from belimumab.core.audit import record_history
+
+    patient = get_object_or_404(Patient, pk=pk)
+    if not request.user.has_perm("patients.view_identity"):
+        raise PermissionDenied
+    courses = list(Course.objects.filter(patient=patient))
+    entries = record_history(patient) + [e for c in courses for e in record_history(c)]
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return render(
+        request, "patients/patient_history.html", {"patient": patient, "entries": entries}
+    )

@@ -1,0 +1,24 @@
+from tests.access_spec import ALL_ROLES, Rule
+
+CLINICIAN = frozenset({"clinician"})
+HISTORY = frozenset({"clinician", "administrator"})
+
+RULES = [
+    Rule("patients:list", get=ALL_ROLES),
+    Rule("patients:detail", get=ALL_ROLES, kwargs=lambda w: {"pk": w.patient.pk}),
+    Rule("patients:create", get=CLINICIAN, post=CLINICIAN),
+    Rule("patients:update", get=CLINICIAN, post=CLINICIAN, kwargs=lambda w: {"pk": w.patient.pk}),
+    Rule("patients:history", get=HISTORY, kwargs=lambda w: {"pk": w.patient.pk}),
+    Rule(
+        "patients:course_create",
+        get=CLINICIAN,
+        post=CLINICIAN,
+        kwargs=lambda w: {"pk": w.patient.pk},
+    ),
+    Rule(
+        "patients:course_update",
+        get=CLINICIAN,
+        post=CLINICIAN,
+        kwargs=lambda w: {"pk": w.course.pk},
+    ),
+]
