@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "axes",
+    "csp",
     "bootstrap",
     "belimumab.core",
     "belimumab.accounts",
@@ -77,8 +79,42 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # last: it turns a locked-out login into the lockout response
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # first: refuses logins after repeated failures (django-axes)
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling: 5 failures for one username from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", "15") / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = envint("AXES_PROXY_COUNT", "0")
+
+# Content-Security-Policy: scripts only from our own static files (no inline script anywhere:
+# figures travel as JSON data blocks, behaviour lives in static/js). Inline styles stay allowed
+# because plotly.js sets element styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "belimumab.urls"
 WSGI_APPLICATION = "belimumab.wsgi.application"
@@ -201,3 +237,6 @@ BELIMUMAB = {
     "CONTINUATION_REVIEW_DAYS": defaults.CONTINUATION_REVIEW_DAYS,
     "WORKLIST_DAYS_AHEAD": envint("BELIMUMAB_WORKLIST_DAYS_AHEAD", "7"),
 }
+
+# JSON serialisation keeping microseconds, so backups restore audit timestamps exactly.
+SERIALIZATION_MODULES = {"json": "belimumab.core.serializers_json"}

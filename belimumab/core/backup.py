@@ -1,0 +1,63 @@
+"""Logical backups that restore on SQLite or PostgreSQL alike (Django's serialisation).
+
+Everything is kept (patients, clinical records, their audit history, users and roles) except what
+migrate recreates (content types, permissions) and what is transient (sessions, login attempts).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+
+from django.apps import apps
+from django.core.management import call_command
+from django.db import transaction
+
+EXCLUDED = [
+    "contenttypes",
+    "auth.permission",
+    "sessions",
+    "axes",
+    "admin.logentry",
+]
+
+
+def backed_up_models() -> list[type]:
+    skipped_apps = {label for label in EXCLUDED if "." not in label}
+    skipped_models = {label for label in EXCLUDED if "." in label}
+    return [
+        model
+        for model in apps.get_models()
+        if model._meta.app_label not in skipped_apps
+        and model._meta.label_lower not in skipped_models
+        and model._meta.managed
+    ]
+
+
+def backup_write(path: Path) -> int:
+    """Write a gzipped JSON backup; returns the number of objects written."""
+    buffer = io.StringIO()
+    call_command(
+        "dumpdata",
+        *[f"--exclude={label}" for label in EXCLUDED],
+        "--natural-foreign",
+        "--natural-primary",
+        "--indent=0",
+        stdout=buffer,
+    )
+    text = buffer.getvalue()
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(text)
+    import json
+
+    return len(json.loads(text))
+
+
+def backup_restore(path: Path) -> None:
+    """Replace the database's content with the backup, in one transaction."""
+    if not path.name.endswith(".json.gz"):
+        raise ValueError("A backup file ends with .json.gz")
+    with transaction.atomic():
+        call_command("flush", "--no-input", verbosity=0)
+        call_command("loaddata", str(path), verbosity=0)

@@ -1,0 +1,13 @@
+// Draw every plotly figure of the page from its JSON data block (see belimumab/core/charts.py).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll(".plotly-figure").forEach(function (element) {
+    var source = document.getElementById(element.dataset.source);
+    if (!source || typeof Plotly === "undefined") { return; }
+    var figure = JSON.parse(source.textContent);
+    var locale = document.documentElement.lang === "fr" ? "fr" : "en";
+    Plotly.newPlot(element, figure.data, figure.layout || {}, {
+      responsive: true, displaylogo: false, locale: locale,
+      modeBarButtonsToRemove: ["lasso2d", "select2d"],
+    });
+  });
+});
