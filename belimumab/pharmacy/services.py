@@ -1,0 +1,284 @@
+"""Recording, correcting and deactivating infusions: every write goes through here.
+
+The server recomputes everything the form shows (dose, vials, rounding) from the weight and the
+regimen; nothing computed is taken from the client. Each refusal is a ValidationError keyed by
+the form field it concerns, so the message appears beside that field and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError
+from django.db.models import QuerySet, TextChoices
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from belimumab.core.services import clinical_save
+from belimumab.domain import dosing
+from belimumab.patients.models import Patient, Route
+from belimumab.pharmacy import selectors
+from belimumab.pharmacy.models import Infusion
+
+PREPARER_PERMISSION = "pharmacy.add_infusion"
+_TENTH = Decimal("0.1")
+
+
+class Diluent(TextChoices):
+    """The 250 mL bag (Benlysta SmPC 6.6): never glucose 5 %, which is incompatible."""
+
+    NACL_09 = "nacl_0.9", gettext_lazy("Sodium chloride 0.9 %")
+    NACL_045 = "nacl_0.45", gettext_lazy("Sodium chloride 0.45 %")
+    RINGER_LACTATE = "ringer_lactate", gettext_lazy("Ringer's lactate")
+
+
+def preparers() -> QuerySet[Any]:
+    """Active users who may prepare or check a preparation (those who may record one)."""
+    return (
+        get_user_model()
+        .objects.with_perm(PREPARER_PERMISSION, backend="django.contrib.auth.backends.ModelBackend")
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def _short(day: date) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT")
+
+
+def _pct(value: Decimal) -> str:
+    return number_format(value.quantize(_TENTH, ROUND_HALF_UP), 1)
+
+
+def _check_date(
+    day: date | None, ctx: selectors.InfusionContext, today: date, errors: dict[str, str]
+) -> None:
+    course = ctx.course
+    if day is None:
+        errors["date"] = _("Enter the date of the infusion.")
+    elif day > today:
+        errors["date"] = _("The date is in the future.")
+    elif course is None:
+        errors["date"] = _("This patient has no belimumab course.")
+    elif day < course.start_date:
+        errors["date"] = _("The date is before the start of the course (D0 %(start)s).") % {
+            "start": _short(course.start_date)
+        }
+    elif course.stop_date and day > course.stop_date:
+        errors["date"] = _("The course stopped on %(stop)s.") % {"stop": _short(course.stop_date)}
+
+
+def _check_weight(weight: Decimal | None, route: str | None, errors: dict[str, str]) -> None:
+    maximum = Decimal(str(selectors.setting("MAX_WEIGHT_KG")))
+    if weight is None:
+        if route == Route.IV:
+            errors["weight_kg"] = _("Enter the weight: the dose depends on it.")
+    elif weight <= 0:
+        errors["weight_kg"] = _("The weight must be above 0 kg.")
+    elif weight > maximum:
+        errors["weight_kg"] = _("The weight must not exceed %(max)s kg.") % {"max": maximum}
+
+
+def _check_people(infusion: Infusion, route: str | None, errors: dict[str, str]) -> None:
+    preparer, checker = infusion.prepared_by, infusion.checked_by
+    if route == Route.IV:
+        if preparer is None:
+            errors["prepared_by"] = _("Say who prepared the infusion.")
+        if checker is None:
+            errors["checked_by"] = _("Say who checked the preparation.")
+    allowed = set(
+        preparers()
+        .filter(pk__in=[u.pk for u in (preparer, checker) if u])
+        .values_list("pk", flat=True)
+    )
+    if preparer is not None and preparer.pk not in allowed:
+        errors["prepared_by"] = _("This person may not prepare infusions.")
+    if checker is not None and checker.pk not in allowed:
+        errors["checked_by"] = _("This person may not check preparations.")
+    if preparer is not None and checker is not None and preparer.pk == checker.pk:
+        errors["checked_by"] = _("The checker must be someone other than the preparer.")
+
+
+def _same_day_taken(infusion: Infusion) -> bool:
+    return (
+        Infusion.objects.filter(patient_id=infusion.patient_id, date=infusion.date, is_active=True)
+        .exclude(pk=infusion.pk)
+        .exists()
+    )
+
+
+def _duplicate_message(day: date) -> str:
+    return _("This patient already has an infusion on %(date)s.") % {"date": _short(day)}
+
+
+def _apply_dose(
+    infusion: Infusion,
+    proposal: selectors.DoseProposal,
+    prepared: Decimal | None,
+    errors: dict[str, str],
+) -> None:
+    """Prescribed dose from the regimen, prepared dose checked against it, vials recomputed."""
+    prescribed = proposal.prescribed_mg
+    assert prescribed is not None
+    prepared = prescribed if prepared is None else prepared.quantize(_TENTH, ROUND_HALF_UP)
+    infusion.prescribed_dose_mg = prescribed
+    infusion.prepared_dose_mg = prepared
+    if prepared <= 0:
+        errors["prepared_dose_mg"] = _("The prepared dose must be above 0 mg.")
+        return
+    if prepared > prescribed:
+        errors["prepared_dose_mg"] = _(
+            "The prepared dose cannot exceed the prescribed dose (%(dose)s mg)."
+        ) % {"dose": number_format(prescribed, 0)}
+        return
+    if prepared < prescribed:
+        under = (prescribed - prepared) * 100 / prescribed
+        tolerance = selectors.tolerance_pct()
+        if under > tolerance and not infusion.rounding_reason.strip():
+            errors["rounding_reason"] = _(
+                "The prepared dose is %(under)s %% under the prescribed dose, beyond the "
+                "department's rounding tolerance (%(tolerance)s %%): give the reason."
+            ) % {"under": _pct(under), "tolerance": _pct(tolerance)}
+        elif not infusion.rounding_reason.strip():
+            infusion.rounding_reason = _(
+                "Dose rounding within the department's tolerance (-%(under)s %%)."
+            ) % {"under": _pct(under)}
+    else:
+        infusion.rounding_reason = ""
+    if proposal.route == Route.IV:
+        plan = dosing.vial_plan(prepared, selectors.vial_sizes())
+        for size in selectors.vial_sizes():
+            setattr(infusion, f"vials_{size}", plan.count(size))
+    else:
+        infusion.vials_120 = infusion.vials_400 = 0
+
+
+def _prepare(
+    infusion: Infusion,
+    *,
+    fields: dict[str, Any],
+    today: date,
+    weight_confirmed: bool,
+) -> None:
+    """Set the fields, recompute the dose and vials, and refuse bad input (nothing saved)."""
+    prepared = fields.pop("prepared_dose_mg", None)
+    for name, value in fields.items():
+        setattr(infusion, name, "" if value is None and name in _TEXT_FIELDS else value)
+    ctx = selectors.infusion_context(
+        patient=infusion.patient,
+        on_date=infusion.date or today,
+        exclude_pk=infusion.pk,
+        course=infusion.course if infusion.course_id else None,
+    )
+    errors: dict[str, str] = {}
+    _check_date(infusion.date, ctx, today, errors)
+    regimen = ctx.regimen
+    route = regimen.route if regimen else None
+    _check_weight(infusion.weight_kg, route, errors)
+    _check_people(infusion, route, errors)
+    if route == Route.IV and infusion.diluent not in Diluent.values:
+        errors["diluent"] = _(
+            "Choose the bag: sodium chloride or Ringer's lactate (never glucose)."
+        )
+    if route == Route.SC:
+        infusion.diluent = ""
+    if "date" not in errors and _same_day_taken(infusion):
+        errors["date"] = _duplicate_message(infusion.date)
+    if regimen is not None and "weight_kg" not in errors and ctx.course is not None:
+        infusion.course = ctx.course
+        proposal = selectors.dose_proposal(
+            regimen=regimen,
+            cycle_index=ctx.cycle_index,
+            weight_kg=infusion.weight_kg,
+            previous_date=ctx.previous_date,
+            previous_weight=ctx.previous_weight,
+        )
+        _apply_dose(infusion, proposal, prepared, errors)
+        if proposal.needs_weight_confirmation and not weight_confirmed:
+            errors["confirm_weight"] = _(
+                "The weight changed by %(change)s %% since the last infusion (%(previous)s kg on "
+                "%(date)s): check it and tick to confirm."
+            ) % {
+                "change": _pct(proposal.weight_change_pct or Decimal(0)),
+                "previous": number_format(proposal.previous_weight, 1),
+                "date": _short(proposal.previous_date) if proposal.previous_date else "",
+            }
+    if errors:
+        raise ValidationError(errors)
+
+
+_TEXT_FIELDS = ("rounding_reason", "lots", "diluent", "reaction_notes", "notes", "reaction")
+
+
+def _save(
+    infusion: Infusion, *, user: Any, expected_version: int | None, reason: str = ""
+) -> Infusion:
+    """Save through `clinical_save`; a same-day race lost in the database becomes a date error."""
+    try:
+        return clinical_save(infusion, user=user, expected_version=expected_version, reason=reason)
+    except IntegrityError as exc:
+        if _same_day_taken(infusion):
+            raise ValidationError({"date": _duplicate_message(infusion.date)}) from exc
+        raise ValidationError(
+            _("The infusion could not be saved: the data conflicts with a saved record.")
+        ) from exc
+    except ValidationError as exc:
+        # full_clean's check of the conditional unique constraint is not tied to a field.
+        if (
+            hasattr(exc, "error_dict")
+            and NON_FIELD_ERRORS in exc.error_dict
+            and _same_day_taken(infusion)
+        ):
+            raise ValidationError({"date": _duplicate_message(infusion.date)}) from exc
+        raise
+
+
+def infusion_record(
+    *,
+    patient: Patient,
+    user: Any,
+    fields: dict[str, Any],
+    today: date,
+    weight_confirmed: bool = False,
+) -> Infusion:
+    """Record an infusion of `patient`: dose recomputed, vials planned, checks, audit.
+
+    `fields`: date, weight_kg, prepared_dose_mg (None: the prescribed dose), rounding_reason,
+    lots, diluent, prepared_by, checked_by, premedication, reaction, reaction_notes, notes.
+    """
+    infusion = Infusion(patient=patient)
+    _prepare(infusion, fields=dict(fields), today=today, weight_confirmed=weight_confirmed)
+    return _save(infusion, user=user, expected_version=None)
+
+
+def infusion_update(
+    *,
+    infusion: Infusion,
+    user: Any,
+    fields: dict[str, Any],
+    today: date,
+    expected_version: int | None,
+    weight_confirmed: bool = False,
+) -> Infusion:
+    """Correct an infusion (same checks as recording); a stale version saves nothing."""
+    _prepare(infusion, fields=dict(fields), today=today, weight_confirmed=weight_confirmed)
+    return _save(infusion, user=user, expected_version=expected_version, reason="corrected")
+
+
+def infusion_deactivate(
+    *, infusion: Infusion, user: Any, expected_version: int | None, reason: str
+) -> Infusion:
+    """Deactivate (never delete) an infusion, with the reason in its audit history."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why this infusion is deactivated.")})
+    infusion.is_active = False
+    return _save(
+        infusion,
+        user=user,
+        expected_version=expected_version,
+        reason=_("deactivated: %(reason)s") % {"reason": reason.strip()},
+    )
