@@ -42,8 +42,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# SQLite, then PostgreSQL (started from the Debian package by scripts/postgres.sh).
 bench: install
-	$(PY) manage.py bench
+	$(PY) manage.py bench $(BENCH_ARGS)
+	DATABASE_URL=$$(bash scripts/postgres.sh belimumab_bench) $(PY) manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles
