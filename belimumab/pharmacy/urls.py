@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from belimumab.pharmacy import views
 
 app_name = "pharmacy"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.worklist, name="worklist"),
+    path("patients/<int:patient_id>/infusions/new/", views.infusion_record, name="infusion_record"),
+    path("infusions/<int:pk>/edit/", views.infusion_edit, name="infusion_edit"),
+    path("infusions/<int:pk>/deactivate/", views.infusion_deactivate, name="infusion_deactivate"),
+    path("infusions/<int:pk>/sheet/", views.infusion_sheet, name="infusion_sheet"),
+    path("dose-plan/", views.dose_plan, name="dose_plan"),
+]

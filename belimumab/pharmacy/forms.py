@@ -1,0 +1,122 @@
+"""Forms of the pharmacy: they parse input; the services decide what is valid and compute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from belimumab.patients.models import Route
+from belimumab.pharmacy.models import Infusion, Reaction
+from belimumab.pharmacy.services import Diluent, preparers
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Fields copied to the service as they are (the rest is computed there).
+SERVICE_FIELDS = (
+    "date",
+    "weight_kg",
+    "prepared_dose_mg",
+    "rounding_reason",
+    "lots",
+    "diluent",
+    "prepared_by",
+    "checked_by",
+    "premedication",
+    "reaction",
+    "reaction_notes",
+    "notes",
+)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class InfusionForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    weight_kg = forms.DecimalField(
+        label=_("Weight (kg)"),
+        max_digits=5,
+        decimal_places=1,
+        localize=True,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    confirm_weight = forms.BooleanField(
+        label=_("I confirm this weight (it changed a lot since the last infusion)"),
+        required=False,
+    )
+    prepared_dose_mg = forms.DecimalField(
+        label=_("Prepared dose (mg)"),
+        max_digits=7,
+        decimal_places=1,
+        localize=True,
+        required=False,
+        help_text=_("Leave empty to prepare the prescribed dose."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    rounding_reason = forms.CharField(
+        label=_("Reason for a lower dose"), max_length=300, required=False
+    )
+    lots = forms.CharField(
+        label=_("Lot numbers"),
+        max_length=200,
+        help_text=_("One per vial or pen, separated by commas."),
+    )
+    diluent = forms.ChoiceField(
+        label=_("250 mL bag"), choices=Diluent.choices, initial=Diluent.NACL_09, required=False
+    )
+    prepared_by = PersonChoiceField(label=_("Prepared by"), queryset=None, required=False)
+    checked_by = PersonChoiceField(label=_("Checked by"), queryset=None, required=False)
+    premedication = forms.BooleanField(
+        label=_("Premedication given (paracetamol + dexchlorpheniramine)"),
+        required=False,
+        initial=True,
+    )
+    reaction = forms.ChoiceField(
+        label=_("Reaction during infusion"), choices=Reaction.choices, initial=Reaction.NONE
+    )
+    reaction_notes = forms.CharField(label=_("Reaction details"), max_length=300, required=False)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self, *args: Any, route: str, instance: Infusion | None = None, **kwargs: Any
+    ) -> None:
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                **{name: getattr(instance, name) for name in SERVICE_FIELDS},
+                "prepared_by": instance.prepared_by_id,
+                "checked_by": instance.checked_by_id,
+                "version": instance.version,
+            }
+        super().__init__(*args, **kwargs)
+        people = preparers()
+        self.fields["prepared_by"].queryset = people
+        self.fields["checked_by"].queryset = people
+        if route == Route.IV:
+            for name in ("weight_kg", "diluent", "prepared_by", "checked_by"):
+                self.fields[name].required = True
+        else:
+            for name in ("diluent", "rounding_reason"):
+                del self.fields[name]
+            self.fields["prepared_by"].label = _("Dispensed by")
+            self.fields["checked_by"].label = _("Checked by")
+            self.fields["premedication"].initial = False
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {name: data[name] for name in SERVICE_FIELDS if name in data}
+
+
+class DeactivateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("For example: recorded on the wrong patient, entered twice."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

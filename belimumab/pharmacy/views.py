@@ -1,0 +1,274 @@
+"""Pharmacy views: worklist, record / correct / deactivate an infusion, live dose plan, sheet."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.formats import date_format, sanitize_separators
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from belimumab.core.services import StaleRecord
+from belimumab.core.views import form_errors_from
+from belimumab.patients.models import Patient
+from belimumab.pharmacy import selectors, services
+from belimumab.pharmacy.forms import DeactivateForm, InfusionForm
+from belimumab.pharmacy.models import Infusion
+
+
+def _identity(request: HttpRequest) -> bool:
+    return request.user.has_perm("patients.view_identity")
+
+
+@require_GET
+@permission_required("pharmacy.view_infusion", raise_exception=True)
+def worklist(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return render(
+        request,
+        "pharmacy/worklist.html",
+        {"worklist": selectors.worklist(today=today), "identity": _identity(request)},
+    )
+
+
+def _saved_message(request: HttpRequest, infusion: Infusion, verb: str) -> None:
+    status = selectors.patient_next_due(patient=infusion.patient, today=timezone.localdate())
+    text = verb % {"code": infusion.patient.code}
+    if status is not None:
+        text += " " + _("Next infusion (%(label)s) due on %(date)s.") % {
+            "label": status.cycle_label,
+            "date": date_format(status.next_due, "SHORT_DATE_FORMAT"),
+        }
+    messages.success(request, text)
+
+
+def _form_page(
+    request: HttpRequest,
+    *,
+    patient: Patient,
+    form: InfusionForm,
+    infusion: Infusion | None = None,
+    stale: Infusion | None = None,
+) -> HttpResponse:
+    """The infusion form with the dose plan computed server-side for what is typed."""
+    on_date = form["date"].value()
+    on_date = parse_date(on_date) if isinstance(on_date, str) else on_date
+    ctx = selectors.infusion_context(
+        patient=patient,
+        on_date=on_date or timezone.localdate(),
+        exclude_pk=infusion.pk if infusion else None,
+        course=infusion.course if infusion else None,
+    )
+    proposal = _proposal(ctx, form["weight_kg"].value())
+    show_confirm = bool(
+        form.errors.get("confirm_weight")
+        or form["confirm_weight"].value()
+        or (proposal and proposal.needs_weight_confirmation)
+    )
+    return render(
+        request,
+        "pharmacy/infusion_form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "infusion": infusion,
+            "context": ctx,
+            "proposal": proposal,
+            "show_confirm": show_confirm,
+            "identity": _identity(request),
+            "stale": stale,
+            "current": stale,
+            "max_weight": selectors.setting("MAX_WEIGHT_KG"),
+        },
+    )
+
+
+def _parse_weight(raw: Any) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, Decimal):
+        return raw
+    try:
+        value = Decimal(sanitize_separators(str(raw).strip()))
+    except (InvalidOperation, ValueError):
+        return None
+    maximum = Decimal(str(selectors.setting("MAX_WEIGHT_KG")))
+    return value if value.is_finite() and 0 < value <= maximum else None
+
+
+def _proposal(ctx: selectors.InfusionContext, raw_weight: Any) -> selectors.DoseProposal | None:
+    regimen = ctx.regimen
+    if regimen is None:
+        return None
+    try:
+        return selectors.dose_proposal(
+            regimen=regimen,
+            cycle_index=ctx.cycle_index,
+            weight_kg=_parse_weight(raw_weight),
+            previous_date=ctx.previous_date,
+            previous_weight=ctx.previous_weight,
+        )
+    except ValueError:  # weight-based dose without a valid weight yet
+        return None
+
+
+@permission_required("pharmacy.add_infusion", raise_exception=True)
+def infusion_record(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id, is_active=True)
+    today = timezone.localdate()
+    ctx = selectors.infusion_context(patient=patient, on_date=today)
+    if ctx.course is None:
+        messages.error(request, _("This patient has no belimumab course."))
+        return redirect("patients:detail", pk=patient.pk)
+    form = InfusionForm(
+        request.POST or None,
+        route=ctx.course.regimen.route,
+        initial={"date": today, "prepared_by": request.user.pk},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            infusion = services.infusion_record(
+                patient=patient,
+                user=request.user,
+                fields=form.service_fields(),
+                today=today,
+                weight_confirmed=form.cleaned_data["confirm_weight"],
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            _saved_message(request, infusion, _("Infusion recorded for %(code)s."))
+            return redirect("patients:detail", pk=patient.pk)
+    return _form_page(request, patient=patient, form=form)
+
+
+@permission_required("pharmacy.change_infusion", raise_exception=True)
+def infusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    infusion = get_object_or_404(
+        Infusion.objects.select_related("patient", "course__regimen"), pk=pk, is_active=True
+    )
+    form = InfusionForm(
+        request.POST or None, route=infusion.course.regimen.route, instance=infusion
+    )
+    stale = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.infusion_update(
+                infusion=infusion,
+                user=request.user,
+                fields=form.service_fields(),
+                today=timezone.localdate(),
+                expected_version=form.cleaned_data["version"],
+                weight_confirmed=form.cleaned_data["confirm_weight"],
+            )
+        except StaleRecord as exc:
+            stale = exc.current
+            form.data = form.data.copy()
+            form.data["version"] = stale.version
+            form.add_error(None, exc.messages[0])
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            _saved_message(request, infusion, _("Infusion of %(code)s corrected."))
+            return redirect("patients:detail", pk=infusion.patient_id)
+    return _form_page(request, patient=infusion.patient, form=form, infusion=infusion, stale=stale)
+
+
+@permission_required("pharmacy.change_infusion", raise_exception=True)
+def infusion_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    infusion = get_object_or_404(Infusion.objects.select_related("patient"), pk=pk, is_active=True)
+    form = DeactivateForm(request.POST or None, initial={"version": infusion.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.infusion_deactivate(
+                infusion=infusion,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:  # StaleRecord included: nothing was changed
+            form_errors_from(form, exc)
+        else:
+            _saved_message(request, infusion, _("Infusion of %(code)s deactivated."))
+            return redirect("patients:detail", pk=infusion.patient_id)
+    return render(
+        request,
+        "pharmacy/infusion_deactivate.html",
+        {"form": form, "infusion": infusion, "identity": _identity(request)},
+    )
+
+
+@require_GET
+def dose_plan(request: HttpRequest) -> JsonResponse:
+    """Live dose, vial plan and rounding for a typed weight (the server recomputes on POST)."""
+    user = request.user
+    if not (user.has_perm("pharmacy.add_infusion") or user.has_perm("pharmacy.change_infusion")):
+        raise PermissionDenied
+    try:
+        patient_id = int(request.GET.get("patient", ""))
+    except ValueError:
+        return JsonResponse({"ok": False, "error": _("Unknown patient.")})
+    patient = get_object_or_404(Patient, pk=patient_id, is_active=True)
+    on_date = parse_date(request.GET.get("date", "") or "") or timezone.localdate()
+    infusion = None
+    if request.GET.get("infusion", "").isdigit():
+        infusion = get_object_or_404(
+            Infusion.objects.select_related("course__regimen"),
+            pk=int(request.GET["infusion"]),
+            patient=patient,
+        )
+    ctx = selectors.infusion_context(
+        patient=patient,
+        on_date=on_date,
+        exclude_pk=infusion.pk if infusion else None,
+        course=infusion.course if infusion else None,
+    )
+    raw = request.GET.get("weight", "")
+    proposal = _proposal(ctx, raw)
+    html = render_to_string(
+        "pharmacy/_dose_plan.html",
+        {
+            "proposal": proposal,
+            "context": ctx,
+            "weight_typed": bool(raw.strip()),
+            "max_weight": selectors.setting("MAX_WEIGHT_KG"),
+        },
+        request=request,
+    )
+    return JsonResponse(
+        {
+            "ok": proposal is not None,
+            "html": html,
+            "needs_weight_confirmation": bool(proposal and proposal.needs_weight_confirmation),
+        }
+    )
+
+
+@require_GET
+@permission_required("pharmacy.view_infusion", raise_exception=True)
+def infusion_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    infusion = get_object_or_404(
+        Infusion.objects.select_related("patient", "course__regimen", "prepared_by", "checked_by"),
+        pk=pk,
+        is_active=True,
+    )
+    panel = selectors.preparation_sheet(infusion=infusion)
+    return render(
+        request,
+        "pharmacy/infusion_sheet.html",
+        {
+            "sheet": panel,
+            "infusion": infusion,
+            "diluent_label": dict(services.Diluent.choices).get(infusion.diluent, infusion.diluent),
+            "identity": _identity(request),
+        },
+    )

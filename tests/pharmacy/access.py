@@ -1,0 +1,32 @@
+"""Who may use each pharmacy URL (tests/test_access.py runs every role, GET and POST).
+
+GET-only views (worklist, sheet, dose plan) answer POST with 405: tests/pharmacy/test_views.py.
+"""
+
+from tests.access_spec import ALL_ROLES, PHARMACIST, Rule
+
+PHARMACY = frozenset({PHARMACIST})
+
+RULES = [
+    Rule("pharmacy:worklist", get=ALL_ROLES),
+    Rule(
+        "pharmacy:infusion_record",
+        get=PHARMACY,
+        post=PHARMACY,
+        kwargs=lambda w: {"patient_id": w.patient.pk},
+    ),
+    Rule(
+        "pharmacy:infusion_edit",
+        get=PHARMACY,
+        post=PHARMACY,
+        kwargs=lambda w: {"pk": w.infusion.pk},
+    ),
+    Rule(
+        "pharmacy:infusion_deactivate",
+        get=PHARMACY,
+        post=PHARMACY,
+        kwargs=lambda w: {"pk": w.infusion.pk},
+    ),
+    Rule("pharmacy:infusion_sheet", get=ALL_ROLES, kwargs=lambda w: {"pk": w.infusion.pk}),
+    Rule("pharmacy:dose_plan", get=PHARMACY, query="?weight=70"),
+]
