@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -11,7 +12,9 @@ from belimumab.patients.models import Route
 from belimumab.pharmacy.models import Infusion, Reaction
 from belimumab.pharmacy.services import Diluent, preparers
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# A localized text date (25/11/2026 in French) rather than <input type="date">, whose display
+# follows the browser's UI language, not the page's. ISO dates are accepted too.
+DATE_WIDGET = forms.DateInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
 # Fields copied to the service as they are (the rest is computed there).
 SERVICE_FIELDS = (
     "date",
@@ -29,13 +32,23 @@ SERVICE_FIELDS = (
 )
 
 
+def parse_day(raw: Any) -> date | None:
+    """A date typed in the user's format (or ISO), None when it is not one."""
+    if isinstance(raw, date) or raw is None:
+        return raw
+    try:
+        return forms.DateField(localize=True).clean(raw)
+    except forms.ValidationError:
+        return None
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.get_username()
 
 
 class InfusionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET, localize=True)
     weight_kg = forms.DecimalField(
         label=_("Weight (kg)"),
         max_digits=5,

@@ -457,6 +457,7 @@ class PreparationSheet:
     is_iv: bool
     vials: list[tuple[int, int, Decimal]]  # size (mg), count, water per vial (mL)
     total_mg: int
+    vial_count: int
     volume_ml: Decimal
     concentration: int
     bag_volume_ml: int
@@ -488,6 +489,7 @@ def preparation_sheet(*, infusion: Infusion) -> PreparationSheet:
         is_iv=regimen.route == Route.IV,
         vials=[(s, c, dosing.reconstitution_water_ml(s)) for s, c in opened_vials(plan)],
         total_mg=plan.total_mg,
+        vial_count=plan.vial_count,
         volume_ml=dosing.volume_to_draw_ml(infusion.prepared_dose_mg, concentration),
         concentration=concentration,
         bag_volume_ml=int(setting("BAG_VOLUME_ML")),

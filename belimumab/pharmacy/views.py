@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.formats import date_format, sanitize_separators
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -21,7 +20,7 @@ from belimumab.core.services import StaleRecord
 from belimumab.core.views import form_errors_from
 from belimumab.patients.models import Patient
 from belimumab.pharmacy import selectors, services
-from belimumab.pharmacy.forms import DeactivateForm, InfusionForm
+from belimumab.pharmacy.forms import DeactivateForm, InfusionForm, parse_day
 from belimumab.pharmacy.models import Infusion
 
 
@@ -60,8 +59,7 @@ def _form_page(
     stale: Infusion | None = None,
 ) -> HttpResponse:
     """The infusion form with the dose plan computed server-side for what is typed."""
-    on_date = form["date"].value()
-    on_date = parse_date(on_date) if isinstance(on_date, str) else on_date
+    on_date = parse_day(form["date"].value())
     ctx = selectors.infusion_context(
         patient=patient,
         on_date=on_date or timezone.localdate(),
@@ -218,7 +216,7 @@ def dose_plan(request: HttpRequest) -> JsonResponse:
     except ValueError:
         return JsonResponse({"ok": False, "error": _("Unknown patient.")})
     patient = get_object_or_404(Patient, pk=patient_id, is_active=True)
-    on_date = parse_date(request.GET.get("date", "") or "") or timezone.localdate()
+    on_date = parse_day(request.GET.get("date", "")) or timezone.localdate()
     infusion = None
     if request.GET.get("infusion", "").isdigit():
         infusion = get_object_or_404(

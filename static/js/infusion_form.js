@@ -57,7 +57,10 @@
   }
 
   if (weight) { weight.addEventListener("input", later); }
-  if (day) { day.addEventListener("change", later); }
+  if (day) {
+    day.addEventListener("input", later);
+    day.addEventListener("change", later);
+  }
 
   // "Prepare 640 mg": copy the rounded dose into the prepared dose (the server checks it).
   panel.addEventListener("click", function (event) {

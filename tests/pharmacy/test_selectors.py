@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.context_processors import PermWrapper
 from django.template.loader import render_to_string
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import translation
 
 from belimumab.domain.schedule import IV_STANDARD, schedule_status
@@ -146,8 +147,9 @@ def test_patient_panel_template_offers_recording_to_pharmacists(
             )
             for role in ("pharmacist", "clinician")
         }
-    assert "Record an infusion" in html["pharmacist"]
-    assert "Record an infusion" not in html["clinician"]
+    record = reverse("pharmacy:infusion_record", args=[patient.pk])
+    assert record in html["pharmacist"]
+    assert record not in html["clinician"]
     assert "769,50 GBP" in html["clinician"]  # French number format
     next_due = (today - timedelta(days=6)).strftime("%d/%m/%Y")  # D14, 6 days late
     assert next_due in html["clinician"]

@@ -292,7 +292,7 @@ def test_dose_plan_shows_dose_vials_and_rounding_in_french(client_for, iv_patien
 
 def test_dose_plan_without_rounding_at_the_default_tolerance(client_for, iv_patient):
     html = _plan(client_for("pharmacist"), iv_patient, weight="70,0")["html"]
-    assert "No rounded dose" in html or 'data-plan="no-rounding"' in html
+    assert 'data-plan="no-rounding"' in html and 'data-plan="rounded"' not in html
 
 
 @pytest.mark.parametrize("weight", ["", "abc", "0", "-2", "400", "NaN", "1e9"])
@@ -319,15 +319,17 @@ def test_preparation_sheet_has_what_the_preparer_needs(client_for, iv_patient, p
         client_for("pharmacist").post(_record_url(iv_patient), payload(prepared_dose_mg="640"))
     infusion = Infusion.objects.get(date=today)
     response = client_for("pharmacist").get(reverse("pharmacy:infusion_sheet", args=[infusion.pk]))
-    html = response.content.decode()
+    html = response.content.decode()  # French by default
     assert "IV01" in html and "MARTIN Claire" in html
     assert "700 mg" in html and "640 mg" in html  # prescribed and prepared
     assert "8,00 mL" in html  # 640 mg at 80 mg/mL
     assert "4,8 mL" in html and "1,5 mL" in html  # water per 400 and 120 mg vial
-    assert "250 mL" in html and "Sodium chloride 0.9 %" in html
-    assert "8 hours" in html or "8 heures" in html
     assert "A123, B456" in html and "Paul Checker" in html
     assert "css/preparation_sheet.css" in html
+    english = _english(client_for("pharmacist"))
+    html = english.get(reverse("pharmacy:infusion_sheet", args=[infusion.pk])).content.decode()
+    assert "250 mL" in html and "Sodium chloride 0.9 %" in html
+    assert "8 h after reconstitution" in html and "glucose" in html
 
 
 def test_preparation_sheet_hides_identity(client_for, iv_patient):

@@ -1,0 +1,111 @@
+"""A pharmacist opens the worklist, records an infusion (the vial plan appears as the weight is
+typed), sees the next due date, and prints the preparation sheet (French formats: 25/11/2026,
+8,75 mL)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from belimumab.pharmacy.models import Infusion
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+TIMES = "\N{MULTIPLICATION SIGN}"
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def rounding_at_ten_percent(settings):
+    """A department allowing 10 % dose rounding, so that 700 mg can become 640 mg."""
+    settings.BELIMUMAB = {**settings.BELIMUMAB, "ROUNDING_TOLERANCE_PCT": 10.0}
+
+
+@pytest.fixture
+def cohort(make_patient, make_infusion):
+    """Six patients: due today, in 1 and 3 days, 5 days late, 2 cycles missed, just treated."""
+    today = timezone.localdate()
+
+    def patient(code, last, first, start, given, weight="68.5", regimen="iv_standard"):
+        p = make_patient(
+            code=code,
+            start=today - timedelta(days=start),
+            regimen=regimen,
+            last_name=last,
+            first_name=first,
+        )
+        for days_ago in given:
+            make_infusion(p, today - timedelta(days=days_ago), weight=weight, vials_120=6)
+        return p
+
+    due_today = patient("LUP-001", "Bernard", "Claire", 28, (28, 14))
+    patient("LUP-002", "Petit", "Sophie", 81, (81, 67, 53, 25), weight="58.0")
+    patient("LUP-003", "Robert", "Inès", 20, (20, 13, 6), regimen="sc_standard", weight="61.0")
+    patient("LUP-004", "Richard", "Emma", 61, (61, 47, 33), weight="82.0")
+    patient("LUP-005", "Durand", "Léa", 200, (200, 186, 172, 144, 90), weight="75.5")
+    patient("LUP-006", "Moreau", "Julie", 60, (60, 46, 32, 3), weight="64.0")
+    return due_today
+
+
+def test_pharmacist_records_an_infusion_from_the_worklist(
+    page, live_server, login, users, make_user, cohort
+):
+    make_user("pharmacist2", "pharmacist", first_name="Paul", last_name="Lefèvre")
+    users["pharmacist"].first_name, users["pharmacist"].last_name = "Anne", "Girard"
+    users["pharmacist"].save()
+    today = timezone.localdate()
+
+    login("pharmacist")
+    expect(page).to_have_url(re.compile(r"/pharmacy/$"))  # home sends pharmacists here
+    due = page.locator('[data-worklist="due"]')
+    expect(due.locator('tr[data-patient="LUP-001"]')).to_contain_text(today.strftime("%d/%m/%Y"))
+    expect(due.locator('tr[data-patient="LUP-001"]')).to_contain_text("BERNARD Claire")
+    overdue = page.locator('[data-worklist="overdue"] tr[data-patient="LUP-004"]')
+    expect(overdue.locator("[data-overdue-days]")).to_have_attribute("data-overdue-days", "5")
+    missed = page.locator('[data-worklist="missed"] tr[data-patient="LUP-005"]')
+    expect(missed.locator("[data-missed-cycles]")).to_have_attribute("data-missed-cycles", "2")
+    screenshot(page, "worklist")
+
+    due.locator('tr[data-patient="LUP-001"] a[href$="/infusions/new/"]').click()
+    expect(page).to_have_url(re.compile(r"/pharmacy/patients/\d+/infusions/new/$"))
+    panel = page.locator("#dose-plan")
+    expect(panel.locator('[data-dose-state="waiting"]')).to_be_visible()
+
+    page.locator("input[name=weight_kg]").press_sequentially("70,0")
+    expect(panel.locator('[data-plan="covering"]')).to_contain_text(f"6 {TIMES} 120 mg = 720 mg")
+    expect(panel.locator('[data-plan="covering"]')).to_contain_text("8,75 mL")
+    expect(panel.locator('[data-plan="rounded"]')).to_contain_text("640 mg")
+    expect(panel.locator('[data-plan="rounded"]')).to_contain_text("8,6 %")
+    panel.locator("[data-use-dose]").click()
+    expect(page.locator("input[name=prepared_dose_mg]")).to_have_value("640")
+
+    page.fill("input[name=lots]", "A123, B456")
+    page.select_option("select[name=checked_by]", label="Paul Lefèvre")
+    screenshot(page, "infusion_form")
+    page.locator("#infusion-form button[type=submit]").click()
+
+    next_due = (today + timedelta(days=28)).strftime("%d/%m/%Y")
+    expect(page.locator(".alert-success")).to_contain_text(next_due)
+    expect(page.locator("[data-next-due]")).to_contain_text(next_due)
+    infusion = Infusion.objects.get(patient=cohort, date=today)
+    assert infusion.prepared_dose_mg == Decimal("640.0")
+    assert (infusion.vials_400, infusion.vials_120) == (1, 2)
+    assert infusion.checked_by.username == "pharmacist2"
+
+    page.locator(f'tr[data-infusion="{infusion.pk}"] a[href$="/sheet/"]').click()
+    sheet = page.locator(".prep-sheet")
+    expect(sheet).to_contain_text("8,00 mL")  # 640 mg at 80 mg/mL
+    expect(sheet).to_contain_text("4,8 mL")
+    expect(sheet).to_contain_text("Paul Lefèvre")
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 820, "height": 1160})  # about A4 at 96 dpi
+    screenshot(page, "preparation_sheet")
