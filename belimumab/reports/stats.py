@@ -1,0 +1,507 @@
+"""Cohort statistics of the study: descriptive figures, mixed models, Kaplan-Meier retention.
+
+Pure numpy / scipy / pandas / statsmodels, no Django: callers pass DataFrames or plain sequences and
+get plain dicts, dataclasses or DataFrames back (DOMAIN.md, "Statistics the study reports").
+
+Mixed models (time point M0 / M6 / M12 as a categorical fixed effect, M0 the reference, random
+intercept per patient, REML), checked against R's ``nlme::lme`` in tests/reports/reference:
+
+- ``ri``: random intercept only, fitted by statsmodels ``MixedLM``;
+- ``ri_ar1``: the same plus AR(1) correlation of the residuals over the time-point index
+  (M0 = 1, M6 = 2, M12 = 3), nlme's ``corAR1(form = ~idx | patient)``. statsmodels cannot express
+  it, so it is fitted here by REML with numpy / scipy.
+
+Both report t-tests with nlme's degrees of freedom (a within-patient term gets
+n_obs - n_patients - number of within-patient columns, i.e. n_obs - n_patients - 2 here), not the
+z-tests statsmodels prints.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+from scipy import stats as sps
+
+STAT_KEYS = ("n", "mean", "sd", "median", "q1", "q3", "min", "max")
+TIMEPOINTS = ("M0", "M6", "M12")
+# Index of each time point for the AR(1) correlation: consecutive visits are one step apart.
+TIMEPOINT_INDEX = {"M0": 1, "M6": 2, "M12": 3}
+CONTRASTS = ("M6", "M12")
+
+# Rows of the design matrix per time point: intercept, M6 indicator, M12 indicator.
+_DESIGN = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
+# Search box of the AR(1) fit: log(tau^2 / sigma^2) and atanh(phi) (|phi| <= 0.99999).
+_LOG_LAMBDA_BOUNDS = (-30.0, 15.0)
+_ATANH_PHI_BOUNDS = (-6.0, 6.0)
+_N_STARTS = 3
+
+
+# --------------------------------------------------------------------------- descriptive
+
+
+def _clean(values: Iterable[Any]) -> np.ndarray:
+    """Values as floats, without None / NaN / pd.NA / NaT (Decimal and numpy scalars accepted)."""
+    kept = []
+    for value in values:
+        if value is None or value is pd.NA or value is pd.NaT:
+            continue
+        number = float(value)
+        if not math.isnan(number):
+            kept.append(number)
+    return np.asarray(kept, dtype=float)
+
+
+def describe(values: Iterable[float | None]) -> dict[str, float | int | None]:
+    """n, mean, sd, variance, median, q1, q3, min, max of the values that are not None / NaN.
+
+    Quartiles by linear interpolation (R ``quantile`` type 7, numpy's default); sd and variance are
+    the sample ones (n - 1). n = 0: every figure but n is None; n = 1: sd and variance are None.
+    """
+    x = _clean(values)
+    n = int(x.size)
+    out: dict[str, float | int | None] = {key: None for key in STAT_KEYS}
+    out["variance"] = None
+    out["n"] = n
+    if n == 0:
+        return out
+    q1, median, q3 = (float(q) for q in np.percentile(x, [25, 50, 75]))
+    out.update(
+        mean=float(x.mean()),
+        median=median,
+        q1=q1,
+        q3=q3,
+        min=float(x.min()),
+        max=float(x.max()),
+    )
+    if n > 1:
+        variance = float(x.var(ddof=1))
+        out["variance"] = variance
+        out["sd"] = math.sqrt(variance)
+    return out
+
+
+def count_categories(values: Iterable[Any], categories: Sequence[str]) -> dict[str, int]:
+    """How many values equal each category, in the order given (0 for an absent category).
+
+    Values outside ``categories`` (None included) are not counted: pass a "missing" category and
+    map missing values to it when they must appear.
+    """
+    counts = dict.fromkeys(categories, 0)
+    for value in values:
+        if value in counts:
+            counts[value] += 1
+    return counts
+
+
+# --------------------------------------------------------------------------- mixed models
+
+
+@dataclass
+class Contrast:
+    """One fixed effect: estimate, standard error, nlme degrees of freedom, t, two-sided p."""
+
+    estimate: float | None = None
+    se: float | None = None
+    df: float | None = None
+    t: float | None = None
+    p: float | None = None
+
+
+@dataclass
+class _Data:
+    y: np.ndarray  # values, sorted by patient then index
+    idx: np.ndarray  # time-point index 1..3
+    group: np.ndarray  # patient code 0..G-1
+    n_obs: int
+    n_patients: int
+
+
+def _prepare(df: pd.DataFrame, value: str, patient: str, timepoint: str) -> _Data:
+    frame = df[[patient, timepoint, value]].copy()
+    frame[value] = pd.to_numeric(frame[value], errors="coerce")
+    frame = frame[frame[value].notna() & frame[patient].notna()]
+    labels = frame[timepoint].astype(str)
+    unknown = sorted(set(labels) - set(TIMEPOINTS))
+    if unknown:
+        raise ValueError(f"unknown time point(s) {unknown}: expected one of {TIMEPOINTS}")
+    idx = labels.map(TIMEPOINT_INDEX).to_numpy(dtype=np.int64)
+    group, _ = pd.factorize(frame[patient], sort=True)
+    order = np.lexsort((idx, group))
+    return _Data(
+        y=frame[value].to_numpy(dtype=float)[order],
+        idx=idx[order],
+        group=np.asarray(group, dtype=np.int64)[order],
+        n_obs=len(frame),
+        n_patients=int(group.max()) + 1 if len(frame) else 0,
+    )
+
+
+def _result(data: _Data, error: str | None = None) -> dict[str, Any]:
+    """The shape every fit returns; estimates null until filled (an unfittable model stays so)."""
+    return {
+        "n_obs": data.n_obs,
+        "n_patients": data.n_patients,
+        "M6": asdict(Contrast()),
+        "M12": asdict(Contrast()),
+        "intercept": asdict(Contrast()),
+        "sigma": None,
+        "tau": None,
+        "phi": None,
+        "loglik": None,
+        "error": error,
+    }
+
+
+def _nlme_fixed_df(data: _Data) -> np.ndarray:
+    """Degrees of freedom of intercept, M6, M12 by nlme's rule (``nlme:::getFixDF``).
+
+    A column that varies within at least one patient is a within-patient term and gets
+    n_obs - n_patients - (number of within-patient columns); another gets
+    n_patients - (number of between-patient columns) - 1; the intercept gets the larger of the two.
+    """
+    x = _DESIGN[data.idx - 1]
+    inner = np.zeros(3, dtype=bool)
+    for j in (1, 2):
+        col = pd.Series(x[:, j])
+        inner[j] = bool((col.groupby(data.group).nunique() > 1).any())
+    df_within = data.n_obs - data.n_patients - int(inner.sum())
+    df_between = data.n_patients - int((~inner[1:]).sum()) - 1
+    out = np.where(inner, float(df_within), float(df_between))
+    out[0] = float(max(df_within, df_between))
+    return out
+
+
+def _problem(data: _Data) -> str | None:
+    """Why the model cannot be fitted on these data, or None."""
+    if data.n_obs == 0:
+        return "no data"
+    missing = [tp for tp in TIMEPOINTS if not np.any(data.idx == TIMEPOINT_INDEX[tp])]
+    if missing:
+        return f"no data at {', '.join(missing)}"
+    if np.any(_nlme_fixed_df(data)[1:] <= 0):
+        return "no degrees of freedom left"
+    # Values equal within every time point leave no variance to split between patient and noise.
+    means = np.bincount(data.idx, weights=data.y) / np.maximum(np.bincount(data.idx), 1)
+    spread = float(np.sum((data.y - means[data.idx]) ** 2))
+    if spread <= 1e-20 * max(float(np.sum(data.y**2)), 1e-300):
+        return "no variation within time points"
+    return None
+
+
+def _fill(
+    out: dict[str, Any], data: _Data, beta: np.ndarray, cov: np.ndarray, **extra: Any
+) -> dict[str, Any]:
+    dfs = _nlme_fixed_df(data)
+    se = np.sqrt(np.diag(cov))
+    for j, key in enumerate(("intercept", *CONTRASTS)):
+        t = beta[j] / se[j] if se[j] > 0 else math.nan
+        p = 2.0 * sps.t.sf(abs(t), dfs[j]) if math.isfinite(t) else math.nan
+        out[key] = asdict(
+            Contrast(
+                estimate=float(beta[j]),
+                se=float(se[j]),
+                df=float(dfs[j]),
+                t=_finite(t),
+                p=_finite(p),
+            )
+        )
+    out.update({k: _finite(v) for k, v in extra.items()})
+    return out
+
+
+def _finite(value: Any) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+# ---- random intercept: statsmodels MixedLM
+
+
+def fit_ri(
+    df: pd.DataFrame, value: str = "value", patient: str = "patient", timepoint: str = "timepoint"
+) -> dict[str, Any]:
+    """Random-intercept model by REML (statsmodels ``MixedLM``), t-tests with nlme's df.
+
+    The standard errors are recomputed from (X' V^-1 X)^-1 at the REML variance components, as
+    nlme does (statsmodels takes them from the joint Hessian), and the p-values from Student's t.
+    """
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    data = _prepare(df, value, patient, timepoint)
+    out = _result(data, _problem(data))
+    if out["error"]:
+        return out
+    x = _DESIGN[data.idx - 1]
+    best = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MixedLM(data.y, x, groups=data.group)
+        # BFGS with a tight gradient tolerance meets nlme to ~1e-10; statsmodels' default L-BFGS
+        # stops ~1e-5 away and sometimes fails on a singular step: kept as fallbacks.
+        for method, options in (("bfgs", {"gtol": 1e-10}), ("lbfgs", {}), ("powell", {})):
+            try:
+                res = model.fit(reml=True, method=method, maxiter=2000, **options)
+            except (np.linalg.LinAlgError, ValueError):
+                continue
+            if not np.isfinite(res.llf):
+                continue
+            if best is None or res.llf > best.llf + 1e-9:
+                best = res
+            if res.converged:
+                break
+    if best is None:
+        out["error"] = "the random-intercept model did not converge"
+        return out
+    sigma2 = float(best.scale)
+    tau2 = max(float(np.asarray(best.cov_re)[0, 0]), 0.0)
+    if sigma2 <= 0:
+        out["error"] = "no residual variance"
+        return out
+    beta = np.asarray(best.fe_params, dtype=float)
+    # V_i^-1 = (I - tau^2 / (sigma^2 + n_i tau^2) J) / sigma^2, summed over patients without a loop.
+    n_i = np.bincount(data.group).astype(float)
+    xsum = np.stack([np.bincount(data.group, weights=x[:, j]) for j in range(3)], axis=1)
+    shrink = tau2 / (sigma2 + n_i * tau2)
+    xtvx = (x.T @ x - (xsum * shrink[:, None]).T @ xsum) / sigma2
+    cov = np.linalg.inv(xtvx)
+    return _fill(
+        out,
+        data,
+        beta,
+        cov,
+        sigma=math.sqrt(sigma2),
+        tau=math.sqrt(tau2),
+        loglik=float(best.llf),
+    )
+
+
+# ---- random intercept + AR(1): REML by hand, vectorised over patterns of observed visits
+
+
+@dataclass
+class _Patterns:
+    """Patients grouped by their pattern of observed time points (at most 7), stacked.
+
+    Patients sharing a pattern enter only through their count, mean vector and centred scatter.
+    Unobserved time points are padded so that every pattern is a 3 x 3 problem: identity in V,
+    zero design rows and zero data, which changes neither log|V|, X'V^-1X, X'V^-1y nor r'V^-1r.
+    """
+
+    observed: np.ndarray  # (m, 3, 3) True where both time points are observed
+    x: np.ndarray  # (m, 3, 3) design rows, zero where not observed
+    n: np.ndarray  # (m,) number of patients
+    ybar: np.ndarray  # (m, 3) mean value vectors, zero where not observed
+    scatter: np.ndarray  # (m, 3, 3) centred cross-product sums
+
+
+_LAG = np.abs(np.arange(3)[:, None] - np.arange(3)[None, :]).astype(float)
+
+
+def _patterns(data: _Data) -> _Patterns:
+    wide = np.full((data.n_patients, 3), np.nan)
+    wide[data.group, data.idx - 1] = data.y
+    seen = ~np.isnan(wide)
+    codes = seen @ np.array([1, 2, 4])
+    uniq, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    filled = np.where(seen, wide, 0.0)
+    # Per-pattern means and centred scatter, summed over patients without a loop.
+    sums = np.zeros((len(uniq), 3))
+    np.add.at(sums, inverse, filled)
+    ybar = sums / counts[:, None]
+    centred = filled - ybar[inverse]
+    scatter = np.zeros((len(uniq), 3, 3))
+    np.add.at(scatter, inverse, centred[:, :, None] * centred[:, None, :])
+    obs = ((uniq[:, None] >> np.arange(3)) & 1).astype(bool)
+    return _Patterns(
+        observed=obs[:, :, None] & obs[:, None, :],
+        x=_DESIGN[None, :, :] * obs[:, :, None],
+        n=counts.astype(float),
+        ybar=ybar,
+        scatter=scatter,
+    )
+
+
+def _reml_ar1(theta: np.ndarray, pat: _Patterns, n_obs: int) -> dict[str, Any] | None:
+    """Profiled REML of V_i = sigma^2 (lambda J + R_i(phi)) at theta = (log lambda, atanh phi).
+
+    The same value as nlme's REML log-likelihood (checked in the tests).
+    """
+    lam = math.exp(theta[0])
+    phi = math.tanh(theta[1])
+    w = np.where(pat.observed, lam + phi**_LAG, np.eye(3))
+    try:
+        chol = np.linalg.cholesky(w)
+        w_inv = np.linalg.inv(w)
+    except np.linalg.LinAlgError:
+        return None
+    logdet = 2.0 * float(pat.n @ np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1))
+    xtw = np.swapaxes(pat.x, 1, 2) @ w_inv
+    xtwx = np.tensordot(pat.n, xtw @ pat.x, axes=1)
+    xtwy = pat.n @ (xtw @ pat.ybar[:, :, None])[:, :, 0]
+    try:
+        chol_a = np.linalg.cholesky(xtwx)
+    except np.linalg.LinAlgError:
+        return None
+    beta = np.linalg.solve(xtwx, xtwy)
+    r = pat.ybar - pat.x @ beta
+    quad = float(np.sum(w_inv * pat.scatter))
+    quad += float(pat.n @ ((w_inv @ r[:, :, None])[:, :, 0] * r).sum(axis=1))
+    dof = n_obs - len(beta)
+    if not quad > 0 or dof <= 0:
+        return None
+    sigma2 = quad / dof
+    logdet_a = 2.0 * float(np.log(np.diag(chol_a)).sum())
+    loglik = -0.5 * (dof * (math.log(2 * math.pi * sigma2) + 1.0) + logdet + logdet_a)
+    return {
+        "loglik": loglik,
+        "beta": beta,
+        "cov": sigma2 * np.linalg.inv(xtwx),
+        "sigma2": sigma2,
+        "lam": lam,
+        "phi": phi,
+    }
+
+
+def fit_ri_ar1(
+    df: pd.DataFrame, value: str = "value", patient: str = "patient", timepoint: str = "timepoint"
+) -> dict[str, Any]:
+    """Random intercept + AR(1) residuals over the time-point index, by REML (numpy / scipy).
+
+    Patients are grouped by their pattern of observed time points (at most 7 with 3 time points):
+    V^-1 and log|V| are computed once per pattern and the data enter through per-pattern means and
+    scatter matrices, so the cost of an evaluation does not grow with the number of patients.
+    sigma^2 is profiled out; (log(tau^2/sigma^2), atanh(phi)) is optimised from several starts.
+    """
+    data = _prepare(df, value, patient, timepoint)
+    out = _result(data, _problem(data))
+    if out["error"]:
+        return out
+    if pd.Series(data.group * 4 + data.idx).duplicated().any():
+        out["error"] = "a patient has two values at the same time point"
+        return out
+    patterns = _patterns(data)
+
+    def objective(theta: np.ndarray) -> float:
+        fit = _reml_ar1(theta, patterns, data.n_obs)
+        return -fit["loglik"] if fit is not None else 1e300
+
+    # Multi-start: the local minima of a coarse grid (the REML surface can have a second mode,
+    # e.g. phi < 0 against a large random intercept), best first, start bounded quasi-Newton runs.
+    log_lams, zs = np.linspace(-6.0, 4.0, 6), np.linspace(-2.5, 2.5, 11)
+    grid = np.array([[objective(np.array([a, b])) for b in zs] for a in log_lams])
+    padded = np.pad(grid, 1, constant_values=np.inf)
+    neighbours = np.stack(
+        [
+            padded[1 + di : 1 + di + grid.shape[0], 1 + dj : 1 + dj + grid.shape[1]]
+            for di in (-1, 0, 1)
+            for dj in (-1, 0, 1)
+            if di or dj
+        ]
+    )
+    minima = np.argwhere((grid <= neighbours.min(axis=0)) & (grid < 1e299))
+    minima = sorted(minima.tolist(), key=lambda ij: grid[ij[0], ij[1]])[:_N_STARTS]
+    starts = [np.array([log_lams[i], zs[j]]) for i, j in minima]
+    # Nelder-Mead: derivative-free, so it does not stop early on the flat ridges of a REML surface
+    # as finite-difference gradients do, and cheap per step (scipy's L-BFGS-B costs ms per step).
+    bounds = [_LOG_LAMBDA_BOUNDS, _ATANH_PHI_BOUNDS]
+    best_theta, best_value = None, math.inf
+    for start in starts:
+        res = optimize.minimize(
+            objective,
+            start,
+            method="Nelder-Mead",
+            bounds=bounds,
+            # fatol relative to the log-likelihood: absolute 1e-12 is below float resolution
+            # once n_obs is large.
+            options={"xatol": 1e-9, "fatol": 1e-13 * max(1.0, abs(grid.min())), "maxiter": 2000},
+        )
+        if np.isfinite(res.fun) and res.fun < best_value:
+            best_theta, best_value = res.x, res.fun
+    if best_theta is None or best_value >= 1e299:
+        out["error"] = "the REML optimisation failed"
+        return out
+    fit = _reml_ar1(best_theta, patterns, data.n_obs)
+    if fit is None:
+        out["error"] = "the REML optimisation failed"
+        return out
+    sigma2 = fit["sigma2"]
+    return _fill(
+        out,
+        data,
+        fit["beta"],
+        fit["cov"],
+        sigma=math.sqrt(sigma2),
+        tau=math.sqrt(fit["lam"] * sigma2),
+        phi=fit["phi"],
+        loglik=fit["loglik"],
+    )
+
+
+def fit_models(
+    df: pd.DataFrame, value: str = "value", patient: str = "patient", timepoint: str = "timepoint"
+) -> dict[str, dict[str, Any]]:
+    """Both models of the study on one long dataset (patient, time point, value)."""
+    return {
+        "ri_ar1": fit_ri_ar1(df, value=value, patient=patient, timepoint=timepoint),
+        "ri": fit_ri(df, value=value, patient=patient, timepoint=timepoint),
+    }
+
+
+# --------------------------------------------------------------------------- Kaplan-Meier
+
+
+KM_COLUMNS = ("time", "at_risk", "events", "censored", "survival")
+
+
+def kaplan_meier(
+    durations_days: Sequence[float], events: Sequence[bool], at: Sequence[float] = ()
+) -> pd.DataFrame:
+    """Kaplan-Meier estimate, one row per distinct observed time and per time asked in ``at``.
+
+    ``events[i]`` is True when the event (a stop of belimumab, for retention) happened at
+    ``durations_days[i]``, False when the patient is censored then (still treated at the last
+    news). At a time with both, events come first: the censored are still at risk. ``at_risk`` is
+    the number with a duration >= time; ``survival`` the estimate just after time (right
+    continuous). A time of ``at`` with no observation gets a row with 0 events and 0 censored.
+    """
+    t = np.asarray(durations_days, dtype=float)
+    e = np.asarray(events, dtype=bool)
+    if t.shape != e.shape:
+        raise ValueError("durations_days and events must have the same length")
+    if np.any(~np.isfinite(t)) or np.any(t < 0):
+        raise ValueError("durations must be finite and >= 0")
+    times = np.unique(np.concatenate([t, np.asarray(at, dtype=float)]))
+    sorted_t = np.sort(t)
+    at_risk = len(t) - np.searchsorted(sorted_t, times, side="left")
+    n_events = np.array([int(np.sum(e & (t == x))) for x in times], dtype=int)
+    n_censored = np.array([int(np.sum(~e & (t == x))) for x in times], dtype=int)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(at_risk > 0, 1.0 - n_events / np.maximum(at_risk, 1), 1.0)
+    return pd.DataFrame(
+        {
+            "time": times,
+            "at_risk": at_risk.astype(int),
+            "events": n_events,
+            "censored": n_censored,
+            "survival": np.cumprod(factor),
+        },
+        columns=list(KM_COLUMNS),
+    )
+
+
+def survival_at(km: pd.DataFrame, t: float) -> float | None:
+    """S(t) from a ``kaplan_meier`` table: 1 before the first event, the last estimate after the
+    last observed time (Kaplan-Meier says nothing beyond it); None for an empty table."""
+    if km.empty:
+        return None
+    before = km[km["time"] <= t]
+    if before.empty:
+        return 1.0
+    return float(before["survival"].iloc[-1])
