@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from belimumab.patients.models import Route
@@ -107,8 +108,14 @@ class InfusionForm(forms.Form):
                 "checked_by": instance.checked_by_id,
                 "version": instance.version,
             }
+            if instance.prepared_dose_mg == instance.prescribed_dose_mg:
+                # empty = "the prescribed dose", recomputed if the weight is corrected
+                kwargs["initial"]["prepared_dose_mg"] = None
         super().__init__(*args, **kwargs)
         people = preparers()
+        if instance is not None:  # a correction keeps people who have left since
+            kept = [pk for pk in (instance.prepared_by_id, instance.checked_by_id) if pk]
+            people = (people | get_user_model().objects.filter(pk__in=kept)).distinct()
         self.fields["prepared_by"].queryset = people
         self.fields["checked_by"].queryset = people
         if route == Route.IV:

@@ -83,18 +83,18 @@ def _check_weight(weight: Decimal | None, route: str | None, errors: dict[str, s
         errors["weight_kg"] = _("The weight must not exceed %(max)s kg.") % {"max": maximum}
 
 
-def _check_people(infusion: Infusion, route: str | None, errors: dict[str, str]) -> None:
+def _check_people(
+    infusion: Infusion, route: str | None, errors: dict[str, str], kept: set[int]
+) -> None:
+    """Two different people allowed to prepare; `kept` (a correction) may have left since."""
     preparer, checker = infusion.prepared_by, infusion.checked_by
     if route == Route.IV:
         if preparer is None:
             errors["prepared_by"] = _("Say who prepared the infusion.")
         if checker is None:
             errors["checked_by"] = _("Say who checked the preparation.")
-    allowed = set(
-        preparers()
-        .filter(pk__in=[u.pk for u in (preparer, checker) if u])
-        .values_list("pk", flat=True)
-    )
+    chosen = [user.pk for user in (preparer, checker) if user is not None]
+    allowed = set(preparers().filter(pk__in=chosen).values_list("pk", flat=True)) | kept
     if preparer is not None and preparer.pk not in allowed:
         errors["prepared_by"] = _("This person may not prepare infusions.")
     if checker is not None and checker.pk not in allowed:
@@ -166,6 +166,7 @@ def _prepare(
 ) -> None:
     """Set the fields, recompute the dose and vials, and refuse bad input (nothing saved)."""
     prepared = fields.pop("prepared_dose_mg", None)
+    kept = {pk for pk in (infusion.prepared_by_id, infusion.checked_by_id) if pk and infusion.pk}
     for name, value in fields.items():
         setattr(infusion, name, "" if value is None and name in _TEXT_FIELDS else value)
     ctx = selectors.infusion_context(
@@ -179,7 +180,7 @@ def _prepare(
     regimen = ctx.regimen
     route = regimen.route if regimen else None
     _check_weight(infusion.weight_kg, route, errors)
-    _check_people(infusion, route, errors)
+    _check_people(infusion, route, errors, kept)
     if route == Route.IV and infusion.diluent not in Diluent.values:
         errors["diluent"] = _(
             "Choose the bag: sodium chloride or Ringer's lactate (never glucose)."

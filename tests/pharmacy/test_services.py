@@ -267,3 +267,20 @@ def test_deactivation_keeps_the_record_and_frees_the_date(iv_patient, fields, us
     assert "wrong patient" in stored.history.first().history_change_reason
     again = _record(iv_patient, fields(), users, today)
     assert again.pk != infusion.pk
+
+
+def test_correction_keeps_a_preparer_who_has_left(iv_patient, fields, users, checker, today):
+    infusion = _record(iv_patient, fields(), users, today)
+    checker.is_active = False
+    checker.save()
+    updated = services.infusion_update(
+        infusion=infusion,
+        user=users["pharmacist"],
+        fields=fields(lots="C789"),
+        today=today,
+        expected_version=infusion.version,
+    )
+    assert updated.checked_by == checker
+    with pytest.raises(ValidationError) as excinfo:  # but a new infusion cannot name them
+        _record(iv_patient, fields(date=today - timedelta(days=1)), users, today)
+    assert "may not check" in _errors(excinfo)["checked_by"]

@@ -350,3 +350,20 @@ def test_patient_page_shows_the_panel_after_recording(client_for, iv_patient, pa
     assert reverse("pharmacy:infusion_record", args=[iv_patient.pk]) in html
     sheet = reverse("pharmacy:infusion_sheet", args=[Infusion.objects.get(date=today).pk])
     assert sheet in html
+
+
+def test_correcting_the_weight_recomputes_the_prescribed_dose(
+    client_for, iv_patient, payload, today
+):
+    """The prepared dose is left empty on the form when it was the prescribed one."""
+    infusion = _recorded(client_for, iv_patient, payload, today)
+    url = reverse("pharmacy:infusion_edit", args=[infusion.pk])
+    client = client_for("pharmacist")
+    form = client.get(url).context["form"]
+    assert form["prepared_dose_mg"].value() is None
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(weight_kg="72", premedication="on")
+    assert client.post(url, data).status_code == 302
+    stored = Infusion.objects.get(pk=infusion.pk)
+    assert (stored.prescribed_dose_mg, stored.prepared_dose_mg) == (Decimal("720.0"),) * 2
+    assert stored.rounding_reason == ""
