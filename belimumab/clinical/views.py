@@ -1,0 +1,645 @@
+"""Clinical pages: visit, labs, treatments and adverse events entry, timeline, adjudication,
+audit history. Short views: permission, form, service or selector, render."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_safe
+
+from belimumab.clinical import charts, selectors, services
+from belimumab.clinical import sledai_labels as L
+from belimumab.clinical.forms import (
+    MODE_DESCRIPTORS,
+    MODE_TOTAL,
+    AdjudicationForm,
+    AdverseEventForm,
+    LabPanelForm,
+    LabResultForm,
+    TreatmentForm,
+    VisitForm,
+)
+from belimumab.clinical.models import (
+    Adjudication,
+    AdverseEvent,
+    LabResult,
+    LabTest,
+    TreatmentDose,
+    Visit,
+)
+from belimumab.core.services import StaleRecord
+from belimumab.core.views import form_errors_from
+from belimumab.domain import response, sledai
+from belimumab.patients.models import Patient
+
+
+def _patient(pk: int) -> Patient:
+    return get_object_or_404(Patient, pk=pk, is_active=True)
+
+
+def _refresh_version(form: Any, current: Any) -> None:
+    """After a lost race the form starts from the stored version: saving again is deliberate."""
+    form.data = form.data.copy()
+    form.data["version"] = current.version
+
+
+def _conflict(form: Any, current: Any) -> dict[str, Any]:
+    """The saved record beside the user's entries, field by field (both shown, none lost)."""
+    rows = []
+    for name, field in form.fields.items():
+        if name == "version":
+            continue
+        saved = getattr(current, name, None)
+        yours = form.cleaned_data.get(name)
+        choices = dict(getattr(field, "flatchoices", None) or getattr(field, "choices", ()) or ())
+        rows.append(
+            ((field.label, _display(saved, choices)), (field.label, _display(yours, choices)))
+        )
+    return {"current": current, "rows": rows}
+
+
+def _display(value: Any, choices: dict[Any, Any]) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if hasattr(value, "pk"):
+        return str(value)
+    if value in choices:
+        return str(choices[value])
+    if isinstance(value, date):
+        return selectors.local_date(value)
+    if isinstance(value, (int, float, Decimal)):
+        return selectors.local_number(value)
+    return str(value)
+
+
+def _back(patient: Patient) -> HttpResponse:
+    return redirect("clinical:timeline", pk=patient.pk)
+
+
+# --- visits ------------------------------------------------------------------------------------
+
+
+def _visit_input(data: dict[str, Any]) -> services.VisitInput:
+    total_only = data["mode"] == MODE_TOTAL
+    return services.VisitInput(
+        date=data["date"],
+        descriptors=None if total_only else list(data.get("descriptors") or []),
+        recorded_total=data.get("recorded_total"),
+        pga=data.get("pga"),
+        flare=data.get("flare") or "",
+        hospitalised=bool(data.get("hospitalised")),
+        bilag_new_a=data.get("bilag_new_a"),
+        bilag_new_b=data.get("bilag_new_b"),
+        notes=data.get("notes") or "",
+    )
+
+
+def _visit_initial(visit: Visit) -> dict[str, Any]:
+    return {
+        "date": visit.date,
+        "mode": MODE_DESCRIPTORS if visit.descriptors_recorded else MODE_TOTAL,
+        "descriptors": list(visit.descriptors),
+        "recorded_total": visit.recorded_total,
+        "pga": visit.pga,
+        "flare": visit.flare,
+        "hospitalised": visit.hospitalised,
+        "bilag_new_a": visit.bilag_new_a,
+        "bilag_new_b": visit.bilag_new_b,
+        "notes": visit.notes,
+        "version": visit.version,
+    }
+
+
+# Organ groups laid out in three columns of similar height (the CNS items have long definitions).
+DESCRIPTOR_COLUMNS = (
+    ("neurological",),
+    ("vascular", "musculoskeletal", "renal"),
+    ("mucocutaneous", "serosal", "immunological", "constitutional", "haematological"),
+)
+
+
+def _descriptor_columns(form: VisitForm, suggestions: dict) -> list[list[dict[str, Any]]]:
+    groups = {group["code"]: group for group in _descriptor_groups(form, suggestions)}
+    placed = {organ for column in DESCRIPTOR_COLUMNS for organ in column}
+    columns = [[groups[o] for o in column if o in groups] for column in DESCRIPTOR_COLUMNS]
+    columns[-1] += [g for code, g in groups.items() if code not in placed]
+    return columns
+
+
+def _descriptor_groups(form: VisitForm, suggestions: dict) -> list[dict[str, Any]]:
+    """The 24 descriptors by organ, each with weight, definition, ticked and lab suggestion."""
+    ticked = form.ticked()
+    cfg = selectors.config
+    groups: dict[str, dict[str, Any]] = {}
+    for d in sledai.DESCRIPTORS:
+        group = groups.setdefault(
+            d.organ, {"code": d.organ, "organ": L.label(L.ORGAN_LABELS, d.organ), "items": []}
+        )
+        group["items"].append(
+            {
+                "code": d.code,
+                "label": L.DESCRIPTOR_LABELS[d.code],
+                "weight": d.weight,
+                "definition": L.descriptor_definition(
+                    d.code,
+                    thrombocytopenia_below=cfg("THROMBOCYTOPENIA_BELOW"),
+                    leukopenia_below=cfg("LEUKOPENIA_BELOW"),
+                ),
+                "checked": d.code in ticked,
+                "suggested": suggestions.get(d.code),
+            }
+        )
+    return list(groups.values())
+
+
+def _visit_summary(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """A visit's fields as (label, text), for the side-by-side view of a conflict."""
+    total_only = values.get("mode") == MODE_TOTAL
+    codes = values.get("descriptors") or []
+    pga = values.get("pga")
+    return [
+        (_("Visit date"), selectors.local_date(values.get("date"))),
+        (
+            _("Descriptors"),
+            _("not recorded (total only)")
+            if total_only
+            else ", ".join(L.label(L.DESCRIPTOR_LABELS, c) for c in codes) or _("none"),
+        ),
+        (
+            _("SELENA-SLEDAI"),
+            str(values.get("recorded_total"))
+            if total_only
+            else str(sledai.score(c for c in codes if c in sledai.WEIGHTS)),
+        ),
+        (_("PGA"), selectors.local_number(pga) if pga is not None else "—"),
+        (_("Flare"), L.label(dict(VisitForm.base_fields["flare"].choices), values.get("flare"))),
+        (_("Hospitalised for lupus"), _("yes") if values.get("hospitalised") else _("no")),
+        (_("Notes"), values.get("notes") or ""),
+    ]
+
+
+def _visit_form_page(request: HttpRequest, patient: Patient, visit: Visit | None) -> HttpResponse:
+    today = timezone.localdate()
+    initial = _visit_initial(visit) if visit else {"date": today, "mode": MODE_DESCRIPTORS}
+    form = VisitForm(request.POST or None, initial=initial, patient=patient, today=today)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = _visit_input(form.cleaned_data)
+        try:
+            if visit is None:
+                visit = services.visit_create(
+                    patient=patient, user=request.user, data=data, today=today
+                )
+            else:
+                services.visit_update(
+                    visit=visit,
+                    user=request.user,
+                    data=data,
+                    expected_version=form.cleaned_data.get("version"),
+                    today=today,
+                )
+        except StaleRecord as exc:
+            saved = _visit_summary(_visit_initial(exc.current))
+            yours = _visit_summary(form.cleaned_data)
+            conflict = {"current": exc.current, "rows": list(zip(saved, yours, strict=True))}
+            _refresh_version(form, exc.current)
+            form.add_error(None, exc.messages[0])
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Visit of %(date)s saved: SELENA-SLEDAI %(score)s.")
+                % {
+                    "date": selectors.local_date(visit.date),
+                    "score": selectors.local_number(visit.sledai),
+                },
+            )
+            return _back(patient)
+    cleaned = getattr(form, "cleaned_data", {})
+    visit_date = cleaned.get("date") or (visit.date if visit else today)
+    suggestions = selectors.lab_suggestions_for(patient=patient, on=visit_date)
+    ticked = [c for c in form.ticked() if c in sledai.WEIGHTS]
+    total = (
+        _int_or_none(form["recorded_total"].value()) if form.total_only else sledai.score(ticked)
+    )
+    flare = selectors.flare_suggestion(
+        patient=patient,
+        on=visit_date,
+        descriptors=None if form.total_only else ticked,
+        score=total,
+        pga=cleaned.get("pga", visit.pga if visit else None),
+        hospitalised=bool(cleaned.get("hospitalised", visit.hospitalised if visit else False)),
+        exclude_pk=visit.pk if visit else None,
+    )
+    bands = selectors.config("ACTIVITY_BANDS")
+    return render(
+        request,
+        "clinical/visit_form.html",
+        {
+            "patient": patient,
+            "visit": visit,
+            "form": form,
+            "columns": _descriptor_columns(form, suggestions),
+            "bands_json": json.dumps([[lower, code] for lower, code in bands]),
+            "band_labels_json": json.dumps({k: str(v) for k, v in L.ACTIVITY_LABELS.items()}),
+            "live_total": total,
+            "live_class": selectors.activity_label(total) if total is not None else "",
+            "flare_suggestion": flare,
+            "conflict": conflict,
+        },
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number <= sledai.MAX_SCORE else None
+
+
+@permission_required("clinical.add_visit", raise_exception=True)
+def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _visit_form_page(request, _patient(pk), None)
+
+
+@permission_required("clinical.change_visit", raise_exception=True)
+def visit_update(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = get_object_or_404(Visit.objects.select_related("patient"), pk=pk, is_active=True)
+    return _visit_form_page(request, visit.patient, visit)
+
+
+@require_safe
+@permission_required("clinical.view_visit", raise_exception=True)
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = get_object_or_404(Visit.objects.select_related("patient"), pk=pk, is_active=True)
+    codes = selectors.descriptors_of(visit)
+    weights = [(L.label(L.DESCRIPTOR_LABELS, c), sledai.WEIGHTS[c]) for c in codes or ()]
+    return render(
+        request,
+        "clinical/visit_detail.html",
+        {
+            "visit": visit,
+            "patient": visit.patient,
+            "descriptors": weights,
+            "activity": selectors.activity_label(visit.sledai),
+        },
+    )
+
+
+@require_GET
+@permission_required("clinical.view_visit", raise_exception=True)
+def visit_suggestions(request: HttpRequest, pk: int) -> JsonResponse:
+    """Lab-suggested descriptors and the SELENA flare index for the form's current values."""
+    patient = _patient(pk)
+    form = VisitForm(
+        {**request.GET.dict(), "descriptors": request.GET.getlist("descriptors")},
+        patient=patient,
+        today=timezone.localdate(),
+    )
+    form.is_valid()
+    data = form.cleaned_data
+    if "date" not in data:
+        return JsonResponse({"labs": {}, "flare": None})
+    codes = [c for c in data.get("descriptors") or [] if c in sledai.WEIGHTS]
+    total_only = data.get("mode") == MODE_TOTAL
+    labs = selectors.lab_suggestions_for(patient=patient, on=data["date"])
+    flare = selectors.flare_suggestion(
+        patient=patient,
+        on=data["date"],
+        descriptors=None if total_only else codes,
+        score=data.get("recorded_total") if total_only else sledai.score(codes),
+        pga=data.get("pga"),
+        hospitalised=bool(data.get("hospitalised")),
+        exclude_pk=int(request.GET["visit"]) if request.GET.get("visit", "").isdigit() else None,
+    )
+    return JsonResponse(
+        {
+            "labs": {
+                code: _("suggested by labs of %(date)s") % {"date": selectors.local_date(day)}
+                for code, day in labs.items()
+            },
+            "flare": {
+                "code": flare.code,
+                "label": flare.label,
+                "criteria": flare.criteria_labels,
+            },
+        }
+    )
+
+
+# --- labs --------------------------------------------------------------------------------------
+
+
+@permission_required("clinical.add_labresult", raise_exception=True)
+def lab_create(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient(pk)
+    today = timezone.localdate()
+    form = LabPanelForm(request.POST or None, initial={"date": today}, patient=patient, today=today)
+    if request.method == "POST" and form.is_valid():
+        results = [
+            services.LabInput(
+                test=code,
+                value=form.cleaned_data[f"{code}_value"],
+                unit=form.cleaned_data[f"{code}_unit"],
+                lower=form.cleaned_data.get(f"{code}_lower"),
+                upper=form.cleaned_data.get(f"{code}_upper"),
+            )
+            for code in form.entered_tests()
+        ]
+        try:
+            saved = services.lab_results_record(
+                patient=patient,
+                user=request.user,
+                on=form.cleaned_data["date"],
+                results=results,
+                today=today,
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("%(n)s lab results saved.") % {"n": len(saved)})
+            return _back(patient)
+    return render(request, "clinical/lab_form.html", {"patient": patient, "form": form})
+
+
+@permission_required("clinical.change_labresult", raise_exception=True)
+def lab_update(request: HttpRequest, pk: int) -> HttpResponse:
+    lab = get_object_or_404(LabResult.objects.select_related("patient"), pk=pk, is_active=True)
+    form = LabResultForm(request.POST or None, instance=lab)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        item = services.LabInput(
+            test=lab.test,
+            value=data["value"],
+            unit=data["unit"],
+            lower=data.get("lower_limit"),
+            upper=data.get("upper_limit"),
+        )
+        try:
+            services.lab_result_update(
+                lab=lab,
+                user=request.user,
+                on=data["date"],
+                item=item,
+                expected_version=data.get("version"),
+                today=timezone.localdate(),
+            )
+        except StaleRecord as exc:
+            conflict = _conflict(form, exc.current)
+            _refresh_version(form, exc.current)
+            form.add_error(None, exc.messages[0])
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Lab result saved."))
+            return _back(lab.patient)
+    return render(
+        request,
+        "clinical/record_form.html",
+        {
+            "patient": lab.patient,
+            "form": form,
+            "conflict": conflict,
+            "title": _("Correct a lab result: %(test)s") % {"test": lab.get_test_display()},
+        },
+    )
+
+
+# --- treatments --------------------------------------------------------------------------------
+
+
+def _treatment_page(
+    request: HttpRequest, patient: Patient, treatment: TreatmentDose
+) -> HttpResponse:
+    form = TreatmentForm(request.POST or None, instance=treatment)
+    conflict = None
+    today = timezone.localdate()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {k: data[k] for k in ("drug", "start_date", "dose", "unit")}
+        try:
+            if treatment.pk is None:
+                services.treatment_change_record(
+                    patient=patient, user=request.user, today=today, **fields
+                )
+            else:
+                services.treatment_change_update(
+                    treatment=treatment,
+                    user=request.user,
+                    expected_version=data.get("version"),
+                    today=today,
+                    **fields,
+                )
+        except StaleRecord as exc:
+            conflict = _conflict(form, exc.current)
+            _refresh_version(form, exc.current)
+            form.add_error(None, exc.messages[0])
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Treatment change saved."))
+            return _back(patient)
+    title = _("Treatment change") if treatment.pk is None else _("Correct a treatment change")
+    return render(
+        request,
+        "clinical/record_form.html",
+        {"patient": patient, "form": form, "conflict": conflict, "title": title},
+    )
+
+
+@permission_required("clinical.add_treatmentdose", raise_exception=True)
+def treatment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient(pk)
+    return _treatment_page(request, patient, TreatmentDose(patient=patient))
+
+
+@permission_required("clinical.change_treatmentdose", raise_exception=True)
+def treatment_update(request: HttpRequest, pk: int) -> HttpResponse:
+    treatment = get_object_or_404(
+        TreatmentDose.objects.select_related("patient"), pk=pk, is_active=True
+    )
+    return _treatment_page(request, treatment.patient, treatment)
+
+
+# --- adverse events ----------------------------------------------------------------------------
+
+
+def _adverse_event_page(
+    request: HttpRequest, patient: Patient, event: AdverseEvent
+) -> HttpResponse:
+    form = AdverseEventForm(request.POST or None, instance=event, patient=patient)
+    conflict = None
+    today = timezone.localdate()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        item = services.AdverseEventInput(
+            term=data["term"],
+            category=data["category"],
+            onset_date=data["onset_date"],
+            site=data.get("site") or "",
+            serious=data.get("serious", False),
+            outcome=data["outcome"],
+            infusion=data.get("infusion"),
+            notes=data.get("notes") or "",
+        )
+        try:
+            if event.pk is None:
+                services.adverse_event_record(
+                    patient=patient, user=request.user, data=item, today=today
+                )
+            else:
+                services.adverse_event_update(
+                    event=event,
+                    user=request.user,
+                    data=item,
+                    expected_version=data.get("version"),
+                    today=today,
+                )
+        except StaleRecord as exc:
+            conflict = _conflict(form, exc.current)
+            _refresh_version(form, exc.current)
+            form.add_error(None, exc.messages[0])
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Adverse event saved."))
+            return _back(patient)
+    title = _("Adverse event") if event.pk is None else _("Correct an adverse event")
+    return render(
+        request,
+        "clinical/record_form.html",
+        {"patient": patient, "form": form, "conflict": conflict, "title": title},
+    )
+
+
+@permission_required("clinical.add_adverseevent", raise_exception=True)
+def adverse_event_create(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient(pk)
+    return _adverse_event_page(request, patient, AdverseEvent(patient=patient))
+
+
+@permission_required("clinical.change_adverseevent", raise_exception=True)
+def adverse_event_update(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(AdverseEvent.objects.select_related("patient"), pk=pk, is_active=True)
+    return _adverse_event_page(request, event.patient, event)
+
+
+# --- timeline, adjudication, history -----------------------------------------------------------
+
+
+@require_safe
+@permission_required("clinical.view_visit", raise_exception=True)
+def timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _patient(pk)
+    today = timezone.localdate()
+    records = selectors.patient_records(patient=patient)
+    summary = selectors.clinical_summary(records=records, today=today)
+    data = selectors.timeline_chart_data(records, today)
+    return render(
+        request,
+        "clinical/timeline.html",
+        {
+            "patient": patient,
+            "identity": request.user.has_perm("patients.view_identity"),
+            "summary": summary,
+            "course": records.course,
+            "treatments": selectors.treatment_rows(records.treatments),
+            "missed": data["missed"],
+            "activity_chart": charts.to_html(charts.activity_figure(data, charts.labels())),
+            "serology_chart": charts.to_html(charts.serology_figure(data, charts.labels())),
+            "lab_rows": _timepoint_lab_rows(summary),
+        },
+    )
+
+
+def _timepoint_lab_rows(summary: selectors.ClinicalSummary) -> list[tuple[str, list]]:
+    """(test label, the result of each time point or None), for the tests measured at any."""
+    rows = []
+    for code, label in LabTest.choices:
+        cells = [row.labs.get(code) for row in summary.timepoints]
+        if any(cells):
+            rows.append((label, cells))
+    return rows
+
+
+@permission_required("clinical.add_adjudication", raise_exception=True)
+def adjudicate(request: HttpRequest, pk: int, timepoint: str) -> HttpResponse:
+    if timepoint not in response.TIMEPOINTS or timepoint == "M0":
+        raise Http404
+    patient = _patient(pk)
+    current = Adjudication.objects.filter(
+        patient=patient, timepoint=timepoint, is_active=True
+    ).first() or Adjudication(patient=patient, timepoint=timepoint)
+    form = AdjudicationForm(request.POST or None, instance=current)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.adjudication_record(
+                patient=patient,
+                user=request.user,
+                timepoint=timepoint,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except StaleRecord as exc:
+            conflict = _conflict(form, exc.current)
+            _refresh_version(form, exc.current)
+            form.add_error(None, exc.messages[0])
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Status at %(tp)s adjudicated.") % {"tp": timepoint})
+            return _back(patient)
+    records = selectors.patient_records(patient=patient)
+    summary = selectors.clinical_summary(records=records, today=timezone.localdate())
+    computed = next((s for s in summary.statuses if s.tp == timepoint), None)
+    return render(
+        request,
+        "clinical/adjudicate.html",
+        {
+            "patient": patient,
+            "form": form,
+            "conflict": conflict,
+            "timepoint": timepoint,
+            "computed": computed,
+        },
+    )
+
+
+@require_safe
+@permission_required("patients.view_history", raise_exception=True)
+def history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    from belimumab.core.audit import record_history
+
+    if kind not in selectors.HISTORY_MODELS:
+        raise Http404
+    try:
+        record = selectors.record_for_history(kind=kind, pk=pk)
+    except selectors.HISTORY_MODELS[kind].DoesNotExist as exc:  # type: ignore[attr-defined]
+        raise Http404 from exc
+    return render(
+        request,
+        "clinical/history.html",
+        {
+            "record": record,
+            "record_label": f"{record._meta.verbose_name} {record}",
+            "patient": record.patient,
+            "entries": record_history(record),
+        },
+    )
