@@ -86,11 +86,3 @@ def sync_roles(sender: Any = None, **kwargs: Any) -> None:
         group, _ = Group.objects.get_or_create(name=role)
         group.permissions.set(_permissions(codes))
 
-
-def user_roles(user: Any) -> frozenset[str]:
-    """Names of the role groups of a user (cached on the user object for the request)."""
-    cached = getattr(user, "_belimumab_roles", None)
-    if cached is None:
-        cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
-        user._belimumab_roles = cached
-    return cached
