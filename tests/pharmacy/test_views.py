@@ -75,9 +75,9 @@ def test_worklist_query_count_is_constant(
     _cohort(make_patient, make_infusion, today, n)  # 3 and 30 patients
     client = client_for("pharmacist")
     # session, user, user permissions, group permissions, running courses with patient and
-    # regimen, their infusion dates and weights, user's role groups (nav), and the session
-    # saved at every request (savepoint, update, release: SESSION_SAVE_EVERY_REQUEST)
-    with django_assert_num_queries(10):
+    # regimen, their infusion dates and weights, and the session saved at every request
+    # (savepoint, update, release: SESSION_SAVE_EVERY_REQUEST)
+    with django_assert_num_queries(9):
         response = client.get(reverse("pharmacy:worklist"))
     assert len(response.context["worklist"].due) == 2 * n
 
