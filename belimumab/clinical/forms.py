@@ -45,6 +45,11 @@ def decimal_field(label: Any, **kwargs: Any) -> forms.DecimalField:
     )
 
 
+def unit_label(unit: str) -> str:
+    """A unit as printed on a lab report: 10^9/L -> 10⁹/L (the stored code keeps the caret)."""
+    return unit.replace("10^9", "10\u2079")
+
+
 class VersionedForm(forms.Form):
     """Carries the version the user started from (optimistic concurrency)."""
 
@@ -156,7 +161,7 @@ class LabPanelForm(forms.Form):
             )
             self.fields[f"{code}_unit"] = forms.ChoiceField(
                 label=_("Unit"),
-                choices=[(u, u) for u in spec.units],
+                choices=[(u, unit_label(u)) for u in spec.units],
                 initial=spec.unit,
                 required=False,
                 error_messages={
@@ -229,7 +234,7 @@ class LabResultForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         spec = lab_specs()[self.instance.test]
-        self.fields["unit"].choices = [(u, u) for u in spec.units]
+        self.fields["unit"].choices = [(u, unit_label(u)) for u in spec.units]
         for name in ("value", "lower_limit", "upper_limit"):
             self.initial[name] = plain(getattr(self.instance, name))
         self.fields["unit"].error_messages["invalid_choice"] = _(

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Model, Q
+from django.db.models import Model, OuterRef, Q, Subquery
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -612,12 +612,12 @@ def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
 
 
 PANEL_VISITS = 5
-PANEL_LABS = 12
 PANEL_EVENTS = 5
 
 
 def patient_clinical_panel(*, patient: Patient, today: date | None = None) -> dict[str, Any]:
-    """Latest visits, labs and adverse events, treatments in force: four queries."""
+    """Latest visits, the latest result of each test, latest adverse events, treatments in
+    force: four queries."""
     from django.utils import timezone
 
     today = today or timezone.localdate()
@@ -626,12 +626,21 @@ def patient_clinical_panel(*, patient: Patient, today: date | None = None) -> di
             :PANEL_VISITS
         ]
     )
-    labs = [
-        display_result(lab)
-        for lab in LabResult.objects.filter(patient=patient, is_active=True).order_by(
-            "-date", "test"
-        )[:PANEL_LABS]
-    ]
+    latest = (
+        LabResult.objects.filter(patient=patient, is_active=True, test=OuterRef("test"))
+        .order_by("-date", "-pk")
+        .values("pk")[:1]
+    )
+    order = {code: i for i, code in enumerate(LabTest.values)}
+    labs = sorted(
+        (
+            display_result(lab)
+            for lab in LabResult.objects.filter(
+                patient=patient, is_active=True, pk=Subquery(latest)
+            )
+        ),
+        key=lambda lab: order.get(lab.test, len(order)),
+    )
     doses = list(TreatmentDose.objects.filter(patient=patient, is_active=True))
     events = list(
         AdverseEvent.objects.filter(patient=patient, is_active=True)

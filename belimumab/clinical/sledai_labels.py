@@ -96,8 +96,8 @@ DESCRIPTOR_DEFINITIONS = {
     "low_complement": _("CH50, C3 or C4 below the lower limit of normal of the laboratory."),
     "increased_dna_binding": _("Anti-dsDNA antibodies above the normal range of the laboratory."),
     "fever": _("Above 38 °C. Exclude infectious cause."),
-    "thrombocytopenia": _("Platelets below %(limit)s x 10^9/L. Exclude drug causes."),
-    "leukopenia": _("Leukocytes below %(limit)s x 10^9/L. Exclude drug causes."),
+    "thrombocytopenia": _("Platelets below %(limit)s x 10⁹/L. Exclude drug causes."),
+    "leukopenia": _("Leukocytes below %(limit)s x 10⁹/L. Exclude drug causes."),
 }
 
 ORGAN_LABELS = {
@@ -123,7 +123,7 @@ ACTIVITY_LABELS = {
 FLARE_CRITERIA_LABELS = {
     "score_rise": _("SELENA-SLEDAI up by 3 or more"),
     "score_above_12": _("SELENA-SLEDAI rose above 12"),
-    "platelets_below_60": _("Platelets below 60 x 10^9/L"),
+    "platelets_below_60": _("Platelets below 60 x 10⁹/L"),
     "prednisone_raised": _("Prednisone raised (not above 0.5 mg/kg/day)"),
     "prednisone_doubled": _("Prednisone doubled"),
     "prednisone_above_0_5_mg_kg": _("Prednisone above 0.5 mg/kg/day"),

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
@@ -183,7 +183,7 @@ def _visit_summary(values: dict[str, Any]) -> list[tuple[str, str]]:
             if total_only
             else str(sledai.score(c for c in codes if c in sledai.WEIGHTS)),
         ),
-        (_("PGA"), selectors.local_number(pga) if pga is not None else "—"),
+        (_("PGA"), formats.number_format(pga, 1) if pga is not None else "—"),
         (_("Flare"), L.label(dict(VisitForm.base_fields["flare"].choices), values.get("flare"))),
         (_("Hospitalised for lupus"), _("yes") if values.get("hospitalised") else _("no")),
         (_("Notes"), values.get("notes") or ""),
@@ -215,7 +215,6 @@ def _visit_form_page(request: HttpRequest, patient: Patient, visit: Visit | None
             yours = _visit_summary(form.cleaned_data)
             conflict = {"current": exc.current, "rows": list(zip(saved, yours, strict=True))}
             _refresh_version(form, exc.current)
-            form.add_error(None, exc.messages[0])
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
@@ -402,7 +401,6 @@ def lab_update(request: HttpRequest, pk: int) -> HttpResponse:
         except StaleRecord as exc:
             conflict = _conflict(form, exc.current)
             _refresh_version(form, exc.current)
-            form.add_error(None, exc.messages[0])
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
@@ -448,7 +446,6 @@ def _treatment_page(
         except StaleRecord as exc:
             conflict = _conflict(form, exc.current)
             _refresh_version(form, exc.current)
-            form.add_error(None, exc.messages[0])
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
@@ -513,7 +510,6 @@ def _adverse_event_page(
         except StaleRecord as exc:
             conflict = _conflict(form, exc.current)
             _refresh_version(form, exc.current)
-            form.add_error(None, exc.messages[0])
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
@@ -600,7 +596,6 @@ def adjudicate(request: HttpRequest, pk: int, timepoint: str) -> HttpResponse:
         except StaleRecord as exc:
             conflict = _conflict(form, exc.current)
             _refresh_version(form, exc.current)
-            form.add_error(None, exc.messages[0])
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
@@ -622,6 +617,26 @@ def adjudicate(request: HttpRequest, pk: int, timepoint: str) -> HttpResponse:
     )
 
 
+def _record_label(kind: str, record: Any) -> str:
+    """What a clinician calls the record: "Visit of 10/05/2026", "C3 of 10/05/2026"..."""
+    day = selectors.local_date
+    if kind == "visit":
+        return _("Visit of %(date)s") % {"date": day(record.date)}
+    if kind == "lab":
+        return _("%(test)s of %(date)s") % {
+            "test": record.get_test_display(),
+            "date": day(record.date),
+        }
+    if kind == "treatment":
+        return _("%(drug)s from %(date)s") % {
+            "drug": L.label(L.DRUG_LABELS, record.drug),
+            "date": day(record.start_date),
+        }
+    if kind == "adverse_event":
+        return _("%(term)s (%(date)s)") % {"term": record.term, "date": day(record.onset_date)}
+    return _("Status at %(tp)s") % {"tp": record.timepoint}
+
+
 @require_safe
 @permission_required("patients.view_history", raise_exception=True)
 def history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
@@ -638,7 +653,7 @@ def history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "clinical/history.html",
         {
             "record": record,
-            "record_label": f"{record._meta.verbose_name} {record}",
+            "record_label": _record_label(kind, record),
             "patient": record.patient,
             "entries": record_history(record),
         },

@@ -19,7 +19,7 @@ def test_every_descriptor_has_a_label_a_definition_and_an_organ():
     assert {d.organ for d in sledai.DESCRIPTORS} <= set(L.ORGAN_LABELS)
     with translation.override("en"):
         text = L.descriptor_definition("leukopenia", thrombocytopenia_below=100, leukopenia_below=3)
-    assert text.startswith("Leukocytes below 3 x 10^9/L")
+    assert text.startswith("Leukocytes below 3 x 10⁹/L")
 
 
 def test_other_domain_codes_have_labels():

@@ -15,11 +15,11 @@ from tests.clinical.conftest import D0, add_dose, add_lab, add_visit
 
 pytestmark = pytest.mark.django_db
 
-# Request: session, user, user permissions, group permissions, the user's role names (navigation),
-# and the session saved at each request (savepoint, update, release: idle expiry) = 8.
+# Request: session, user, user permissions, group permissions, and the session saved at each
+# request (savepoint, update, release: idle expiry) = 7.
 # Page: the patient, then patient_records: courses, visits, labs, treatments, infusions,
 # adverse events (with their infusion), adjudications (with their author) = 8.
-TIMELINE_QUERIES = 16
+TIMELINE_QUERIES = 15
 
 
 def _history(patient, make_infusion, n: int) -> None:

@@ -114,7 +114,7 @@ def test_visit_form_shows_weights_definitions_and_lab_suggestions(clinician, pat
     html = html.content.decode()
     assert html.count('name="descriptors"') == 24
     assert 'data-weight="8"' in html and "Heme-granular or red blood cell casts." in html
-    assert "Platelets below 100 x 10^9/L" in html
+    assert "Platelets below 100 x 10⁹/L" in html
     low = re.search(r'<li [^>]*data-descriptor="low_complement">.*?</li>', html, re.S).group(0)
     assert "border-warning" in low and "suggested by labs of 01/02/2026" in low  # English m/d/Y
     assert "checked" not in low  # proposed, never ticked for the clinician

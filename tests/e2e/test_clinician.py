@@ -3,18 +3,31 @@ on the patient's timeline (French formats: dates 25/11/2026, decimals 0,5)."""
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from belimumab.clinical.models import AdverseEvent, LabResult, TreatmentDose, Visit
+from belimumab.clinical.sledai_labels import ACTIVITY_LABELS, RESPONSE_REASONS
 from tests.e2e.conftest import screenshot
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+# Chromium draws <input type=date> in its own UI language, not the page's: with Debian's
+# chromium-l10n installed, LANGUAGE=fr (read when the browser starts) gives 25/11/2026 as a
+# French user sees it. Without chromium-l10n this changes nothing.
+os.environ.setdefault("LANGUAGE", "fr")
+
+
+def french(text) -> str:
+    """What the page shows in French (the English text until the catalogue is written)."""
+    with translation.override("fr"):
+        return str(text)
 
 
 @pytest.fixture(autouse=True)
@@ -104,10 +117,10 @@ def test_clinician_enters_a_visit_and_finds_it_on_the_timeline(
     page.check("#d-low_complement")
     page.check("#d-increased_dna_binding")
     expect(total).to_have_text("6")
-    expect(page.locator("[data-sledai-class]")).to_have_text("Moderate activity")
+    expect(page.locator("[data-sledai-class]")).to_have_text(french(ACTIVITY_LABELS["moderate"]))
     page.uncheck("#d-increased_dna_binding")
     expect(total).to_have_text("4")
-    expect(page.locator("[data-sledai-class]")).to_have_text("Mild activity")
+    expect(page.locator("[data-sledai-class]")).to_have_text(french(ACTIVITY_LABELS["mild"]))
 
     page.fill("input[name=pga]", "0,5")
     page.check("input[name=flare][value=none]")
@@ -125,8 +138,9 @@ def test_clinician_enters_a_visit_and_finds_it_on_the_timeline(
     expect(row).to_contain_text(m6.strftime("%d/%m/%Y"))
     expect(row).to_contain_text("0,5")
     expect(page.locator("#timepoints")).to_contain_text(m6.strftime("%d/%m/%Y"))
-    expect(page.locator("#status-M6")).to_contain_text("SLEDAI 10 -> 4, fell by 6")
-    expect(page.locator("#status-M6")).to_contain_text("Responder")
+    reason = french(RESPONSE_REASONS["drop_4"]) % {"sledai_m0": 10, "sledai_t": 4, "drop": 6}
+    expect(page.locator("#status-M6")).to_contain_text(reason)
+    expect(page.locator("#status-M6 [data-responder]")).to_have_attribute("data-responder", "true")
     expect(page.locator(".js-plotly-plot")).to_have_count(2)
     page.locator("h1").scroll_into_view_if_needed()
     screenshot(page, "timeline")
