@@ -558,6 +558,35 @@ def shift_to(tables: Mapping[str, RawTable], today: date) -> tuple[Tables, int]:
     return shift_dates(tables, days), days
 
 
+def existing_shift(tables: Mapping[str, RawTable]) -> int | None:
+    """The shift already applied to these files in the database, or None if never imported.
+
+    A shifted demo is imported again on a later day (`make run`): shifting it to the new today
+    would create a second copy one day later. The first import decides the shift; later ones
+    reuse it (days between the stored start date and the file's, for the first patient found).
+    """
+    table = tables.get("patients")
+    if table is None:
+        return None
+    starts: dict[str, date] = {}
+    for _line, values in table.rows:
+        text = values.get("start_date", "")
+        if values.get("code") and DATE_RE.match(text):
+            with contextlib.suppress(ValueError):
+                starts[values["code"]] = date.fromisoformat(text)
+    codes = sorted(starts)
+    for chunk in _chunks(codes, QUERY_CHUNK):
+        stored = dict(
+            Course.objects.filter(patient__code__in=chunk, is_active=True)
+            .order_by("-start_date")
+            .values_list("patient__code", "start_date")
+        )
+        for code in chunk:
+            if code in stored:
+                return (stored[code] - starts[code]).days
+    return None
+
+
 # --------------------------------------------------------------------------- validation
 
 
@@ -1425,7 +1454,9 @@ def cohort_import(
 
     On any problem nothing is written and `result.problems` lists them all. A dry run validates
     and counts what would be created / updated without writing. `shift_to_today` moves every
-    date so that the files' latest care date is `today` (demo data). `user` is the audit
+    date so that the files' latest care date is `today` (demo data); when these patients are
+    already in the database, the shift of that first import is reused (`existing_shift`), so the
+    import stays idempotent. `user` is the audit
     history's user (None for the command line without --user); the change reason is "import".
     """
     result: ImportResult | None = None
@@ -1459,7 +1490,11 @@ def cohort_import_steps(
     result.problems.extend(problems)
     yield Progress("read", 1, 1)
     if shift_to_today:
-        tables, _days = shift_to(tables, today)
+        days = existing_shift(tables)
+        if days is None:
+            tables, _days = shift_to(tables, today)
+        else:
+            tables = shift_dates(tables, days)
     context = load_context(tables, today)
     parsed: Parsed | None = None
     for step in parse_steps(tables, context):
