@@ -301,7 +301,8 @@ class _Patient:
         lot_pool = [
             f"BEL{(self.start.year + k) % 100:02d}{rng.randint(100, 999)}" for k in range(3)
         ]
-        while day <= self.end and (lost is None or day <= lost):
+        # Administrations stop the day before `today`: today's are still to prepare.
+        while day < self.today and day <= self.end and (lost is None or day <= lost):
             given.append(day)
             weight = min(140.0, max(40.0, weight + rng.gauss(0, 0.5)))
             row = {
@@ -577,7 +578,8 @@ def generate_cohort(
     """A synthetic cohort: file name -> (columns, rows as {column: text}).
 
     Courses start between `history_days` and 14 days before `today`; nothing is dated after
-    `today`. Deterministic for (patients, seed, today, history_days, prefix).
+    `today` and administrations stop the day before (today's are still to prepare).
+    Deterministic for (patients, seed, today, history_days, prefix).
     """
     if patients < 0:
         raise ValueError("patients must be >= 0")
