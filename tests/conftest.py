@@ -20,6 +20,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ROLE_NAMES = ROLES  # pharmacist, clinician, department_head, administrator
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Password hashing is deliberately slow; tests do not measure it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db) -> Callable[..., User]:
     def make(username: str, role: str | None = None, **extra) -> User:

@@ -144,7 +144,7 @@ def run_size(engine: str, patients: int, runs: int, work: Path) -> list[Measure]
                 "weight_kg": "70",
                 "confirm_weight": "on",
                 "lots": "BENCH1",
-                "diluent": "nacl_09",
+                "diluent": "nacl_0.9",
                 "prepared_by": preparer,
                 "checked_by": checker,
                 "premedication": "on",

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from belimumab.core.forms import DATE_WIDGET
 from belimumab.patients.models import (
     Course,
     InitiationReason,
@@ -15,8 +16,6 @@ from belimumab.patients.models import (
     PreviousTreatment,
     Regimen,
 )
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _not_in_future(value: date | None) -> date | None:

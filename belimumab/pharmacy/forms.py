@@ -9,13 +9,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from belimumab.core.forms import DATE_WIDGET
 from belimumab.patients.models import Route
 from belimumab.pharmacy.models import Infusion, Reaction
 from belimumab.pharmacy.services import Diluent, preparers
 
-# A localized text date (25/11/2026 in French) rather than <input type="date">, whose display
-# follows the browser's UI language, not the page's. ISO dates are accepted too.
-DATE_WIDGET = forms.DateInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
 # Fields copied to the service as they are (the rest is computed there).
 SERVICE_FIELDS = (
     "date",

@@ -20,11 +20,6 @@ TIMES = "\N{MULTIPLICATION SIGN}"
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def rounding_at_ten_percent(settings):
     """A department allowing 10 % dose rounding, so that 700 mg can become 640 mg."""
     settings.BELIMUMAB = {**settings.BELIMUMAB, "ROUNDING_TOLERANCE_PCT": 10.0}

@@ -51,9 +51,3 @@ def payload(users, checker, today):
         return {k: v for k, v in data.items() if v is not None}
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """Users are created in every test: a cheap hasher (tests only) keeps the suite quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
