@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from belimumab.core.forms import DATE_WIDGET
 from belimumab.patients.models import Route
-from belimumab.pharmacy.models import Infusion, Reaction
-from belimumab.pharmacy.services import Diluent, preparers
+from belimumab.pharmacy.models import Diluent, Infusion, Reaction
+from belimumab.pharmacy.services import preparers
 
 # Fields copied to the service as they are (the rest is computed there).
 SERVICE_FIELDS = (

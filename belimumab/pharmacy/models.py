@@ -18,6 +18,14 @@ class Reaction(models.TextChoices):
     SEVERE = "severe", _("Severe (anaphylaxis)")
 
 
+class Diluent(models.TextChoices):
+    """The 250 mL bag (Benlysta SmPC 6.6): never glucose 5 %, which is incompatible."""
+
+    NACL_09 = "nacl_0.9", _("Sodium chloride 0.9 %")
+    NACL_045 = "nacl_0.45", _("Sodium chloride 0.45 %")
+    RINGER_LACTATE = "ringer_lactate", _("Ringer's lactate")
+
+
 class Infusion(ClinicalModel):
     """One administration of belimumab.
 
@@ -40,7 +48,7 @@ class Infusion(ClinicalModel):
     vials_120 = models.PositiveSmallIntegerField(_("120 mg vials"), default=0)
     vials_400 = models.PositiveSmallIntegerField(_("400 mg vials"), default=0)
     lots = models.CharField(_("lot numbers"), max_length=200, blank=True)
-    diluent = models.CharField(_("diluent"), max_length=40, blank=True)
+    diluent = models.CharField(_("diluent"), max_length=40, choices=Diluent.choices, blank=True)
     prepared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -14,27 +14,18 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError
-from django.db.models import QuerySet, TextChoices
+from django.db.models import QuerySet
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from belimumab.core.services import clinical_save
 from belimumab.domain import dosing
 from belimumab.patients.models import Patient, Route
 from belimumab.pharmacy import selectors
-from belimumab.pharmacy.models import Infusion
+from belimumab.pharmacy.models import Diluent, Infusion
 
 PREPARER_PERMISSION = "pharmacy.add_infusion"
 _TENTH = Decimal("0.1")
-
-
-class Diluent(TextChoices):
-    """The 250 mL bag (Benlysta SmPC 6.6): never glucose 5 %, which is incompatible."""
-
-    NACL_09 = "nacl_0.9", gettext_lazy("Sodium chloride 0.9 %")
-    NACL_045 = "nacl_0.45", gettext_lazy("Sodium chloride 0.45 %")
-    RINGER_LACTATE = "ringer_lactate", gettext_lazy("Ringer's lactate")
 
 
 def preparers() -> QuerySet[Any]:

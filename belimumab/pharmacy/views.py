@@ -21,7 +21,7 @@ from belimumab.core.views import form_errors_from
 from belimumab.patients.models import Patient
 from belimumab.pharmacy import selectors, services
 from belimumab.pharmacy.forms import DeactivateForm, InfusionForm, parse_day
-from belimumab.pharmacy.models import Infusion
+from belimumab.pharmacy.models import Diluent, Infusion
 
 
 def _identity(request: HttpRequest) -> bool:
@@ -266,7 +266,7 @@ def infusion_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "sheet": panel,
             "infusion": infusion,
-            "diluent_label": dict(services.Diluent.choices).get(infusion.diluent, infusion.diluent),
+            "diluent_label": dict(Diluent.choices).get(infusion.diluent, infusion.diluent),
             "identity": _identity(request),
         },
     )
