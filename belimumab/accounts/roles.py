@@ -85,4 +85,3 @@ def sync_roles(sender: Any = None, **kwargs: Any) -> None:
     for role, codes in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         group.permissions.set(_permissions(codes))
-
