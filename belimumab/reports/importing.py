@@ -35,6 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,6 +72,8 @@ IMPORT_REASON = "import"
 ROUTE_REGIMENS = {Route.IV.value: "iv_standard", Route.SC.value: "sc_standard"}
 # Rows written per bulk call (a progress step).
 WRITE_CHUNK = 5000
+# Unpacked size a .zip may hold (a zip bomb is refused before anything is read).
+MAX_ARCHIVE_BYTES = 1024 * 2**20
 # Parameters per query when filtering on a list (below SQLite's historical limit of 999).
 QUERY_CHUNK = 900
 
@@ -442,6 +445,18 @@ def read_zip(data: bytes, problems: list[Problem]) -> Tables:
         return {}
     files = []
     with archive:
+        size = sum(info.file_size for info in archive.infolist())
+        if size > MAX_ARCHIVE_BYTES:
+            problems.append(
+                Problem(
+                    "archive",
+                    1,
+                    "-",
+                    _("the archive holds %(size)s once unpacked, more than %(max)s")
+                    % {"size": filesizeformat(size), "max": filesizeformat(MAX_ARCHIVE_BYTES)},
+                )
+            )
+            return {}
         for info in archive.infolist():
             if not info.is_dir():
                 files.append((info.filename, archive.read(info)))
@@ -1489,6 +1504,9 @@ def cohort_import_steps(
     tables, problems = read_source(source)
     result.problems.extend(problems)
     yield Progress("read", 1, 1)
+    if problems and not tables:  # nothing readable: the reading problem says it all
+        yield result
+        return
     if shift_to_today:
         days = existing_shift(tables)
         if days is None:

@@ -524,6 +524,20 @@ def test_zip_of_csv_files(db, tmp_path):
     assert result.ok and Patient.objects.count() == 2
 
 
+def test_zip_too_large_once_unpacked_is_refused(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(importing, "MAX_ARCHIVE_BYTES", 1000)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("patients.csv", csv_text(base_files()["patients"]) + "\n" * 5000)
+    path = tmp_path / "bomb.zip"
+    path.write_bytes(out.getvalue())
+    result = run(path)
+    assert [str(p).replace("\xa0", " ") for p in result.problems] == [
+        "archive:1: -: the archive holds 5.3 KB once unpacked, more than 1000 bytes"
+    ]
+    assert Patient.objects.count() == 0
+
+
 # --------------------------------------------------------------------------- shifting dates
 
 
