@@ -1,0 +1,183 @@
+"""Rows of the selectors -> typed pandas DataFrames (no ORM, no Django).
+
+Each table gets a fixed set of columns and dtypes, whether it holds 0 or 100,000 rows, so that
+the dataset builder and the statistics never guess: dates are `datetime64[s]`, doses and lab
+values `float64` (read from Decimal), codes `str`, flags `bool`, nullable counts `Int64`.
+Patient columns are renamed without the `patient__` prefix; the course id is `course_id`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import pandas as pd
+
+DATE = "datetime64[s]"
+
+# column -> dtype ("object" keeps Python lists / JSON as they are).
+PATIENTS = {
+    "patient_id": "int64",
+    "code": "str",
+    "birth_date": DATE,
+    "sex": "str",
+    "smoking": "str",
+    "manifestations": "object",
+    "previous_treatments": "object",
+    "initiation_reasons": "object",
+    "indication": "str",
+    "prior_trial": "bool",
+    "course_id": "int64",
+    "d0": DATE,
+    "stop_date": DATE,
+    "stop_reason": "str",
+    "regimen": "str",
+    "route": "str",
+    "mg_per_kg": "Int64",
+    "fixed_dose_mg": "Int64",
+    "loading_intervals_days": "object",
+    "loading_doses_mg": "object",
+    "interval_days": "int64",
+}
+INFUSIONS = {
+    "id": "int64",
+    "patient_id": "int64",
+    "course_id": "int64",
+    "date": DATE,
+    "weight_kg": "float64",
+    "prescribed_dose_mg": "float64",
+    "prepared_dose_mg": "float64",
+    "vials_120": "int64",
+    "vials_400": "int64",
+    "reaction": "str",
+}
+VISITS = {
+    "id": "int64",
+    "patient_id": "int64",
+    "date": DATE,
+    "sledai": "Int64",
+    "pga": "float64",
+    "flare": "str",
+    "hospitalised": "bool",
+}
+LABS = {
+    "id": "int64",
+    "patient_id": "int64",
+    "date": DATE,
+    "test": "str",
+    "value": "float64",
+    "unit": "str",
+    "lower_limit": "float64",
+    "upper_limit": "float64",
+}
+TREATMENTS = {
+    "id": "int64",
+    "patient_id": "int64",
+    "drug": "str",
+    "start_date": DATE,
+    "dose": "float64",
+    "unit": "str",
+}
+ADVERSE_EVENTS = {
+    "id": "int64",
+    "patient_id": "int64",
+    "onset_date": DATE,
+    "term": "str",
+    "category": "str",
+    "site": "str",
+    "serious": "bool",
+}
+ADJUDICATIONS = {
+    "patient_id": "int64",
+    "timepoint": "str",
+    "status": "str",
+    "reason": "str",
+}
+
+_PATIENT_RENAME = {
+    "patient__code": "code",
+    "patient__birth_date": "birth_date",
+    "patient__sex": "sex",
+    "patient__smoking": "smoking",
+    "patient__manifestations": "manifestations",
+    "patient__previous_treatments": "previous_treatments",
+    "patient__initiation_reasons": "initiation_reasons",
+    "patient__indication": "indication",
+    "patient__prior_trial": "prior_trial",
+    "id": "course_id",
+    "start_date": "d0",
+    "regimen__code": "regimen",
+    "regimen__route": "route",
+    "regimen__mg_per_kg": "mg_per_kg",
+    "regimen__fixed_dose_mg": "fixed_dose_mg",
+    "regimen__loading_intervals_days": "loading_intervals_days",
+    "regimen__loading_doses_mg": "loading_doses_mg",
+    "regimen__interval_days": "interval_days",
+}
+
+
+def typed_frame(rows: Iterable[Mapping[str, Any]], schema: Mapping[str, str]) -> pd.DataFrame:
+    """A DataFrame with exactly the columns of `schema`, in its order and dtypes.
+
+    Missing keys become missing values; text columns hold "" rather than missing; an empty input
+    gives an empty frame with the same columns and dtypes.
+    """
+    frame = pd.DataFrame.from_records(list(rows), columns=list(schema))
+    out = {}
+    for column, dtype in schema.items():
+        series = frame[column]
+        if dtype == DATE:
+            out[column] = pd.to_datetime(series, errors="raise").astype(DATE)
+        elif dtype == "str":
+            out[column] = series.astype(object).where(series.notna(), "").astype(str)
+        elif dtype == "float64":
+            out[column] = pd.to_numeric(series.astype(object), errors="raise").astype("float64")
+        elif dtype == "object":
+            out[column] = series.astype(object)
+        elif dtype == "bool":
+            out[column] = series.astype(object).where(series.notna(), False).astype(bool)
+        else:
+            out[column] = series.astype(dtype)
+    return pd.DataFrame(out, columns=list(schema), index=pd.RangeIndex(len(frame)))
+
+
+@dataclass
+class CohortFrames:
+    """The cohort's tables as typed DataFrames (see the schemas above)."""
+
+    patients: pd.DataFrame
+    infusions: pd.DataFrame
+    visits: pd.DataFrame
+    labs: pd.DataFrame
+    treatments: pd.DataFrame
+    adverse_events: pd.DataFrame
+    adjudications: pd.DataFrame
+
+    def __iter__(self):
+        return iter(getattr(self, f.name) for f in fields(self))
+
+
+def patients_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    renamed = ({_PATIENT_RENAME.get(k, k): v for k, v in row.items()} for row in rows)
+    frame = typed_frame(renamed, PATIENTS)
+    for column in ("manifestations", "previous_treatments", "initiation_reasons"):
+        frame[column] = frame[column].map(lambda v: list(v) if isinstance(v, list | tuple) else [])
+    for column in ("loading_intervals_days", "loading_doses_mg"):
+        frame[column] = frame[column].map(
+            lambda v: tuple(int(x) for x in v) if isinstance(v, list | tuple) else ()
+        )
+    return frame
+
+
+def cohort_frames(rows: Mapping[str, Iterable[Mapping[str, Any]]]) -> CohortFrames:
+    """Typed frames from `belimumab.reports.selectors.cohort_rows` (or hand-built rows)."""
+    return CohortFrames(
+        patients=patients_frame(rows.get("patients", [])),
+        infusions=typed_frame(rows.get("infusions", []), INFUSIONS),
+        visits=typed_frame(rows.get("visits", []), VISITS),
+        labs=typed_frame(rows.get("labs", []), LABS),
+        treatments=typed_frame(rows.get("treatments", []), TREATMENTS),
+        adverse_events=typed_frame(rows.get("adverse_events", []), ADVERSE_EVENTS),
+        adjudications=typed_frame(rows.get("adjudications", []), ADJUDICATIONS),
+    )

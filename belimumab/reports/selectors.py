@@ -1,0 +1,226 @@
+"""Reads of the cohort report: one narrow `.values()` query per table, whatever the cohort size.
+
+Each function returns plain rows (dicts) for `belimumab.reports.frames`; nothing here computes a
+clinical rule. The cohort is every active patient's first active belimumab course (the
+initiation, D0), optionally narrowed by the dashboard's filters; the other tables are read for
+those patients only, through a sub-query (still one query each).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from belimumab.clinical.labs import lab_specs
+from belimumab.clinical.models import (
+    Adjudication,
+    AdverseEvent,
+    AECategory,
+    LabResult,
+    TreatmentDose,
+    Visit,
+)
+from belimumab.patients.models import (
+    BIOLOGICS,
+    Course,
+    InitiationReason,
+    Manifestation,
+    PreviousTreatment,
+)
+from belimumab.pharmacy.models import Infusion
+from belimumab.reports.dataset import (
+    Dataset,
+    Params,
+    Vocabulary,
+    build_dataset,
+    build_report,
+)
+from belimumab.reports.frames import cohort_frames
+
+# The labs the report describes (Figure 1, anti-dsDNA and complement).
+REPORT_LABS = ("anti_dsdna", "ch50", "c3", "c4")
+
+
+@dataclass(frozen=True)
+class CohortFilters:
+    """The dashboard's filters: initiation (D0) period, route of the first course, indication."""
+
+    start_from: date | None = None
+    start_to: date | None = None
+    route: str = ""
+    indication: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "start_from": self.start_from.isoformat() if self.start_from else None,
+            "start_to": self.start_to.isoformat() if self.start_to else None,
+            "route": self.route or None,
+            "indication": self.indication or None,
+        }
+
+
+def first_courses(filters: CohortFilters | None = None) -> QuerySet[Course]:
+    """Each active patient's first active course (earliest start, then lowest id), filtered."""
+    filters = filters or CohortFilters()
+    earlier = Course.objects.filter(patient=OuterRef("patient"), is_active=True).filter(
+        Q(start_date__lt=OuterRef("start_date"))
+        | Q(start_date=OuterRef("start_date"), pk__lt=OuterRef("pk"))
+    )
+    courses = Course.objects.filter(is_active=True, patient__is_active=True).filter(
+        ~Exists(earlier)
+    )
+    if filters.start_from:
+        courses = courses.filter(start_date__gte=filters.start_from)
+    if filters.start_to:
+        courses = courses.filter(start_date__lte=filters.start_to)
+    if filters.route:
+        courses = courses.filter(regimen__route=filters.route)
+    if filters.indication:
+        courses = courses.filter(patient__indication=filters.indication)
+    return courses
+
+
+def patient_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
+    """Patients with their first course and its regimen (one query).
+
+    The birth date is read to derive the age at D0; it never leaves the dataset builder.
+    """
+    return list(
+        courses.order_by("patient__code").values(
+            "patient_id",
+            "patient__code",
+            "patient__birth_date",
+            "patient__sex",
+            "patient__smoking",
+            "patient__manifestations",
+            "patient__previous_treatments",
+            "patient__initiation_reasons",
+            "patient__indication",
+            "patient__prior_trial",
+            "id",
+            "start_date",
+            "stop_date",
+            "stop_reason",
+            "regimen__code",
+            "regimen__route",
+            "regimen__mg_per_kg",
+            "regimen__fixed_dose_mg",
+            "regimen__loading_intervals_days",
+            "regimen__loading_doses_mg",
+            "regimen__interval_days",
+        )
+    )
+
+
+def infusion_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
+    """Active administrations of the selected courses (one query)."""
+    return list(
+        Infusion.objects.filter(is_active=True, course__in=courses.values("pk"))
+        .order_by("patient_id", "date", "pk")
+        .values(
+            "id",
+            "patient_id",
+            "course_id",
+            "date",
+            "weight_kg",
+            "prescribed_dose_mg",
+            "prepared_dose_mg",
+            "vials_120",
+            "vials_400",
+            "reaction",
+        )
+    )
+
+
+def visit_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
+    return list(
+        Visit.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
+        .order_by("patient_id", "date", "pk")
+        .values("id", "patient_id", "date", "sledai", "pga", "flare", "hospitalised")
+    )
+
+
+def lab_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
+    return list(
+        LabResult.objects.filter(
+            is_active=True, patient__in=courses.values("patient_id"), test__in=REPORT_LABS
+        )
+        .order_by("patient_id", "test", "date", "pk")
+        .values("id", "patient_id", "date", "test", "value", "unit", "lower_limit", "upper_limit")
+    )
+
+
+def treatment_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
+    return list(
+        TreatmentDose.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
+        .order_by("patient_id", "drug", "start_date", "pk")
+        .values("id", "patient_id", "drug", "start_date", "dose", "unit")
+    )
+
+
+def adverse_event_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
+    return list(
+        AdverseEvent.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
+        .order_by("patient_id", "onset_date", "pk")
+        .values("id", "patient_id", "onset_date", "term", "category", "site", "serious")
+    )
+
+
+def adjudication_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
+    return list(
+        Adjudication.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
+        .order_by("patient_id", "timepoint")
+        .values("patient_id", "timepoint", "status", "reason")
+    )
+
+
+def cohort_rows(filters: CohortFilters | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every table the report needs, as rows: seven queries whatever the number of patients."""
+    courses = first_courses(filters)
+    return {
+        "patients": patient_rows(courses),
+        "infusions": infusion_rows(courses),
+        "visits": visit_rows(courses),
+        "labs": lab_rows(courses),
+        "treatments": treatment_rows(courses),
+        "adverse_events": adverse_event_rows(courses),
+        "adjudications": adjudication_rows(courses),
+    }
+
+
+def report_params() -> Params:
+    """The report's numbers: settings.BELIMUMAB and the laboratory's default ranges."""
+    specs = lab_specs()
+    ranges = {
+        test: (
+            None if specs[test].lower is None else float(specs[test].lower),
+            None if specs[test].upper is None else float(specs[test].upper),
+        )
+        for test in REPORT_LABS
+        if test in specs
+    }
+    return Params.from_settings(settings.BELIMUMAB, lab_ranges=ranges)
+
+
+def report_vocabulary() -> Vocabulary:
+    """The codes Table 1 and the adverse events table always list (the models' choices)."""
+    return Vocabulary(
+        manifestations=tuple(Manifestation.values),
+        previous_treatments=tuple(PreviousTreatment.values),
+        biologics=tuple(BIOLOGICS),
+        initiation_reasons=tuple(InitiationReason.values),
+        ae_categories=tuple(AECategory.values),
+    )
+
+
+def cohort_report(filters: CohortFilters | None = None) -> tuple[Dataset, dict[str, Any]]:
+    """The analysis dataset and the report of the (filtered) cohort: seven queries."""
+    filters = filters or CohortFilters()
+    params = report_params()
+    ds = build_dataset(cohort_frames(cohort_rows(filters)), params)
+    report = build_report(ds, params, report_vocabulary(), filters=filters.as_dict())
+    return ds, report
