@@ -30,7 +30,7 @@ from belimumab.clinical.models import (
     TreatmentDose,
     Visit,
 )
-from belimumab.core.services import clinical_save
+from belimumab.core.services import clinical_deactivate, clinical_save
 from belimumab.domain import response, sledai, treatments
 from belimumab.patients.models import Patient
 from belimumab.pharmacy.models import Infusion
@@ -470,3 +470,14 @@ def adjudication_record(
             )
         },
     )
+
+
+# --- deactivation ------------------------------------------------------------------------------
+
+
+def record_deactivate(*, record: Any, user: Any, expected_version: int) -> Any:
+    """Withdraw a record entered by mistake: never deleted, hidden from every page and figure,
+    kept with its history (who deactivated it and when). Refused when it changed meanwhile."""
+    if not record.is_active:
+        raise ValidationError({"version": _("This record is already deactivated.")})
+    return clinical_deactivate(record, user=user, expected_version=expected_version)

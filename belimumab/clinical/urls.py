@@ -25,4 +25,5 @@ urlpatterns = [
     path("adverse-events/<int:pk>/edit/", views.adverse_event_update, name="adverse_event_update"),
     path("patients/<int:pk>/adjudicate/<str:timepoint>/", views.adjudicate, name="adjudicate"),
     path("history/<str:kind>/<int:pk>/", views.history, name="history"),
+    path("deactivate/<str:kind>/<int:pk>/", views.record_deactivate, name="record_deactivate"),
 ]

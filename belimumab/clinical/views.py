@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
@@ -24,6 +24,7 @@ from belimumab.clinical.forms import (
     MODE_TOTAL,
     AdjudicationForm,
     AdverseEventForm,
+    DeactivateForm,
     LabPanelForm,
     LabResultForm,
     TreatmentForm,
@@ -635,6 +636,56 @@ def _record_label(kind: str, record: Any) -> str:
     if kind == "adverse_event":
         return _("%(term)s (%(date)s)") % {"term": record.term, "date": day(record.onset_date)}
     return _("Status at %(tp)s") % {"tp": record.timepoint}
+
+
+DEACTIVATE_PERMISSIONS = {
+    "visit": "clinical.change_visit",
+    "lab": "clinical.change_labresult",
+    "treatment": "clinical.change_treatmentdose",
+    "adverse_event": "clinical.change_adverseevent",
+    "adjudication": "clinical.change_adjudication",
+}
+
+
+def record_deactivate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Confirm, then deactivate a record entered by mistake (never deleted)."""
+    if kind not in DEACTIVATE_PERMISSIONS:
+        raise Http404
+    if not request.user.has_perm(DEACTIVATE_PERMISSIONS[kind]):
+        raise PermissionDenied
+    model = selectors.HISTORY_MODELS[kind]
+    record = get_object_or_404(
+        model.objects.select_related("patient"),  # type: ignore[attr-defined]
+        pk=pk,
+    )
+    form = DeactivateForm(request.POST or None, initial={"version": record.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_deactivate(
+                record=record, user=request.user, expected_version=form.cleaned_data["version"]
+            )
+        except StaleRecord:
+            form.add_error(
+                None, _("This record changed meanwhile: nothing was deactivated. Review it first.")
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(
+                request, _("%(record)s deactivated.") % {"record": _record_label(kind, record)}
+            )
+            return _back(record.patient)
+    return render(
+        request,
+        "clinical/deactivate.html",
+        {
+            "form": form,
+            "record": record,
+            "kind": kind,
+            "patient": record.patient,
+            "record_label": _record_label(kind, record),
+        },
+    )
 
 
 @require_safe

@@ -46,4 +46,10 @@ RULES = [
         kwargs=lambda w: {"pk": w.patient.pk, "timepoint": "M6"},
     ),
     Rule("clinical:history", get=HISTORY, kwargs=lambda w: {"kind": "visit", "pk": w.visit.pk}),
+    Rule(
+        "clinical:record_deactivate",
+        get=WRITE,
+        post=WRITE,
+        kwargs=lambda w: {"kind": "lab", "pk": w.lab.pk},
+    ),
 ]

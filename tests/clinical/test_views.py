@@ -321,3 +321,34 @@ def test_patient_page_includes_the_clinical_panel(client_for, patient):
         assert 'id="clinical-panel"' in html
         assert reverse("clinical:timeline", args=[patient.pk]) in html
         assert (reverse("clinical:visit_create", args=[patient.pk]) in html) is entry_links
+
+
+def test_a_record_entered_by_mistake_is_deactivated_never_deleted(clinician, patient):
+    lab = add_lab(patient, D0, "c3", "0.65", "g/L", "0.79", "1.53")
+    url = reverse("clinical:record_deactivate", args=["lab", lab.pk])
+    page = clinician.get(url)
+    assert "C3 of 01/05/2026" in page.content.decode()
+    assert page.context["form"]["version"].value() == 1
+    LabResult.objects.filter(pk=lab.pk).update(version=2)  # someone corrected it meanwhile
+    stale = clinician.post(url, {"version": "1"})
+    assert "nothing was deactivated" in stale.content.decode()
+    assert LabResult.objects.get().is_active
+    assert clinician.post(url, {"version": "2"}).status_code == 302
+    lab = LabResult.objects.get()
+    assert not lab.is_active and lab.history.latest().history_user.username == "clinician"
+    timeline = clinician.get(reverse("clinical:timeline", args=[patient.pk]))
+    assert timeline.context["summary"].records.labs == []
+    assert clinician.get(reverse("clinical:lab_update", args=[lab.pk])).status_code == 404
+    again = clinician.post(url, {"version": "3"})
+    assert "already deactivated" in again.content.decode()
+    assert clinician.get(reverse("clinical:record_deactivate", args=["x", 1])).status_code == 404
+
+
+def test_a_withdrawn_adjudication_leaves_room_for_a_new_one(clinician, patient):
+    url = reverse("clinical:adjudicate", args=[patient.pk, "M6"])
+    clinician.post(url, {"status": "failure", "reason": "Flare"})
+    first = Adjudication.objects.get()
+    withdraw = reverse("clinical:record_deactivate", args=["adjudication", first.pk])
+    assert clinician.post(withdraw, {"version": "1"}).status_code == 302
+    clinician.post(url, {"status": "responder", "reason": "Reviewed"})
+    assert Adjudication.objects.filter(is_active=True).get().status == "responder"
