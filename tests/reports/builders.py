@@ -193,3 +193,67 @@ def at(ds: Dataset, pid: int, tp: str) -> dict[str, Any]:
     rows = ds.rows[(ds.rows["patient_id"] == pid) & (ds.rows["timepoint"] == tp)]
     assert len(rows) == 1, rows
     return rows.iloc[0].to_dict()
+
+
+def db_cohort(n: int, *, start: date = D0, code_prefix: str = "C", regimen: str = "iv_standard"):
+    """`n` patients in the database, each with infusions, visits at M0 / M6 / M12, labs,
+    corticosteroid doses and an adverse event (ORM writes: for view and selector tests)."""
+    from decimal import Decimal
+
+    from belimumab.clinical.models import AdverseEvent, LabResult, TreatmentDose, Visit
+    from belimumab.patients.models import Course, Patient, Regimen
+    from belimumab.pharmacy.models import Infusion
+
+    regimen_row = Regimen.objects.get(code=regimen)
+    patients = []
+    for i in range(n):
+        d0 = start + timedelta(days=7 * i)
+        patient = Patient.objects.create(
+            code=f"{code_prefix}{i + 1:03d}",
+            last_name="Martin",
+            first_name="Claire",
+            birth_date=date(1984, 6, 15),
+            sex="F" if i % 5 else "M",
+            smoking="never",
+            manifestations=["cutaneous_articular"],
+            previous_treatments=["hydroxychloroquine"],
+        )
+        course = Course.objects.create(patient=patient, regimen=regimen_row, start_date=d0)
+        for k, d in enumerate((0, 14, 28, 56, 84, 112, 140, 168, 196)):
+            Infusion.objects.create(
+                patient=patient,
+                course=course,
+                date=day(d, d0),
+                weight_kg=Decimal("70.0"),
+                prescribed_dose_mg=Decimal("700"),
+                prepared_dose_mg=Decimal("700" if k % 4 else "640"),
+                vials_120=3 if k % 4 else 2,
+                vials_400=1,
+            )
+        for d, score in ((0, 8 + i % 4), (M6_DAY, 4 + i % 3), (M12_DAY, 2 + i % 5)):
+            Visit.objects.create(
+                patient=patient, date=day(d, d0), recorded_total=score, sledai=score
+            )
+            LabResult.objects.create(
+                patient=patient,
+                date=day(d, d0),
+                test="c3",
+                value=Decimal("0.65") + Decimal(i % 7) / 20,
+                unit="g/L",
+                lower_limit=Decimal("0.79"),
+                upper_limit=Decimal("1.53"),
+            )
+        TreatmentDose.objects.create(
+            patient=patient, drug="prednisone", start_date=day(-60, d0), dose=Decimal("15")
+        )
+        TreatmentDose.objects.create(
+            patient=patient, drug="prednisone", start_date=day(120, d0), dose=Decimal("7.5")
+        )
+        AdverseEvent.objects.create(
+            patient=patient, onset_date=day(30, d0), term="Bronchitis", category="infection"
+        )
+        patients.append(patient)
+    return patients
+
+
+M6_DAY, M12_DAY = 182, 365
