@@ -190,21 +190,7 @@ def flare_suggestion(
         .values_list("weight_kg", flat=True)
         .first()
     )
-    before, after = config("TIMEPOINT_WINDOW")
-    platelets = nearest_labs(
-        list(
-            LabResult.objects.filter(
-                patient=patient,
-                is_active=True,
-                test=LabTest.PLATELETS,
-                date__gte=on + timedelta(days=before),
-                date__lte=on + timedelta(days=after),
-            )
-        ),
-        on,
-        before,
-        after,
-    ).get("platelets")
+    platelets = _platelets_near(patient, on)
     flare_input = sledai.FlareInput(
         previous_score=previous.sledai if previous else None,
         score=score,
@@ -222,6 +208,19 @@ def flare_suggestion(
     )
     mild, severe = sledai.flare_criteria(flare_input)
     return FlareSuggestion(sledai.flare_index(flare_input), severe + mild)
+
+
+def _platelets_near(patient: Patient, on: date) -> LabResult | None:
+    """The platelet count nearest `on` within the time-point window (one query)."""
+    before, after = config("TIMEPOINT_WINDOW")
+    rows = LabResult.objects.filter(
+        patient=patient,
+        is_active=True,
+        test=LabTest.PLATELETS,
+        date__gte=on + timedelta(days=before),
+        date__lte=on + timedelta(days=after),
+    )
+    return nearest_labs(list(rows), on, before, after).get(LabTest.PLATELETS)
 
 
 # --- one patient's records ---------------------------------------------------------------------

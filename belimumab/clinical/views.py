@@ -219,22 +219,27 @@ def _visit_form_page(request: HttpRequest, patient: Patient, visit: Visit | None
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
+            values = {"date": selectors.local_date(visit.date), "score": visit.sledai}
             messages.success(
-                request,
-                _("Visit of %(date)s saved: SELENA-SLEDAI %(score)s.")
-                % {
-                    "date": selectors.local_date(visit.date),
-                    "score": selectors.local_number(visit.sledai),
-                },
+                request, _("Visit of %(date)s saved: SELENA-SLEDAI %(score)s.") % values
             )
             return _back(patient)
+    context = _visit_form_context(form, patient, visit, today)
+    return render(request, "clinical/visit_form.html", {**context, "conflict": conflict})
+
+
+def _visit_form_context(
+    form: VisitForm, patient: Patient, visit: Visit | None, today: date
+) -> dict[str, Any]:
+    """What the form shows beside the fields: descriptors with lab suggestions, the total so far
+    (the live one is static/js/sledai.js), activity bands, the flare index for these values."""
     cleaned = getattr(form, "cleaned_data", {})
     visit_date = cleaned.get("date") or (visit.date if visit else today)
-    suggestions = selectors.lab_suggestions_for(patient=patient, on=visit_date)
     ticked = [c for c in form.ticked() if c in sledai.WEIGHTS]
-    total = (
-        _int_or_none(form["recorded_total"].value()) if form.total_only else sledai.score(ticked)
-    )
+    if form.total_only:
+        total = _int_or_none(form["recorded_total"].value())
+    else:
+        total = sledai.score(ticked)
     flare = selectors.flare_suggestion(
         patient=patient,
         on=visit_date,
@@ -244,23 +249,19 @@ def _visit_form_page(request: HttpRequest, patient: Patient, visit: Visit | None
         hospitalised=bool(cleaned.get("hospitalised", visit.hospitalised if visit else False)),
         exclude_pk=visit.pk if visit else None,
     )
+    suggestions = selectors.lab_suggestions_for(patient=patient, on=visit_date)
     bands = selectors.config("ACTIVITY_BANDS")
-    return render(
-        request,
-        "clinical/visit_form.html",
-        {
-            "patient": patient,
-            "visit": visit,
-            "form": form,
-            "columns": _descriptor_columns(form, suggestions),
-            "bands_json": json.dumps([[lower, code] for lower, code in bands]),
-            "band_labels_json": json.dumps({k: str(v) for k, v in L.ACTIVITY_LABELS.items()}),
-            "live_total": total,
-            "live_class": selectors.activity_label(total) if total is not None else "",
-            "flare_suggestion": flare,
-            "conflict": conflict,
-        },
-    )
+    return {
+        "patient": patient,
+        "visit": visit,
+        "form": form,
+        "columns": _descriptor_columns(form, suggestions),
+        "bands_json": json.dumps([[lower, code] for lower, code in bands]),
+        "band_labels_json": json.dumps({k: str(v) for k, v in L.ACTIVITY_LABELS.items()}),
+        "live_total": total,
+        "live_class": selectors.activity_label(total) if total is not None else "",
+        "flare_suggestion": flare,
+    }
 
 
 def _int_or_none(value: Any) -> int | None:
