@@ -81,6 +81,7 @@ def lab_boxes(
     fig = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.1)
     for i, test in enumerate(tests):
         row, col = divmod(i, 2)
+        _boxes(fig, rows, test, LAB_COLOURS.get(test, "#495057"), row + 1, col + 1)
         lower, upper = ranges.get(test, (None, None))
         if lower is not None or upper is not None:
             values = pd.to_numeric(rows[test].astype("float64"), errors="coerce").dropna()
@@ -93,8 +94,8 @@ def lab_boxes(
                 layer="below",
                 row=row + 1,
                 col=col + 1,
+                exclude_empty_subplots=False,
             )
-        _boxes(fig, rows, test, LAB_COLOURS.get(test, "#495057"), row + 1, col + 1)
     fig.update_xaxes(categoryorder="array", categoryarray=list(TIMEPOINTS))
     return _layout(fig, separators, height=620)
 
@@ -119,20 +120,20 @@ def retention_curve(
     separators: str = ".,",
     days_per_month: float = 365.25 / 12,
 ) -> go.Figure:
-    """Kaplan-Meier persistence on belimumab (0-1) against months since D0, as a step line."""
+    """Kaplan-Meier persistence on belimumab (%) against months since D0, as a step line."""
     fig = go.Figure()
     if len(km):
         months = [0.0, *(km["time"] / days_per_month).tolist()]
-        survival = [1.0, *km["survival"].tolist()]
+        survival = [100.0, *(100 * km["survival"]).tolist()]
         fig.add_trace(
             go.Scatter(
                 x=months,
                 y=survival,
                 mode="lines",
                 line={"shape": "hv", "color": RETENTION_COLOUR, "width": 2},
-                hovertemplate="%{x:.1f}: %{y:.0%}<extra></extra>",
+                hovertemplate="%{x:.1f}: %{y:.0f} %<extra></extra>",
             )
         )
-    fig.update_yaxes(range=[0, 1.05], tickformat=".0%", title=labels.get("retention", ""))
+    fig.update_yaxes(range=[0, 105], ticksuffix=" %", title=labels.get("retention", ""))
     fig.update_xaxes(title=labels.get("months", ""), dtick=3, range=[0, 12.3])
     return _layout(fig, separators, height=320)

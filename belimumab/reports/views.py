@@ -23,6 +23,7 @@ from django.views.decorators.http import require_safe
 from belimumab.clinical.models import AECategory, Flare
 from belimumab.clinical.sledai_labels import ACTIVITY_LABELS, DRUG_LABELS, label
 from belimumab.core.charts import figure_html
+from belimumab.core.forms import date_field
 from belimumab.patients.models import (
     Indication,
     InitiationReason,
@@ -47,16 +48,8 @@ TABLE2_ROWS = 200
 
 
 class CohortFilterForm(forms.Form):
-    start_from = forms.DateField(
-        label=gettext_lazy("Initiated from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    start_to = forms.DateField(
-        label=gettext_lazy("Initiated until"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    start_from = date_field(gettext_lazy("Initiated from"), required=False)
+    start_to = date_field(gettext_lazy("Initiated until"), required=False)
     route = forms.ChoiceField(
         label=gettext_lazy("Route"),
         required=False,

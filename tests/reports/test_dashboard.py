@@ -105,3 +105,31 @@ def test_empty_cohort_renders(client_for):
     response = client_for("department_head").get(reverse(URL))
     assert response.status_code == 200
     assert response.context["report"]["cohort"]["initiated"] == 0
+
+
+def test_figure_1_draws_the_normal_band_of_each_test():
+    import pandas as pd
+
+    from belimumab.reports import charts
+
+    rows = pd.DataFrame(
+        {
+            "timepoint": ["M0", "M6", "M12"],
+            "anti_dsdna": [120.0, 60.0, 40.0],
+            "ch50": [30.0, 45.0, 50.0],
+            "c3": [0.6, 0.8, 0.9],
+            "c4": [0.1, 0.2, 0.2],
+        }
+    )
+    ranges = {
+        "anti_dsdna": (0.0, 50.0),
+        "ch50": (38.0, 79.0),
+        "c3": (0.79, 1.53),
+        "c4": (0.15, 0.4),
+    }
+    fig = charts.lab_boxes(rows, ranges, {"c3": "C3", "c3_unit": "g/L"}, separators=", ")
+    bands = {(s.yref, s.y0, s.y1) for s in fig.layout.shapes}
+    assert bands == {("y", 0.0, 50.0), ("y2", 38.0, 79.0), ("y3", 0.79, 1.53), ("y4", 0.15, 0.4)}
+    assert [t.name for t in fig.data[:3]] == ["M0", "M6", "M12"]
+    assert fig.layout.separators == ", "
+    assert "C3 (g/L)" in [a.text for a in fig.layout.annotations]
