@@ -102,16 +102,14 @@ def _cases(method: str):
         if allowed is None:
             continue
         for role in ROLES_AND_ANONYMOUS:
-            yield pytest.param(rule, role, allowed, id=f"{method}-{rule.name}-{role or 'anonymous'}")
+            name = f"{method}-{rule.name}{rule.query}-{role or 'anonymous'}"
+            yield pytest.param(rule, role, allowed, id=name)
 
 
 def _check(client_for, world, rule: Rule, role, allowed, method: str):
     url = reverse(rule.name, kwargs=rule.kwargs(world)) + rule.query
     client = client_for(role)
-    if method == "get":
-        response = client.get(url)
-    else:
-        response = client.post(url, rule.post_data(world))
+    response = client.get(url) if method == "get" else client.post(url, rule.post_data(world))
     if role is None and not rule.anonymous_ok:
         assert response.status_code == 302, (url, response.status_code)
         assert response["Location"].startswith(reverse("login")), response["Location"]

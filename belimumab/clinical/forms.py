@@ -23,11 +23,11 @@ from belimumab.clinical.models import (
     TreatmentDose,
 )
 from belimumab.clinical.services import TREATMENT_UNITS
+from belimumab.core.forms import DATE_WIDGET
 from belimumab.domain import sledai, treatments
 from belimumab.patients.models import Patient
 from belimumab.pharmacy.models import Infusion
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MODE_DESCRIPTORS = "descriptors"
 MODE_TOTAL = "total"
 

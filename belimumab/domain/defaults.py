@@ -49,3 +49,9 @@ LEUKOPENIA_BELOW = 3
 # Response: fall of the SELENA-SLEDAI that makes a responder; NICE continuation review at 24 weeks.
 RESPONSE_SLEDAI_DROP = 4
 CONTINUATION_REVIEW_DAYS = 168
+
+# Subcutaneous lupus nephritis regimen: 400 mg weekly x4, then 200 mg weekly.
+SC_NEPHRITIS_LOADING_DOSE_MG = 400
+SC_NEPHRITIS_LOADING_COUNT = 4
+# Water for reconstitution per vial size (mL): 120 mg -> 1.5 mL, 400 mg -> 4.8 mL (SmPC).
+RECONSTITUTION_WATER_ML = {120: "1.5", 400: "4.8"}

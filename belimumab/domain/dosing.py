@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from belimumab.domain import defaults
 from belimumab.domain.defaults import (
     CONCENTRATION_MG_PER_ML,
     IV_DOSE_MG_PER_KG,
@@ -46,7 +47,9 @@ __all__ = [
 # Water for injections per vial size (SmPC 6.6). Not derivable from the concentration: the 400 mg
 # vial takes 4.8 mL (not 5.0 mL) because the powder's displacement volume brings it to 80 mg/mL.
 # Not (yet) in defaults.py; a caller with other vial presentations passes its own table.
-RECONSTITUTION_WATER_ML: Mapping[int, Decimal] = {120: Decimal("1.5"), 400: Decimal("4.8")}
+RECONSTITUTION_WATER_ML: Mapping[int, Decimal] = {
+    size: Decimal(ml) for size, ml in defaults.RECONSTITUTION_WATER_ML.items()
+}
 
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")

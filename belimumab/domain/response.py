@@ -41,7 +41,7 @@ STOP_REASONS: tuple[str, ...] = (
     "adverse_event",
     "patient_choice",
     "remission",
-    "pregnancy_plan",
+    "pregnancy",
     "other",
 )
 INEFFICACY = "inefficacy"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+from belimumab.domain import defaults
 from belimumab.domain.defaults import (
     FIRST_YEAR_DAYS,
     IV_DOSE_MG_PER_KG,
@@ -54,8 +55,8 @@ __all__ = [
 ROUTES = ("iv", "sc")
 # Lupus nephritis SC induction (Benlysta SmPC 4.2): 400 mg (two 200 mg injections) once a week
 # for 4 doses, then 200 mg weekly. Not (yet) in defaults.py.
-SC_NEPHRITIS_LOADING_DOSE_MG = 400
-SC_NEPHRITIS_LOADING_COUNT = 4
+SC_NEPHRITIS_LOADING_DOSE_MG = defaults.SC_NEPHRITIS_LOADING_DOSE_MG
+SC_NEPHRITIS_LOADING_COUNT = defaults.SC_NEPHRITIS_LOADING_COUNT
 _WEEK_DAYS = 7
 
 

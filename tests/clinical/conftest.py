@@ -14,12 +14,6 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The default hasher costs about half a second per user: tests don't need it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def frozen_today(monkeypatch):
     """Clinical pages read `timezone.localdate()`: pin it so that dates in tests stay valid."""
     from django.utils import timezone

@@ -11,6 +11,8 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Chromium's own UI language (read at start): French, as the hospital's browsers.
+os.environ.setdefault("LANGUAGE", "fr")
 
 
 def pytest_collection_modifyitems(items):
@@ -51,6 +53,7 @@ def login(page, live_server):
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", "pw-for-tests-only")
         page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login/" not in url)
 
     return do
 

@@ -3,7 +3,6 @@ on the patient's timeline (French formats: dates 25/11/2026, decimals 0,5)."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -18,21 +17,11 @@ from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-# Chromium draws <input type=date> in its own UI language, not the page's: with Debian's
-# chromium-l10n installed, LANGUAGE=fr (read when the browser starts) gives 25/11/2026 as a
-# French user sees it. Without chromium-l10n this changes nothing.
-os.environ.setdefault("LANGUAGE", "fr")
-
 
 def french(text) -> str:
     """What the page shows in French (the English text until the catalogue is written)."""
     with translation.override("fr"):
         return str(text)
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
