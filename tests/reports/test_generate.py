@@ -35,6 +35,19 @@ TODAY = date(2026, 11, 25)
 DEMO = Path(settings.BASE_DIR) / "fixtures" / "demo"
 
 
+@pytest.fixture(autouse=True)
+def regimens(request):
+    """The regimens of data migration 0002 (a transactional test's flush removes them)."""
+    if "db" in request.fixturenames:
+        import importlib
+
+        from django.apps import apps
+
+        request.getfixturevalue("db")
+        migration = importlib.import_module("belimumab.patients.migrations.0002_fill_regimens")
+        migration.fill_regimens(apps, None)
+
+
 def test_same_seed_same_files_other_seed_other_files(tmp_path):
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
         write_csv_files(generate_cohort(patients=30, seed=seed, today=TODAY), tmp_path / name)

@@ -33,6 +33,19 @@ def english():
         yield
 
 
+@pytest.fixture(autouse=True)
+def regimens(request):
+    """The regimens of data migration 0002 (a transactional test's flush removes them)."""
+    if "db" in request.fixturenames or "client_for" in request.fixturenames:
+        import importlib
+
+        from django.apps import apps
+
+        request.getfixturevalue("db")
+        migration = importlib.import_module("belimumab.patients.migrations.0002_fill_regimens")
+        migration.fill_regimens(apps, None)
+
+
 def visit(patient, day, total="", present=None, pga="", flare="", notes=""):
     descriptors = (
         [""] * 24 if present is None else ["1" if c in present else "0" for c in DESCRIPTOR_CODES]
@@ -672,6 +685,16 @@ def test_import_queries_do_not_grow_with_the_rows(db, django_assert_max_num_quer
 # --------------------------------------------------------------------------- browser
 
 
+@pytest.fixture
+def admin(client_for):
+    """An administrator's client reading the pages in English (the default language is French)."""
+    from django.conf import settings
+
+    client = client_for("administrator")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
 def _content(response) -> str:
     return b"".join(response.streaming_content).decode()
 
@@ -683,11 +706,11 @@ def _uploads(files: dict[str, list[list[str]]]) -> list[SimpleUploadedFile]:
     ]
 
 
-def test_browser_dry_run_shows_problems_and_writes_nothing(client_for):
+def test_browser_dry_run_shows_problems_and_writes_nothing(admin):
     files = base_files()
     _bad_date(files)
     _unknown_code(files)
-    client = client_for("administrator")
+    client = admin
     response = client.post(reverse("reports:import"), {"files": _uploads(files)})
     assert response.status_code == 200
     page = _content(response)
@@ -698,8 +721,8 @@ def test_browser_dry_run_shows_problems_and_writes_nothing(client_for):
     assert Patient.objects.count() == 0
 
 
-def test_browser_dry_run_then_confirm_imports(client_for, users):
-    client = client_for("administrator")
+def test_browser_dry_run_then_confirm_imports(admin, users):
+    client = admin
     response = client.post(reverse("reports:import"), {"files": _uploads(base_files())})
     page = _content(response)
     assert "The files are correct. Nothing has been written yet." in page
@@ -716,34 +739,37 @@ def test_browser_dry_run_then_confirm_imports(client_for, users):
     assert "already imported or have expired" in response.content.decode()
 
 
-def test_browser_token_of_another_session_is_refused(client_for, client):
-    admin = client_for("administrator")
+def test_browser_token_of_another_session_is_refused(admin, client_for):
     _content(admin.post(reverse("reports:import"), {"files": _uploads(base_files())}))
     token = admin.session["cohort_import_token"]
     other = client_for("administrator")
     response = other.post(reverse("reports:import"), {"token": token})
-    assert "already imported or have expired" in response.content.decode()
+    assert response.context["error"]  # "already imported or expired", in the page's language
     assert Patient.objects.count() == 0
 
 
-def test_browser_xlsx_upload(client_for):
+def test_browser_xlsx_upload(admin):
     upload = SimpleUploadedFile("cohort.xlsx", _xlsx(base_files()))
-    page = _content(
-        client_for("administrator").post(reverse("reports:import"), {"files": [upload]})
-    )
+    page = _content(admin.post(reverse("reports:import"), {"files": [upload]}))
     assert "The files are correct." in page
 
 
-def test_browser_refuses_a_mix_of_workbook_and_csv(client_for):
+def test_browser_without_files_says_required_beside_the_field(admin):
+    response = admin.post(reverse("reports:import"), {"files": "x"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == ["files"] and len(errors["files"]) == 1  # the page is in French
+    assert Patient.objects.count() == 0
+
+
+def test_browser_refuses_a_mix_of_workbook_and_csv(admin):
     uploads = [SimpleUploadedFile("cohort.xlsx", b"x"), *_uploads(base_files())]
-    response = client_for("administrator").post(reverse("reports:import"), {"files": uploads})
+    response = admin.post(reverse("reports:import"), {"files": uploads})
     assert "not a mix" in response.content.decode()
 
 
-def test_browser_page_streams_progress_without_script(client_for):
-    response = client_for("administrator").post(
-        reverse("reports:import"), {"files": _uploads(base_files())}
-    )
+def test_browser_page_streams_progress_without_script(admin):
+    response = admin.post(reverse("reports:import"), {"files": _uploads(base_files())})
     assert response.streaming
     page = _content(response)
     steps = page.index('<div class="import-step">')

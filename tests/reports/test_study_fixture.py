@@ -63,6 +63,7 @@ def cohort(django_db_setup, django_db_blocker):
         from django.db import transaction
 
         with transaction.atomic():
+            _seed_regimens()
             result = cohort_import(source=STUDY, today=date(2026, 11, 25))
             assert result.ok, [str(p) for p in result.problems]
             rows = _rows()
@@ -70,6 +71,17 @@ def cohort(django_db_setup, django_db_blocker):
             events = _events(rows)
             transaction.set_rollback(True)
     return rows, labs, events, result
+
+
+def _seed_regimens() -> None:
+    """The regimens of data migration 0002 (a transactional test's flush removes them)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("belimumab.patients.migrations.0002_fill_regimens").fill_regimens(
+        apps, None
+    )
 
 
 def _rows() -> list[Row]:
@@ -412,6 +424,7 @@ def test_adverse_events_in_the_first_year(cohort):
 
 
 def test_study_fixture_imports_idempotently(db):
+    _seed_regimens()
     first = cohort_import(source=STUDY, today=date(2026, 11, 25))
     assert first.ok and first.counts["patients"].created == 16
     again = cohort_import(source=STUDY, today=date(2026, 11, 25))
