@@ -180,7 +180,9 @@ def _run(request: HttpRequest, token: str, source: Path, dry_run: bool) -> Strea
         )
         yield tail
 
-    return StreamingHttpResponse(content())
+    response = StreamingHttpResponse(content())
+    response["X-Accel-Buffering"] = "no"  # nginx: pass the progress steps on as they come
+    return response
 
 
 @permission_required("patients.import_cohort", raise_exception=True)
