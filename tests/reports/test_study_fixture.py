@@ -246,8 +246,9 @@ def test_corticosteroid_doses(cohort):
     means = []
     for tp in TIMEPOINTS:
         doses = [r.steroid[tp] for r in study if r.on[tp] and r.steroid[tp] is not None]
-        means.append((len(doses), (sum(doses) / len(doses)).quantize(Decimal("0.1"))))
-    assert means == [(12, Decimal("11.9")), (10, Decimal("7.9")), (9, Decimal("6.5"))]
+        means.append((len(doses), sum(doses) / len(doses)))
+    # printed 11.9 -> 7.9 -> 6.5 in the paper (its 7.9 is Table 2's 7.95)
+    assert means == [(12, Decimal("11.875")), (10, Decimal("7.95")), (9, Decimal("6.5"))]
     m0 = _describe([float(r.steroid["M0"]) for r in study if r.steroid["M0"] is not None])
     assert (m0["median"], m0["q1"], m0["q3"], m0["min"], m0["max"]) == (10, 6.875, 16.25, 5, 25)
     stopped = [r.number for r in study if r.on["M6"] and r.steroid["M6"] == 0]
