@@ -1,0 +1,37 @@
+"""`make run` loads demo accounts for each role and a current demo cohort plus the study."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from belimumab.accounts.demo import DEMO_PASSWORD, DEMO_USERS
+from belimumab.patients.models import Patient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_demo_creates_every_role_and_a_current_worklist(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    call_command("load_demo")  # a second `make run` changes nothing
+    assert Patient.objects.filter(code__startswith="DEMO-").count() == 40
+    assert Patient.objects.filter(code__startswith="STR-").count() == 16
+    for username, _first, _last, role in DEMO_USERS:
+        user = User.objects.get(username=username)
+        assert user.check_password(DEMO_PASSWORD)
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+    client = Client()
+    client.force_login(User.objects.get(username="pharmacien"))
+    rows = client.get(reverse("pharmacy:worklist")).context["rows"]
+    assert len(rows) >= 5  # infusions due in the coming days or overdue, as of today
+
+
+def test_load_demo_refuses_production(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("load_demo")
+    assert not User.objects.filter(username="pharmacien").exists()
