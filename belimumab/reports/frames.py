@@ -8,6 +8,7 @@ Patient columns are renamed without the `patient__` prefix; the course id is `co
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -117,13 +118,41 @@ _PATIENT_RENAME = {
 }
 
 
+# Decimal columns the selectors read as floats under another name (a query alias cannot reuse
+# the field's name).
+ALIASES = {
+    "weight": "weight_kg",
+    "prescribed": "prescribed_dose_mg",
+    "prepared": "prepared_dose_mg",
+    "pga_value": "pga",
+    "result": "value",
+    "lower": "lower_limit",
+    "upper": "upper_limit",
+    "amount": "dose",
+}
+
+
+def _floats(series: pd.Series) -> pd.Series:
+    """Numbers (float, int, Decimal) or None -> float64 with NaN."""
+    if series.dtype.kind in "fiu":
+        return series.astype("float64")
+    values = series.to_numpy(dtype=object)
+    return pd.Series(
+        [math.nan if v is None or v != v else float(v) for v in values],
+        index=series.index,
+        dtype="float64",
+    )
+
+
 def typed_frame(rows: Iterable[Mapping[str, Any]], schema: Mapping[str, str]) -> pd.DataFrame:
     """A DataFrame with exactly the columns of `schema`, in its order and dtypes.
 
     Missing keys become missing values; text columns hold "" rather than missing; an empty input
     gives an empty frame with the same columns and dtypes.
     """
-    frame = pd.DataFrame.from_records(list(rows), columns=list(schema))
+    rows = list(rows)
+    frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+    frame = frame.rename(columns=ALIASES).reindex(columns=list(schema))
     out = {}
     for column, dtype in schema.items():
         series = frame[column]
@@ -132,7 +161,7 @@ def typed_frame(rows: Iterable[Mapping[str, Any]], schema: Mapping[str, str]) ->
         elif dtype == "str":
             out[column] = series.astype(object).where(series.notna(), "").astype(str)
         elif dtype == "float64":
-            out[column] = pd.to_numeric(series.astype(object), errors="raise").astype("float64")
+            out[column] = _floats(series)
         elif dtype == "object":
             out[column] = series.astype(object)
         elif dtype == "bool":
@@ -159,8 +188,9 @@ class CohortFrames:
 
 
 def patients_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    renamed = ({_PATIENT_RENAME.get(k, k): v for k, v in row.items()} for row in rows)
-    frame = typed_frame(renamed, PATIENTS)
+    rows = list(rows)
+    raw = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+    frame = typed_frame(raw.rename(columns=_PATIENT_RENAME).to_dict("records"), PATIENTS)
     for column in ("manifestations", "previous_treatments", "initiation_reasons"):
         frame[column] = frame[column].map(lambda v: list(v) if isinstance(v, list | tuple) else [])
     for column in ("loading_intervals_days", "loading_doses_mg"):

@@ -13,7 +13,8 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 
 from belimumab.clinical.labs import lab_specs
 from belimumab.clinical.models import (
@@ -40,6 +41,13 @@ from belimumab.reports.dataset import (
     build_report,
 )
 from belimumab.reports.frames import cohort_frames
+
+
+def _float(field: str) -> Cast:
+    """A decimal column read as a float by the database: the frames compute in floats, and
+    skipping Django's Decimal conversion of every value halves the read time."""
+    return Cast(field, FloatField())
+
 
 # The labs the report describes (Figure 1, anti-dsDNA and complement).
 REPORT_LABS = ("anti_dsdna", "ch50", "c3", "c4")
@@ -126,12 +134,12 @@ def infusion_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
             "patient_id",
             "course_id",
             "date",
-            "weight_kg",
-            "prescribed_dose_mg",
-            "prepared_dose_mg",
             "vials_120",
             "vials_400",
             "reaction",
+            weight=_float("weight_kg"),
+            prescribed=_float("prescribed_dose_mg"),
+            prepared=_float("prepared_dose_mg"),
         )
     )
 
@@ -140,7 +148,9 @@ def visit_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
     return list(
         Visit.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
         .order_by("patient_id", "date", "pk")
-        .values("id", "patient_id", "date", "sledai", "pga", "flare", "hospitalised")
+        .values(
+            "id", "patient_id", "date", "sledai", "flare", "hospitalised", pga_value=_float("pga")
+        )
     )
 
 
@@ -150,7 +160,16 @@ def lab_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
             is_active=True, patient__in=courses.values("patient_id"), test__in=REPORT_LABS
         )
         .order_by("patient_id", "test", "date", "pk")
-        .values("id", "patient_id", "date", "test", "value", "unit", "lower_limit", "upper_limit")
+        .values(
+            "id",
+            "patient_id",
+            "date",
+            "test",
+            "unit",
+            result=_float("value"),
+            lower=_float("lower_limit"),
+            upper=_float("upper_limit"),
+        )
     )
 
 
@@ -158,7 +177,7 @@ def treatment_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
     return list(
         TreatmentDose.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
         .order_by("patient_id", "drug", "start_date", "pk")
-        .values("id", "patient_id", "drug", "start_date", "dose", "unit")
+        .values("id", "patient_id", "drug", "start_date", "unit", amount=_float("dose"))
     )
 
 
