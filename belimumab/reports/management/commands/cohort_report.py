@@ -18,6 +18,7 @@ from django.contrib.staticfiles import finders
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from belimumab.patients.models import Indication, Route
 from belimumab.reports import exports, selectors
@@ -90,12 +91,15 @@ class Command(BaseCommand):
             # plotly.js once, inline, so that the file works offline and alone.
             include = not first["done"]
             first["done"] = True
-            return pio.to_html(
-                fig,
-                full_html=False,
-                include_plotlyjs=include,
-                default_height=height,
-                config={"displaylogo": False, "responsive": True},
+            # plotly's own HTML of our figure (the data is JSON-encoded by plotly)
+            return mark_safe(
+                pio.to_html(
+                    fig,
+                    full_html=False,
+                    include_plotlyjs=include,
+                    default_height=height,
+                    config={"displaylogo": False, "responsive": True},
+                )
             )
 
         def read(path: str) -> str:
