@@ -8,7 +8,7 @@ if ! command -v pg_ctlcluster >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 fi
 version=$(ls /etc/postgresql | sort -V | tail -n 1)
-pg_ctlcluster "$version" main start 2>/dev/null || [ $? -eq 2 ] || pg_lsclusters
+pg_ctlcluster "$version" main start >&2 || [ $? -eq 2 ]
 for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
 runuser -u postgres -- psql -qtA -c "SELECT 1 FROM pg_roles WHERE rolname='$role'" | grep -q 1 \
   || runuser -u postgres -- psql -q -c "CREATE ROLE $role LOGIN CREATEDB PASSWORD '$role'" >&2
