@@ -1,7 +1,8 @@
 """Logical backups that restore on SQLite or PostgreSQL alike (Django's serialisation).
 
-Everything is kept (patients, clinical records, their audit history, users and roles) except what
-migrate recreates (content types, permissions) and what is transient (sessions, login attempts).
+Everything is kept with its primary key (patients, clinical records, their audit history, users and
+roles) except what migrate recreates (content types, permissions, referred to by natural key) and
+what is transient (sessions, login attempts).
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ def backup_write(path: Path) -> int:
         "dumpdata",
         *[f"--exclude={label}" for label in EXCLUDED],
         "--natural-foreign",
-        "--natural-primary",
         "--indent=0",
         stdout=buffer,
     )
@@ -60,4 +60,9 @@ def backup_restore(path: Path) -> None:
         raise ValueError("A backup file ends with .json.gz")
     with transaction.atomic():
         call_command("flush", "--no-input", verbosity=0)
+        # flush's post_migrate recreated content types and permissions (which the backup refers
+        # to by natural key) but also the roles and regimens, which the backup holds with their
+        # primary keys: those go, so that every row comes back with its own key.
+        for model in backed_up_models():
+            model._base_manager.all()._raw_delete(model._base_manager.db)
         call_command("loaddata", str(path), verbosity=0)
