@@ -8,7 +8,21 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+# history_type of django-simple-history -> a stable code (CSV, tests), shown through a label.
+ACTION_CODES = {"+": "created", "~": "changed", "-": "deleted"}
+ACTION_LABELS = {
+    "created": _("created"),
+    "changed": _("changed"),
+    "deleted": _("deleted"),
+    "deactivated": _("deactivated"),
+}
+
+
+def action_code(row: Any, previous: Any | None) -> str:
+    """created / changed / deactivated / deleted for one history row."""
+    if previous is not None and previous.is_active and not row.is_active:
+        return "deactivated"
+    return ACTION_CODES.get(row.history_type, row.history_type)
 
 
 @dataclass(frozen=True)
@@ -48,9 +62,7 @@ def history_entries(records: list[Any], record_label: str) -> list[Entry]:
                 Change(c.field, _label(row.instance_type, c.field), c.old, c.new)
                 for c in delta.changes
             )
-        action = ACTIONS.get(row.history_type, row.history_type)
-        if previous is not None and previous.is_active and not row.is_active:
-            action = _("deactivated")
+        action = ACTION_LABELS[action_code(row, previous)]
         user = row.history_user
         entries.append(
             Entry(

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.apps import apps
 
-from belimumab.core.audit import ACTIONS
+from belimumab.core.audit import ACTION_LABELS, action_code
 from belimumab.core.models import ClinicalModel
 
 EXCLUDED = ["version", "updated_at"]
@@ -25,6 +25,10 @@ class AuditRow:
     action: str
     reason: str
     changes: list[tuple[str, Any, Any]]
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
 
 
 def clinical_models() -> list[type[ClinicalModel]]:
@@ -68,9 +72,7 @@ def audit_rows(start: datetime, end: datetime) -> Iterator[AuditRow]:
             if before is not None:
                 delta = row.diff_against(before, excluded_fields=EXCLUDED)
                 changes = [(c.field, c.old, c.new) for c in delta.changes]
-            action = str(ACTIONS.get(row.history_type, row.history_type))
-            if before is not None and before.is_active and not row.is_active:
-                action = "deactivated"
+            action = action_code(row, before)
             rows.append(
                 AuditRow(
                     when=row.history_date,

@@ -4,6 +4,8 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from belimumab.core.services import clinical_deactivate, clinical_save
 
@@ -21,6 +23,8 @@ def test_audit_log_lists_creation_change_and_deactivation(client_for, users, mak
     rows = response.context["rows"]
     actions = [(r.model, r.action) for r in rows if r.model == "course"]
     assert actions == [("course", "created"), ("course", "changed"), ("course", "deactivated")]
+    with translation.override("fr"):  # the page's language (the default) shows labels
+        assert _("deactivated") in response.content.decode()
     change = next(r for r in rows if r.model == "course" and r.action == "changed")
     assert ("stop_reason", "", "remission") in change.changes
     assert change.who == "clinician" and change.patient == "AUD01"
