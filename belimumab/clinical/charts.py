@@ -122,7 +122,7 @@ def activity_figure(data: dict[str, Any], text: dict[str, str]) -> go.Figure:
                 line_shape="hv",
                 name=text["prednisone"],
                 line={"color": PREDNISONE_COLOUR, "width": 2, "dash": "dash"},
-                hovertemplate=when + "<br>%{y} mg/day<extra></extra>",
+                hovertemplate=when + "<br>%{y} " + _("mg/day") + "<extra></extra>",
             ),
             row=1,
             col=1,
