@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from belimumab.clinical import charts
 
@@ -32,11 +33,12 @@ def test_activity_figure():
     with translation.override("fr"):
         text = charts.labels()
         fig = charts.activity_figure(DATA, text)
+        two_missed = _("%(n)s missed") % {"n": 2}
     names = [trace.name for trace in fig.data]
     assert names == [text["sledai"], text["prednisone"], text["infusions"], text["missed"]]
     assert list(fig.data[0].y) == [10, 4]
     assert fig.data[1].line.shape == "hv" and fig.data[1].yaxis == "y2"
-    assert list(fig.data[3].text) == ["2 missed"]
+    assert list(fig.data[3].text) == [two_missed]
     assert fig.layout.separators.startswith(",")
     assert fig.layout.xaxis.tickformat == "%d/%m/%Y"
     annotations = [a.text for a in fig.layout.annotations]
