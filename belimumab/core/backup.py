@@ -64,5 +64,8 @@ def backup_restore(path: Path) -> None:
         # to by natural key) but also the roles and regimens, which the backup holds with their
         # primary keys: those go, so that every row comes back with its own key.
         for model in backed_up_models():
+            for field in model._meta.many_to_many:
+                through = field.remote_field.through
+                through._base_manager.all()._raw_delete(through._base_manager.db)
             model._base_manager.all()._raw_delete(model._base_manager.db)
         call_command("loaddata", str(path), verbosity=0)
