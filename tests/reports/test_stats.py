@@ -139,6 +139,26 @@ def test_models_agree_with_nlme(fits, name, model):
         assert fit["phi"] == pytest.approx(ref["phi"], abs=1e-4)
 
 
+@pytest.mark.parametrize("name", DATASETS)
+def test_ri_equals_statsmodels_mixedlm(fits, name):
+    """The vectorised random-intercept REML and statsmodels' MixedLM reach the same optimum."""
+    ours, mixedlm = fits[(name, "ri")], stats.fit_ri_statsmodels(dataset(name))
+    assert ours["error"] is mixedlm["error"] is None
+    assert ours["loglik"] == pytest.approx(mixedlm["loglik"], abs=1e-6)
+    for term in ("intercept", "M6", "M12"):
+        assert ours[term]["df"] == mixedlm[term]["df"]
+        for key in ("estimate", "se"):
+            assert rel(ours[term][key], mixedlm[term][key]) < 1e-5, (term, key)
+
+
+def test_ri_with_two_values_at_one_time_point_is_fitted_by_statsmodels():
+    d = dataset("steroid_mg_day_all")
+    doubled = pd.concat([d, d.iloc[:1].assign(value=d["value"].iloc[0] + 1.0)])
+    fit = stats.fit_ri(doubled)
+    assert fit["error"] is None and fit["n_obs"] == 38
+    assert fit == stats.fit_ri_statsmodels(doubled)
+
+
 def test_nlme_degrees_of_freedom_rule(fits):
     # n_obs - n_patients - 2 for the two within-patient contrasts.
     fit = fits[("steroid_mg_day_all", "ri_ar1")]
@@ -259,7 +279,7 @@ def test_unknown_time_point_is_an_error():
         stats.fit_ri(d)
 
 
-def test_ar1_is_vectorised_over_patients():
+def test_models_are_vectorised_over_patients():
     """10,000 patients x 3 time points, a fifth of visits missing: fits (no timing asserted)."""
     rng = np.random.default_rng(7)
     n = 10_000
@@ -284,6 +304,10 @@ def test_ar1_is_vectorised_over_patients():
     assert fit["M12"]["estimate"] == pytest.approx(-4.0, abs=0.2)
     assert fit["phi"] == pytest.approx(0.5, abs=0.1)
     assert fit["M6"]["df"] == fit["n_obs"] - fit["n_patients"] - 2
+    ri = stats.fit_ri(frame)
+    assert ri["error"] is None and ri["n_obs"] == fit["n_obs"]
+    assert ri["M6"]["estimate"] == pytest.approx(-3.0, abs=0.2)
+    assert ri["M12"]["estimate"] == pytest.approx(-4.0, abs=0.2)
 
 
 # --------------------------------------------------------------------------- Kaplan-Meier
