@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run demo test test-fast lint format bench system-deps clean
+.PHONY: install run demo test test-fast lint format bench loadtest system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ format: install
 bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)
 	DATABASE_URL=$$(bash scripts/postgres.sh belimumab_bench) $(PY) manage.py bench $(BENCH_ARGS)
+
+# gunicorn + PostgreSQL on 127.0.0.1:8001, 50 locust users for 60 s (LOADTEST_PATIENTS,
+# LOADTEST_USERS, LOADTEST_TIME, LOADTEST_WORKERS to change them); appends to docs/benchmarks.md.
+loadtest: install
+	$(PY) -m pip install -q -e ".[bench]"
+	bash scripts/loadtest.sh
 
 clean:
 	rm -rf $(VENV) staticfiles
