@@ -1,7 +1,7 @@
 """Helpers of `make loadtest` (scripts/loadtest.sh).
 
-    python scripts/loadtest.py prepare PLAN.json   accounts + patients to visit, as JSON
-    python scripts/loadtest.py report STATS.csv    the locust summary into docs/benchmarks.md
+python scripts/loadtest.py prepare PLAN.json   accounts + patients to visit, as JSON
+python scripts/loadtest.py report STATS.csv    the locust summary into docs/benchmarks.md
 """
 
 from __future__ import annotations
@@ -82,7 +82,9 @@ def report(stats_csv: Path, failures_csv: Path, title: str) -> None:
     failures = list(csv.DictReader(failures_csv.open())) if failures_csv.exists() else []
     if failures:
         lines += ["", "Failures:", ""]
-        lines += [f"- {f['Method']} {f['Name']}: {f['Error']} ({f['Occurrences']})" for f in failures]
+        lines += [
+            f"- {f['Method']} {f['Name']}: {f['Error']} ({f['Occurrences']})" for f in failures
+        ]
     section = "\n".join([title, "", *lines]) + "\n"
     target = ROOT / "docs/benchmarks.md"
     text = target.read_text() if target.exists() else "# Benchmarks\n"

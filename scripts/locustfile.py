@@ -25,7 +25,7 @@ random.Random(1).shuffle(TO_INFUSE)
 class LoopbackCookies(http.cookiejar.DefaultCookiePolicy):
     """Production cookies are Secure (HTTPS behind the proxy); loopback HTTP sends them anyway."""
 
-    def return_ok_secure(self, cookie, request):  # noqa: ARG002
+    def return_ok_secure(self, cookie, request):
         return True
 
 
