@@ -201,3 +201,14 @@ def test_labels_built_in_python_follow_the_language():
         assert str(DESCRIPTOR_LABELS["increased_dna_binding"]) == "Anti-ADN natif augmentés"
     with translation.override("en"):
         assert str(DESCRIPTOR_LABELS["increased_dna_binding"]) == "Increased DNA binding"
+
+
+def test_cycle_labels_follow_the_language():
+    from django.utils import translation
+
+    from belimumab.core.labels import cycle_label
+
+    with translation.override("fr"):
+        assert [cycle_label(c) for c in ("D0", "D28", "C4", "W3")] == ["J0", "J28", "C4", "S3"]
+    with translation.override("en"):
+        assert [cycle_label(c) for c in ("D0", "D28", "C4", "W3")] == ["D0", "D28", "C4", "W3"]

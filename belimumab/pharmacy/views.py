@@ -16,6 +16,7 @@ from django.utils.formats import date_format, sanitize_separators
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from belimumab.core import labels
 from belimumab.core.services import StaleRecord
 from belimumab.core.views import form_errors_from
 from belimumab.patients.models import Patient
@@ -44,7 +45,7 @@ def _saved_message(request: HttpRequest, infusion: Infusion, verb: str) -> None:
     text = verb % {"code": infusion.patient.code}
     if status is not None:
         text += " " + _("Next infusion (%(label)s) due on %(date)s.") % {
-            "label": status.cycle_label,
+            "label": labels.cycle_label(status.cycle_label),
             "date": date_format(status.next_due, "SHORT_DATE_FORMAT"),
         }
     messages.success(request, text)
