@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -39,50 +38,13 @@ from belimumab.clinical.models import (
     Visit,
 )
 from belimumab.core.services import StaleRecord
-from belimumab.core.views import form_errors_from
+from belimumab.core.views import both_versions, form_errors_from, refresh_version
 from belimumab.domain import response, sledai
 from belimumab.patients.models import Patient
 
 
 def _patient(pk: int) -> Patient:
     return get_object_or_404(Patient, pk=pk, is_active=True)
-
-
-def _refresh_version(form: Any, current: Any) -> None:
-    """After a lost race the form starts from the stored version: saving again is deliberate."""
-    form.data = form.data.copy()
-    form.data["version"] = current.version
-
-
-def _conflict(form: Any, current: Any) -> dict[str, Any]:
-    """The saved record beside the user's entries, field by field (both shown, none lost)."""
-    rows = []
-    for name, field in form.fields.items():
-        if name == "version":
-            continue
-        saved = getattr(current, name, None)
-        yours = form.cleaned_data.get(name)
-        choices = dict(getattr(field, "flatchoices", None) or getattr(field, "choices", ()) or ())
-        rows.append(
-            ((field.label, _display(saved, choices)), (field.label, _display(yours, choices)))
-        )
-    return {"current": current, "rows": rows}
-
-
-def _display(value: Any, choices: dict[Any, Any]) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if hasattr(value, "pk"):
-        return str(value)
-    if value in choices:
-        return str(choices[value])
-    if isinstance(value, date):
-        return selectors.local_date(value)
-    if isinstance(value, (int, float, Decimal)):
-        return selectors.local_number(value)
-    return str(value)
 
 
 def _back(patient: Patient) -> HttpResponse:
@@ -215,7 +177,7 @@ def _visit_form_page(request: HttpRequest, patient: Patient, visit: Visit | None
             saved = _visit_summary(_visit_initial(exc.current))
             yours = _visit_summary(form.cleaned_data)
             conflict = {"current": exc.current, "rows": list(zip(saved, yours, strict=True))}
-            _refresh_version(form, exc.current)
+            refresh_version(form, exc.current)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
@@ -401,8 +363,8 @@ def lab_update(request: HttpRequest, pk: int) -> HttpResponse:
                 today=timezone.localdate(),
             )
         except StaleRecord as exc:
-            conflict = _conflict(form, exc.current)
-            _refresh_version(form, exc.current)
+            conflict = both_versions(form, exc.current)
+            refresh_version(form, exc.current)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
@@ -446,8 +408,8 @@ def _treatment_page(
                     **fields,
                 )
         except StaleRecord as exc:
-            conflict = _conflict(form, exc.current)
-            _refresh_version(form, exc.current)
+            conflict = both_versions(form, exc.current)
+            refresh_version(form, exc.current)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
@@ -510,8 +472,8 @@ def _adverse_event_page(
                     today=today,
                 )
         except StaleRecord as exc:
-            conflict = _conflict(form, exc.current)
-            _refresh_version(form, exc.current)
+            conflict = both_versions(form, exc.current)
+            refresh_version(form, exc.current)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
@@ -596,8 +558,8 @@ def adjudicate(request: HttpRequest, pk: int, timepoint: str) -> HttpResponse:
                 expected_version=form.cleaned_data.get("version"),
             )
         except StaleRecord as exc:
-            conflict = _conflict(form, exc.current)
-            _refresh_version(form, exc.current)
+            conflict = both_versions(form, exc.current)
+            refresh_version(form, exc.current)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:

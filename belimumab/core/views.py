@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import views as auth_views
@@ -7,7 +9,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import formats
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -35,3 +39,48 @@ def form_errors_from(form: Any, error: ValidationError) -> None:
                 form.add_error(target, item)
     else:
         form.add_error(None, error)
+
+
+def refresh_version(form: Any, current: Any) -> None:
+    """After a lost race the form starts from the stored version: saving again is deliberate."""
+    form.data = form.data.copy()
+    form.data["version"] = current.version
+
+
+def both_versions(form: Any, current: Any) -> dict[str, Any]:
+    """The saved record beside the user's entries, field by field (both shown, none lost);
+    rendered by core/_conflict.html."""
+    rows = []
+    for name, field in form.fields.items():
+        if name == "version":
+            continue
+        saved = getattr(current, name, None)
+        yours = form.cleaned_data.get(name)
+        choices = dict(getattr(field, "flatchoices", None) or getattr(field, "choices", ()) or ())
+        rows.append(
+            ((field.label, display(saved, choices)), (field.label, display(yours, choices)))
+        )
+    return {"current": current, "rows": rows}
+
+
+def display(value: Any, choices: dict[Any, Any] | None = None) -> str:
+    """A value as the user reads it: choice label, yes/no, local date or number."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if hasattr(value, "pk"):
+        return str(value)
+    if isinstance(value, list):
+        return ", ".join(display(item, choices) for item in value) or "—"
+    if choices and value in choices:
+        return str(choices[value])
+    if isinstance(value, date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(str(value))
+        plain = (
+            number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
+        )
+        return formats.number_format(plain)
+    return str(value)

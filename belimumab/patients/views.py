@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from belimumab.core.services import StaleRecord
-from belimumab.core.views import form_errors_from
+from belimumab.core.views import both_versions, form_errors_from, refresh_version
 from belimumab.patients import selectors, services
 from belimumab.patients.forms import CourseForm, NewPatientCourseForm, PatientForm
 from belimumab.patients.models import (
@@ -34,12 +34,6 @@ def _patient_form(request: HttpRequest, *args, **kwargs) -> PatientForm:
 
 def _labels(choices, codes: list[str]) -> list[str]:
     return [str(choices(code).label) for code in codes if code in choices.values]
-
-
-def _refresh_version(form, current) -> None:
-    """After a lost race, the next save starts from the stored version."""
-    form.data = form.data.copy()
-    form.data["version"] = current.version
 
 
 @permission_required("patients.view_patient", raise_exception=True)
@@ -115,9 +109,8 @@ def patient_update(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=form.cleaned_data.get("version"),
             )
         except StaleRecord as exc:
-            stale = exc.current
-            _refresh_version(form, stale)
-            form.add_error(None, exc.messages[0])
+            stale = both_versions(form, exc.current)
+            refresh_version(form, exc.current)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
@@ -154,9 +147,8 @@ def _course_form(request: HttpRequest, patient: Patient, course: Course) -> Http
                     expected_version=form.cleaned_data.get("version"),
                 )
         except StaleRecord as exc:
-            stale = exc.current
-            _refresh_version(form, stale)
-            form.add_error(None, exc.messages[0])
+            stale = both_versions(form, exc.current)
+            refresh_version(form, exc.current)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from belimumab.core import labels
 from belimumab.core.services import StaleRecord
-from belimumab.core.views import form_errors_from
+from belimumab.core.views import both_versions, form_errors_from, refresh_version
 from belimumab.patients.models import Patient
 from belimumab.pharmacy import selectors, services
 from belimumab.pharmacy.forms import DeactivateForm, InfusionForm, parse_day
@@ -57,7 +57,7 @@ def _form_page(
     patient: Patient,
     form: InfusionForm,
     infusion: Infusion | None = None,
-    stale: Infusion | None = None,
+    stale: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The infusion form with the dose plan computed server-side for what is typed."""
     on_date = parse_day(form["date"].value())
@@ -85,7 +85,6 @@ def _form_page(
             "show_confirm": show_confirm,
             "identity": _identity(request),
             "stale": stale,
-            "current": stale,
             "max_weight": selectors.setting("MAX_WEIGHT_KG"),
         },
     )
@@ -170,10 +169,8 @@ def infusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 weight_confirmed=form.cleaned_data["confirm_weight"],
             )
         except StaleRecord as exc:
-            stale = exc.current
-            form.data = form.data.copy()
-            form.data["version"] = stale.version
-            form.add_error(None, exc.messages[0])
+            stale = both_versions(form, exc.current)
+            refresh_version(form, exc.current)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:

@@ -106,7 +106,8 @@ def test_two_clinicians_editing_one_course_do_not_overwrite_each_other(client_fo
         url, {**base, "stop_date": "2026-04-01", "stop_reason": "inefficacy"}
     )
     assert second.status_code == 200
-    assert second.context["stale"].stop_reason == "remission"
+    assert second.context["stale"]["current"].stop_reason == "remission"
+    assert "data-conflict" in second.content.decode()  # both versions shown side by side
     course.refresh_from_db()
     assert course.stop_reason == "remission"
 

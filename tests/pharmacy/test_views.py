@@ -250,8 +250,11 @@ def test_correction_with_a_stale_version_overwrites_nothing(client_for, iv_patie
     assert first.status_code == 302
     stale = client.post(url, payload(weight_kg="74", version=infusion.version))
     assert stale.status_code == 200
-    assert "changed by someone else" in " ".join(stale.context["form"].non_field_errors())
-    assert "Someone else saved this record" in stale.content.decode()
+    assert stale.context["stale"]["current"].weight_kg == Decimal("72.0")
+    assert "data-conflict" in stale.content.decode()
+    # each row is ((label, saved value), (label, your value)): the weight shows both
+    weight_row = next(row for row in stale.context["stale"]["rows"] if "74" in row[1][1])
+    assert "72" in weight_row[0][1]
     stored = Infusion.objects.get(pk=infusion.pk)
     assert stored.weight_kg == Decimal("72.0") and stored.version == infusion.version + 1
 
