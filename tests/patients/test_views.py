@@ -6,6 +6,7 @@ from django.urls import reverse
 from belimumab.patients.models import Course, Patient
 
 pytestmark = pytest.mark.django_db
+QUERIES_PATIENT_PAGE = 15
 
 VALID = {
     "code": "NEW01",
@@ -164,3 +165,30 @@ def test_clinical_data_cannot_be_hard_deleted(make_patient):
     with pytest.raises(HardDeleteForbidden):
         Patient.objects.all().delete()
     assert Patient.objects.count() == 1
+
+
+def test_patient_page_queries_do_not_grow_with_the_history(
+    client_for, make_patient, make_infusion, django_assert_num_queries
+):
+    from belimumab.clinical.models import LabResult, Visit
+
+    patient = make_patient(start=date(2025, 1, 6))
+    client = client_for("clinician")
+    url = reverse("patients:detail", args=[patient.pk])
+
+    def grow(first: int, last: int) -> None:
+        for n in range(first, last):
+            day = date(2025, 1, 6) + timedelta(days=28 * n)
+            make_infusion(patient, day)
+            Visit.objects.create(patient=patient, date=day, recorded_total=4, sledai=4)
+            LabResult.objects.create(patient=patient, date=day, test="c3", value=1, unit="g/L")
+
+    grow(0, 2)
+    client.get(url)  # content types and permissions cached once per process
+    # request: session, user, 2 permission reads, session save (3); page: patient + courses (2),
+    # infusion panel (2), clinical panel (4)
+    with django_assert_num_queries(QUERIES_PATIENT_PAGE):
+        client.get(url)
+    grow(2, 14)
+    with django_assert_num_queries(QUERIES_PATIENT_PAGE):
+        client.get(url)
