@@ -6,7 +6,6 @@ visit come from the JSON file written by `scripts/loadtest.py prepare` (LOADTEST
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import os
 import random
@@ -22,23 +21,18 @@ TO_INFUSE = list(PLAN["to_infuse"])
 random.Random(1).shuffle(TO_INFUSE)
 
 
-class LoopbackCookies(http.cookiejar.DefaultCookiePolicy):
-    """Production cookies are Secure (HTTPS behind the proxy); loopback HTTP sends them anyway."""
-
-    def return_ok_secure(self, cookie, request):
-        return True
-
-
 class Staff(HttpUser):
     abstract = True
     wait_time = between(0.5, 2.0)
     accounts: list[str] = []
 
     def on_start(self) -> None:
-        self.client.cookies.set_policy(LoopbackCookies())
         self.client.headers["X-Forwarded-Proto"] = "https"  # as the TLS proxy sets it
+        # over HTTPS Django's CSRF check wants a same-origin Referer, as browsers send
+        self.client.headers["Referer"] = self.host.replace("http://", "https://", 1) + "/"
         self.client.get("/login/", name="login (GET)")
-        self.client.post(
+        self._loopback_cookies()
+        with self.client.post(
             "/login/",
             {
                 "username": random.choice(self.accounts),
@@ -47,10 +41,28 @@ class Staff(HttpUser):
             },
             name="login (POST)",
             allow_redirects=False,
-        )
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:  # the form again: refused
+                response.failure(f"login refused: status {response.status_code}")
+
+    def page(self, url: str, name: str) -> None:
+        """A page that must answer 200 (a redirect to the login page is a failure)."""
+        self._loopback_cookies()
+        with self.client.get(
+            url, name=name, allow_redirects=False, catch_response=True
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}")
 
     def _csrf(self) -> str:
         return self.client.cookies.get("csrftoken", "")
+
+    def _loopback_cookies(self) -> None:
+        """Production cookies are Secure (HTTPS at the proxy): send them over loopback HTTP too
+        (requests copies the jar for each request, so a cookie policy would be lost)."""
+        for cookie in self.client.cookies:
+            cookie.secure = False
 
 
 class Pharmacist(Staff):
@@ -58,7 +70,7 @@ class Pharmacist(Staff):
 
     @task(6)
     def worklist(self) -> None:
-        self.client.get("/pharmacy/", name="worklist")
+        self.page("/pharmacy/", "worklist")
 
     @task(3)
     def infusion_form(self) -> None:
@@ -72,6 +84,8 @@ class Pharmacist(Staff):
             # a patient without a belimumab course is redirected to their page: not an error
             if response.status_code in (200, 302):
                 response.success()
+            else:
+                response.failure(f"status {response.status_code}")
 
     @task(2)
     def infusion_post(self) -> None:
@@ -79,7 +93,8 @@ class Pharmacist(Staff):
             return
         patient = TO_INFUSE.pop()
         url = f"/pharmacy/patients/{patient}/infusions/new/"
-        self.client.get(url, name="infusion form (GET)")
+        self.page(url, "infusion form (GET)")
+        self._loopback_cookies()
         with self.client.post(
             url,
             {
@@ -109,8 +124,8 @@ class Clinician(Staff):
     @task(5)
     def timeline(self) -> None:
         patient = random.choice(PLAN["patients"])
-        self.client.get(f"/clinical/patients/{patient}/timeline/", name="timeline")
+        self.page(f"/clinical/patients/{patient}/timeline/", "timeline")
 
     @task(1)
     def busiest_timeline(self) -> None:
-        self.client.get(f"/clinical/patients/{PLAN['busiest']}/timeline/", name="timeline")
+        self.page(f"/clinical/patients/{PLAN['busiest']}/timeline/", "timeline")
