@@ -1019,6 +1019,8 @@ def _parse_patients(table: RawTable, context: Context, parsed: Parsed) -> None:
         elif cells.has("stop_reason") and cells.raw("stop_reason"):
             cells.problem("stop_reason", _("a stop reason needs the stop_date column"))
         birth = fields["birth_date"]
+        if birth is not None and birth.year < 1900:  # the patient form's rule too
+            cells.problem("birth_date", _("Enter a birth date after 1900."))
         if birth is not None and start is not None and birth >= start:
             cells.problem("birth_date", _("not before the start date %(start)s") % {"start": start})
         if cells.ok and code is not None:

@@ -1,0 +1,110 @@
+"""Hostile cells in import files (issue 5): property-based, through the real import service.
+
+Whatever hypothesis puts in a cell (huge numbers, NaN, negatives, empty, unicode, very long
+strings, far dates, spreadsheet formulas): the import never raises, a refused file changes no
+table, and every problem names its file, line and column.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from django.apps import apps
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from belimumab.reports.importing import cohort_import
+
+EXAMPLES = 40
+HOSTILE = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "-1",
+            "NaN",
+            "inf",
+            "1e308",
+            "9" * 40,
+            "0001-01-01",
+            "9999-12-31",
+            "2026-02-30",
+            "=cmd|' /C calc'!A0",
+            "@SUM(A1)",
+            "é" * 300,
+            "yes;no;maybe",
+            "cutaneous_articular;;renal",
+        ]
+    ),
+    st.text(max_size=200),
+    st.integers(min_value=-(10**12), max_value=10**12).map(str),
+    st.dates().map(lambda d: d.isoformat()),
+)
+PATIENT = {
+    "code": "HOST-1",
+    "sex": "F",
+    "birth_date": "1980-01-01",
+    "smoking": "never",
+    "manifestations": "renal",
+    "previous_treatments": "hydroxychloroquine",
+    "initiation_reasons": "inefficacy",
+    "indication": "sle",
+    "prior_trial": "no",
+    "start_date": "2024-01-08",
+    "route": "iv",
+    "stop_date": "",
+    "stop_reason": "",
+}
+VISIT = {"patient": "HOST-1", "date": "2024-01-08", "sledai_total": "6", "pga": "1.5"}
+LAB = {"patient": "HOST-1", "date": "2024-01-08", "test": "c3", "value": "0.6", "unit": "g/L"}
+
+
+def _write(folder, name: str, row: dict[str, str]) -> None:
+    with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+
+
+def _counts() -> dict[str, int]:
+    return {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if m._meta.app_label in {"patients", "pharmacy", "clinical"}
+        and m._meta.model_name != "regimen"
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("table", "row"), [("patients", PATIENT), ("visits", VISIT), ("labs", LAB)]
+)
+def test_hostile_cells_never_break_the_import(tmp_path_factory, table, row):
+    columns = sorted(row)
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(st.sampled_from(columns), HOSTILE)
+    def run(column, value):
+        folder = tmp_path_factory.mktemp("hostile")
+        files = {"patients": dict(PATIENT), "visits": dict(VISIT), "labs": dict(LAB)}
+        files[table][column] = value
+        for name, content in files.items():
+            _write(folder, name, content)
+        before = _counts()
+        result = cohort_import(source=folder, dry_run=False)
+        if result.problems:
+            assert _counts() == before, "a refused import wrote something"
+            for problem in result.problems:
+                assert problem.file.endswith(".csv") and problem.line >= 1 and problem.column
+                assert str(problem).startswith(f"{problem.file}:{problem.line}: ")
+        else:
+            assert result.ok  # accepted: the patient row is there, its cells stored as text
+            patients = apps.get_model("patients", "Patient").objects
+            assert patients.filter(code=files["patients"]["code"].strip()).exists()
+
+    run()
