@@ -55,6 +55,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.view_cohort_report",
         "patients.import_cohort",
         "patients.export_audit",
+        "patients.view_regimen",
+        "patients.change_regimen",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

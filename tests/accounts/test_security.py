@@ -85,3 +85,13 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_administrators_edit_regimens_in_the_admin_but_delete_nothing(client_for):
+    from django.contrib.auth.models import Group
+
+    response = client_for("administrator").get(reverse("admin:patients_regimen_changelist"))
+    assert response.status_code == 200 and b"iv_standard" in response.content
+    for group in Group.objects.all():
+        codenames = set(group.permissions.values_list("codename", flat=True))
+        assert not {c for c in codenames if c.startswith("delete_")}, group.name
