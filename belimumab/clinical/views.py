@@ -339,13 +339,42 @@ def lab_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "clinical/lab_form.html", {"patient": patient, "form": form})
 
 
+def _record_page(
+    request: HttpRequest,
+    *,
+    patient: Patient,
+    form: Any,
+    save: Any,
+    saved: str,
+    title: str,
+) -> HttpResponse:
+    """One entry page for a clinical record: `save(cleaned_data)` calls the service; a lost edit
+    race shows both versions, a service error goes beside its field, success returns to the
+    timeline."""
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except StaleRecord as exc:
+            conflict = both_versions(form, exc.current)
+            refresh_version(form, exc.current)
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, saved)
+            return _back(patient)
+    return render(
+        request,
+        "clinical/record_form.html",
+        {"patient": patient, "form": form, "conflict": conflict, "title": title},
+    )
+
+
 @permission_required("clinical.change_labresult", raise_exception=True)
 def lab_update(request: HttpRequest, pk: int) -> HttpResponse:
     lab = get_object_or_404(LabResult.objects.select_related("patient"), pk=pk, is_active=True)
-    form = LabResultForm(request.POST or None, instance=lab)
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def save(data: dict[str, Any]) -> None:
         item = services.LabInput(
             test=lab.test,
             value=data["value"],
@@ -353,32 +382,22 @@ def lab_update(request: HttpRequest, pk: int) -> HttpResponse:
             lower=data.get("lower_limit"),
             upper=data.get("upper_limit"),
         )
-        try:
-            services.lab_result_update(
-                lab=lab,
-                user=request.user,
-                on=data["date"],
-                item=item,
-                expected_version=data.get("version"),
-                today=timezone.localdate(),
-            )
-        except StaleRecord as exc:
-            conflict = both_versions(form, exc.current)
-            refresh_version(form, exc.current)
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, _("Lab result saved."))
-            return _back(lab.patient)
-    return render(
+        services.lab_result_update(
+            lab=lab,
+            user=request.user,
+            on=data["date"],
+            item=item,
+            expected_version=data.get("version"),
+            today=timezone.localdate(),
+        )
+
+    return _record_page(
         request,
-        "clinical/record_form.html",
-        {
-            "patient": lab.patient,
-            "form": form,
-            "conflict": conflict,
-            "title": _("Correct a lab result: %(test)s") % {"test": lab.get_test_display()},
-        },
+        patient=lab.patient,
+        form=LabResultForm(request.POST or None, instance=lab),
+        save=save,
+        saved=_("Lab result saved."),
+        title=_("Correct a lab result: %(test)s") % {"test": lab.get_test_display()},
     )
 
 
@@ -388,38 +407,30 @@ def lab_update(request: HttpRequest, pk: int) -> HttpResponse:
 def _treatment_page(
     request: HttpRequest, patient: Patient, treatment: TreatmentDose
 ) -> HttpResponse:
-    form = TreatmentForm(request.POST or None, instance=treatment)
-    conflict = None
     today = timezone.localdate()
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def save(data: dict[str, Any]) -> None:
         fields = {k: data[k] for k in ("drug", "start_date", "dose", "unit")}
-        try:
-            if treatment.pk is None:
-                services.treatment_change_record(
-                    patient=patient, user=request.user, today=today, **fields
-                )
-            else:
-                services.treatment_change_update(
-                    treatment=treatment,
-                    user=request.user,
-                    expected_version=data.get("version"),
-                    today=today,
-                    **fields,
-                )
-        except StaleRecord as exc:
-            conflict = both_versions(form, exc.current)
-            refresh_version(form, exc.current)
-        except ValidationError as exc:
-            form_errors_from(form, exc)
+        if treatment.pk is None:
+            services.treatment_change_record(
+                patient=patient, user=request.user, today=today, **fields
+            )
         else:
-            messages.success(request, _("Treatment change saved."))
-            return _back(patient)
-    title = _("Treatment change") if treatment.pk is None else _("Correct a treatment change")
-    return render(
+            services.treatment_change_update(
+                treatment=treatment,
+                user=request.user,
+                expected_version=data.get("version"),
+                today=today,
+                **fields,
+            )
+
+    return _record_page(
         request,
-        "clinical/record_form.html",
-        {"patient": patient, "form": form, "conflict": conflict, "title": title},
+        patient=patient,
+        form=TreatmentForm(request.POST or None, instance=treatment),
+        save=save,
+        saved=_("Treatment change saved."),
+        title=_("Treatment change") if treatment.pk is None else _("Correct a treatment change"),
     )
 
 
@@ -443,11 +454,9 @@ def treatment_update(request: HttpRequest, pk: int) -> HttpResponse:
 def _adverse_event_page(
     request: HttpRequest, patient: Patient, event: AdverseEvent
 ) -> HttpResponse:
-    form = AdverseEventForm(request.POST or None, instance=event, patient=patient)
-    conflict = None
     today = timezone.localdate()
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def save(data: dict[str, Any]) -> None:
         item = services.AdverseEventInput(
             term=data["term"],
             category=data["category"],
@@ -458,32 +467,26 @@ def _adverse_event_page(
             infusion=data.get("infusion"),
             notes=data.get("notes") or "",
         )
-        try:
-            if event.pk is None:
-                services.adverse_event_record(
-                    patient=patient, user=request.user, data=item, today=today
-                )
-            else:
-                services.adverse_event_update(
-                    event=event,
-                    user=request.user,
-                    data=item,
-                    expected_version=data.get("version"),
-                    today=today,
-                )
-        except StaleRecord as exc:
-            conflict = both_versions(form, exc.current)
-            refresh_version(form, exc.current)
-        except ValidationError as exc:
-            form_errors_from(form, exc)
+        if event.pk is None:
+            services.adverse_event_record(
+                patient=patient, user=request.user, data=item, today=today
+            )
         else:
-            messages.success(request, _("Adverse event saved."))
-            return _back(patient)
-    title = _("Adverse event") if event.pk is None else _("Correct an adverse event")
-    return render(
+            services.adverse_event_update(
+                event=event,
+                user=request.user,
+                data=item,
+                expected_version=data.get("version"),
+                today=today,
+            )
+
+    return _record_page(
         request,
-        "clinical/record_form.html",
-        {"patient": patient, "form": form, "conflict": conflict, "title": title},
+        patient=patient,
+        form=AdverseEventForm(request.POST or None, instance=event, patient=patient),
+        save=save,
+        saved=_("Adverse event saved."),
+        title=_("Adverse event") if event.pk is None else _("Correct an adverse event"),
     )
 
 
