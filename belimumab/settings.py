@@ -247,6 +247,8 @@ BELIMUMAB = {
     "RESPONSE_SLEDAI_DROP": defaults.RESPONSE_SLEDAI_DROP,
     "CONTINUATION_REVIEW_DAYS": defaults.CONTINUATION_REVIEW_DAYS,
     "WORKLIST_DAYS_AHEAD": envint("BELIMUMAB_WORKLIST_DAYS_AHEAD", "7"),
+    # rows per worklist section and page (a registry of thousands of patients stays one screen)
+    "WORKLIST_PAGE_SIZE": envint("BELIMUMAB_WORKLIST_PAGE_SIZE", "25"),
 }
 
 # JSON serialisation keeping microseconds, so backups restore audit timestamps exactly.

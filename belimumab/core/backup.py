@@ -21,6 +21,7 @@ EXCLUDED = [
     "sessions",
     "axes",
     "admin.logentry",
+    "pharmacy.courseschedule",  # derived from the infusions: rebuilt after a restore
 ]
 
 
@@ -69,3 +70,6 @@ def backup_restore(path: Path) -> None:
                 through._base_manager.all()._raw_delete(through._base_manager.db)
             model._base_manager.all()._raw_delete(model._base_manager.db)
         call_command("loaddata", str(path), verbosity=0)
+        from belimumab.pharmacy.schedules import refresh_course_schedules
+
+        refresh_course_schedules()

@@ -41,15 +41,18 @@ __all__ = [
     "SC_NEPHRITIS_LOADING_COUNT",
     "SC_NEPHRITIS_LOADING_DOSE_MG",
     "SC_STANDARD",
+    "CourseSnapshot",
     "Gap",
     "Regimen",
     "ScheduleStatus",
+    "course_snapshot",
     "cycle_label",
     "first_year_interruptions",
     "gaps",
     "is_excluded_for_interruption",
     "next_due_date",
     "schedule_status",
+    "status_on",
 ]
 
 ROUTES = ("iv", "sc")
@@ -301,6 +304,55 @@ class ScheduleStatus:
         return self.overdue_days > 0
 
 
+@dataclass(frozen=True)
+class CourseSnapshot:
+    """What a course's administrations fix until the next one is given (stored for the worklist).
+
+    `given_count` administrations (one per day), the last on `last_given`; `next_due` the date
+    the next one is due; `missed_before` the nominal administrations skipped in the gaps between
+    those given; `missed_from` the day the next administration counts as missed if still not
+    given (next_due + the interval after it). With `today` these give `ScheduleStatus` without
+    re-reading the administrations: `status_on(snapshot, today)`.
+    """
+
+    regimen: Regimen
+    given_count: int
+    last_given: date | None
+    next_due: date
+    missed_before: int
+    missed_from: date
+
+
+def course_snapshot(regimen: Regimen, start: date, given: Sequence[date]) -> CourseSnapshot:
+    """The snapshot of a course from its start (D0) and the dates given (any order)."""
+    done = _administrations(given)
+    due = next_due_date(regimen, start, done)
+    index = len(done)
+    return CourseSnapshot(
+        regimen=regimen,
+        given_count=index,
+        last_given=done[-1] if done else None,
+        next_due=due,
+        missed_before=sum(gap.missed_cycles for gap in gaps(regimen, done)),
+        missed_from=due + timedelta(days=regimen.interval_after(index)),
+    )
+
+
+def status_on(snapshot: CourseSnapshot, today: date) -> ScheduleStatus:
+    """`ScheduleStatus` of a running course on `today` from its snapshot (see schedule_status)."""
+    regimen, index = snapshot.regimen, snapshot.given_count
+    late = (today - snapshot.next_due).days
+    missed_now = _missed_from(regimen, index, late)
+    return ScheduleStatus(
+        next_due=snapshot.next_due,
+        overdue_days=max(0, late),
+        missed_cycles_now=missed_now,
+        total_missed_cycles=snapshot.missed_before + missed_now,
+        cycle_index=index,
+        cycle_label=cycle_label(regimen, index),
+    )
+
+
 def schedule_status(
     regimen: Regimen,
     start: date,
@@ -319,16 +371,4 @@ def schedule_status(
     if stop is not None and stop <= today:
         return None
     done = [day for day in _administrations(given) if day <= today]
-    due = next_due_date(regimen, start, done)
-    index = len(done)
-    late = (today - due).days
-    missed_now = _missed_from(regimen, index, late)
-    missed_before = sum(gap.missed_cycles for gap in gaps(regimen, done))
-    return ScheduleStatus(
-        next_due=due,
-        overdue_days=max(0, late),
-        missed_cycles_now=missed_now,
-        total_missed_cycles=missed_before + missed_now,
-        cycle_index=index,
-        cycle_label=cycle_label(regimen, index),
-    )
+    return status_on(course_snapshot(regimen, start, done), today)

@@ -107,3 +107,43 @@ class Infusion(ClinicalModel):
 
     def __str__(self) -> str:
         return f"{self.patient.code} {self.date:%Y-%m-%d}"
+
+
+class CourseSchedule(models.Model):
+    """Where a course's schedule stands after its last administration (derived, not clinical).
+
+    A cache of `belimumab.domain.schedule.course_snapshot` over the course's active infusions,
+    with the few course and patient fields the worklist filters and sorts on, kept true by
+    `belimumab.pharmacy.schedules` (signals on every save of an infusion, a course or a patient,
+    and the importer's bulk refresh). The worklist then selects, counts and pages due, overdue
+    and missed courses on this one indexed table, whatever the cohort size. Not audited and not
+    backed up: it is rebuilt from the records (`refresh_course_schedules`).
+    """
+
+    course = models.OneToOneField(
+        Course, on_delete=models.CASCADE, primary_key=True, related_name="schedule"
+    )
+    # copies: the course and its patient are both active; the course's stop; the patient's code
+    active = models.BooleanField(default=True)
+    stop_date = models.DateField(null=True, blank=True)
+    patient_code = models.CharField(max_length=40)
+    # the snapshot
+    given_count = models.PositiveIntegerField(default=0)
+    last_given = models.DateField(null=True, blank=True)
+    last_weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    next_due = models.DateField()
+    missed_before = models.PositiveIntegerField(default=0)
+    missed_from = models.DateField()
+
+    class Meta:
+        verbose_name = _("course schedule")
+        verbose_name_plural = _("course schedules")
+        indexes = [
+            models.Index(
+                fields=["next_due", "patient_code", "course"], name="courseschedule_next_due"
+            ),
+            models.Index(fields=["missed_from"], name="courseschedule_missed_from"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_code} next {self.next_due:%Y-%m-%d}"

@@ -8,18 +8,18 @@ queries does not grow with the cohort.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from belimumab.domain import dosing, schedule
 from belimumab.domain.schedule import Gap, ScheduleStatus
 from belimumab.patients.models import Course, Patient, Route
-from belimumab.pharmacy.models import Infusion
+from belimumab.pharmacy.models import CourseSchedule, Infusion
 
 _TENTH = Decimal("0.1")
 _HUNDRED = Decimal(100)
@@ -280,6 +280,8 @@ class WorklistRow:
     last_weight: Decimal | None
     expected_dose_mg: Decimal | None
     plan: dosing.VialPlan | None
+    detail_url: str = ""  # set by the view
+    record_url: str = ""
 
     @property
     def patient(self) -> Patient:
@@ -291,12 +293,41 @@ class WorklistRow:
 
 
 @dataclass
+class WorklistSection:
+    """One part of the worklist: `count` courses in all, `rows` those of page `page`."""
+
+    kind: str  # "due", "overdue", "missed": also the page parameter's name
+    count: int
+    page: int
+    pages: int
+    rows: list[WorklistRow]
+
+    def __iter__(self):  # a section reads as its rows in templates and tests
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> WorklistRow:
+        return self.rows[index]
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+@dataclass
 class Worklist:
     today: date
     until: date
-    due: list[WorklistRow] = field(default_factory=list)
-    overdue: list[WorklistRow] = field(default_factory=list)
-    missed: list[WorklistRow] = field(default_factory=list)
+    query: str
+    due: WorklistSection
+    overdue: WorklistSection
+    missed: WorklistSection
 
 
 def _expected(
@@ -311,57 +342,110 @@ def _expected(
     return dose, plan
 
 
-def worklist(*, today: date, days_ahead: int | None = None) -> Worklist:
+def _row(snap: CourseSchedule, today: date, regimens: dict[int, schedule.Regimen]) -> WorklistRow:
+    course = snap.course
+    regimen = regimens.get(course.regimen_id)
+    if regimen is None:
+        regimen = regimens[course.regimen_id] = course.regimen.as_domain()
+    status = schedule.status_on(
+        schedule.CourseSnapshot(
+            regimen=regimen,
+            given_count=snap.given_count,
+            last_given=snap.last_given,
+            next_due=snap.next_due,
+            missed_before=snap.missed_before,
+            missed_from=snap.missed_from,
+        ),
+        today,
+    )
+    dose, plan = _expected(regimen, status.cycle_index, snap.last_weight_kg)
+    return WorklistRow(
+        course=course,
+        status=status,
+        last_date=snap.last_given,
+        last_weight=snap.last_weight_kg,
+        expected_dose_mg=dose,
+        plan=plan,
+    )
+
+
+_ROW_FIELDS = (
+    *(f.name for f in CourseSchedule._meta.concrete_fields),
+    "course__patient_id",
+    "course__regimen",
+    "course__start_date",
+    "course__stop_date",
+    "course__patient__code",
+    "course__patient__last_name",
+    "course__patient__first_name",
+)
+
+
+def worklist(
+    *,
+    today: date,
+    days_ahead: int | None = None,
+    pages: dict[str, int] | None = None,
+    page_size: int | None = None,
+    query: str = "",
+) -> Worklist:
     """Running courses due from today to today + days_ahead, overdue ones, missed cycles.
 
-    Two queries whatever the cohort size: the running courses with patient and regimen, and
-    the (course, date, weight) of their active infusions; statuses are computed in Python.
+    Read from the stored schedule snapshots (`CourseSchedule`), so each section is selected,
+    sorted and paged in SQL on that one indexed table: one query counts the three sections,
+    one per section reads its page (4 queries whatever the cohort size), and only the rows of
+    a page are built. `query` keeps the patients whose code contains it.
+    Due: by due date; overdue: longest overdue first; missed cycles: longest without an
+    administration first (the count itself depends on today: computed for the rows shown).
     """
     if days_ahead is None:
         days_ahead = int(setting("WORKLIST_DAYS_AHEAD", 7))
+    if page_size is None:
+        page_size = int(setting("WORKLIST_PAGE_SIZE", 25))
+    pages = pages or {}
     until = today + timedelta(days=days_ahead)
-    courses_qs = Course.objects.filter(is_active=True, patient__is_active=True).filter(
+    running = CourseSchedule.objects.filter(active=True).filter(
         Q(stop_date__isnull=True) | Q(stop_date__gt=today)
     )
-    courses = list(courses_qs.select_related("patient", "regimen").order_by("patient__code"))
-    infusions: dict[int, list[tuple[date, Decimal | None]]] = defaultdict(list)
-    for course_id, day, weight in (
-        Infusion.objects.filter(is_active=True, course__in=courses_qs, date__lte=today)
-        .order_by("date", "pk")
-        .values_list("course_id", "date", "weight_kg")
-    ):
-        infusions[course_id].append((day, weight))
+    query = query.strip()
+    if query:
+        running = running.filter(patient_code__icontains=query)
+    conditions = {
+        "due": Q(next_due__gte=today, next_due__lte=until),
+        "overdue": Q(next_due__lt=today),
+        "missed": Q(missed_before__gt=0) | Q(missed_from__lte=today),
+    }
+    counts = running.aggregate(
+        **{kind: Count("pk", filter=condition) for kind, condition in conditions.items()}
+    )
+    regimens: dict[int, schedule.Regimen] = {}
 
-    result = Worklist(today=today, until=until)
-    for course in courses:
-        regimen = course.regimen.as_domain()
-        given = infusions.get(course.pk, [])
-        status = schedule.schedule_status(
-            regimen, course.start_date, [d for d, _ in given], today, course.stop_date
+    def section(kind: str) -> WorklistSection:
+        pages_count = max(1, -(-counts[kind] // page_size))
+        page = min(max(1, pages.get(kind, 1)), pages_count)
+        offset = (page - 1) * page_size
+        snapshots = (
+            running.filter(conditions[kind])
+            .select_related("course__patient", "course__regimen")
+            .only(*_ROW_FIELDS)
+            .order_by("next_due", "patient_code", "course_id")[offset : offset + page_size]
         )
-        if status is None:
-            continue
-        weights = [(d, w) for d, w in given if w is not None]
-        last_weight = weights[-1][1] if weights else None
-        dose, plan = _expected(regimen, status.cycle_index, last_weight)
-        row = WorklistRow(
-            course=course,
-            status=status,
-            last_date=given[-1][0] if given else None,
-            last_weight=last_weight,
-            expected_dose_mg=dose,
-            plan=plan,
+        return WorklistSection(
+            kind=kind,
+            count=counts[kind],
+            page=page,
+            pages=pages_count,
+            rows=[_row(snap, today, regimens) for snap in snapshots],
         )
-        if status.is_overdue:
-            result.overdue.append(row)
-        elif status.next_due <= until:
-            result.due.append(row)
-        if status.total_missed_cycles:
-            result.missed.append(row)
-    result.due.sort(key=lambda r: (r.status.next_due, r.patient.code))
-    result.overdue.sort(key=lambda r: (-r.status.overdue_days, r.patient.code))
-    result.missed.sort(key=lambda r: (-r.status.total_missed_cycles, r.patient.code))
-    return result
+
+    return Worklist(
+        today=today,
+        until=until,
+        query=query,
+        due=section("due"),
+        overdue=section("overdue"),
+        missed=section("missed"),
+    )
 
 
 # --- patient panel -------------------------------------------------------------------------------

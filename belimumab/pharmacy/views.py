@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, sanitize_separators
 from django.utils.translation import gettext as _
@@ -33,11 +34,58 @@ def _identity(request: HttpRequest) -> bool:
 @permission_required("pharmacy.view_infusion", raise_exception=True)
 def worklist(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
+    pages = {kind: _page_number(request.GET.get(kind)) for kind in ("due", "overdue", "missed")}
+    worklist = selectors.worklist(today=today, pages=pages, query=request.GET.get("q", "")[:40])
+    detail, record = _url_format("patients:detail"), _url_format("pharmacy:infusion_record")
+    for section in (worklist.due, worklist.overdue, worklist.missed):
+        for row in section:
+            row.detail_url = detail.format(row.course.patient_id)
+            row.record_url = record.format(row.course.patient_id)
     return render(
         request,
         "pharmacy/worklist.html",
-        {"worklist": selectors.worklist(today=today), "identity": _identity(request)},
+        {
+            "worklist": worklist,
+            "identity": _identity(request),
+            "sections": [
+                (worklist.due, _("Due"), "primary", _pager(request, worklist.due)),
+                (worklist.overdue, _("Overdue"), "danger", _pager(request, worklist.overdue)),
+                (
+                    worklist.missed,
+                    _("Patients with missed cycles"),
+                    "warning",
+                    _pager(request, worklist.missed),
+                ),
+            ],
+        },
     )
+
+
+def _url_format(name: str) -> str:
+    """A URL taking one id as a format string: one `reverse` per page instead of one per row."""
+    sentinel = 987654321
+    return reverse(name, args=[sentinel]).replace(str(sentinel), "{}")
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
+def _pager(request: HttpRequest, section: selectors.WorklistSection) -> dict[str, str | None]:
+    """Query strings of the previous and next pages of one section (the others keep theirs)."""
+
+    def link(page: int) -> str:
+        params = request.GET.copy()
+        params[section.kind] = str(page)
+        return "?" + params.urlencode()
+
+    return {
+        "previous": link(section.page - 1) if section.has_previous else None,
+        "next": link(section.page + 1) if section.has_next else None,
+    }
 
 
 def _saved_message(request: HttpRequest, infusion: Infusion, verb: str) -> None:

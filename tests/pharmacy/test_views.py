@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.test import override_settings
 from django.urls import reverse
@@ -74,12 +75,46 @@ def test_worklist_query_count_is_constant(
 ):
     _cohort(make_patient, make_infusion, today, n)  # 3 and 30 patients
     client = client_for("pharmacist")
-    # session, user, user permissions, group permissions, running courses with patient and
-    # regimen, their infusion dates and weights, and the session saved at every request
-    # (savepoint, update, release: SESSION_SAVE_EVERY_REQUEST)
-    with django_assert_num_queries(9):
+    # session, user, user permissions, group permissions; the counts of the 3 sections (one
+    # query) and the page of each with course, patient and regimen; and the session saved at
+    # every request (savepoint, update, release: SESSION_SAVE_EVERY_REQUEST)
+    with django_assert_num_queries(11):
         response = client.get(reverse("pharmacy:worklist"))
     assert len(response.context["worklist"].due) == 2 * n
+
+
+def test_worklist_pages_each_section(client_for, make_patient, make_infusion, today):
+    _cohort(make_patient, make_infusion, today, 7)  # 14 due, 7 overdue
+    client = client_for("pharmacist")
+    with override_settings(BELIMUMAB={**settings.BELIMUMAB, "WORKLIST_PAGE_SIZE": 5}):
+        first = client.get(reverse("pharmacy:worklist"))
+        due = first.context["worklist"].due
+        assert (due.count, due.page, due.pages, len(due)) == (14, 1, 3, 5)
+        assert [r.patient.code for r in due] == ["DUE000", "DUE001", "DUE002", "DUE003", "DUE004"]
+        html = first.content.decode()
+        assert 'data-count="14"' in html and "?due=2" in html
+        # the next page of "due" keeps the page of "overdue"
+        third = client.get(reverse("pharmacy:worklist"), {"due": "3", "overdue": "2"})
+        wl = third.context["worklist"]
+        assert [r.patient.code for r in wl.due] == ["NEW003", "NEW004", "NEW005", "NEW006"]
+        assert [r.patient.code for r in wl.overdue] == ["LATE005", "LATE006"]
+        # a page beyond the last shows the last; garbage shows the first
+        assert (
+            client.get(reverse("pharmacy:worklist"), {"due": "99"}).context["worklist"].due.page
+            == 3
+        )
+        assert (
+            client.get(reverse("pharmacy:worklist"), {"due": "x"}).context["worklist"].due.page == 1
+        )
+
+
+def test_worklist_search_by_patient_code(client_for, make_patient, make_infusion, today):
+    _cohort(make_patient, make_infusion, today, 3)
+    response = client_for("pharmacist").get(reverse("pharmacy:worklist"), {"q": "late001"})
+    wl = response.context["worklist"]
+    assert [r.patient.code for r in wl.overdue] == ["LATE001"]
+    assert wl.due.count == 0
+    assert 'value="late001"' in response.content.decode()
 
 
 @pytest.mark.parametrize(
