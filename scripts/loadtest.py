@@ -67,7 +67,9 @@ def prepare(path: Path) -> None:
     print(f"plan: {len(plan['patients'])} patients, {len(to_infuse)} to infuse", file=sys.stderr)
 
 
-def report(stats_csv: Path, failures_csv: Path, title: str) -> None:
+def report(stats_csv: Path, failures_csv: Path, title: str, key: str) -> None:
+    """Write the summary into docs/benchmarks.md, replacing the previous run of the same key
+    (cohort size, users, think time) and keeping the others."""
     rows = list(csv.DictReader(stats_csv.open()))
     lines = [
         "| request | requests | failures | req/s | median | p95 | p99 | max |",
@@ -88,7 +90,7 @@ def report(stats_csv: Path, failures_csv: Path, title: str) -> None:
     section = "\n".join([title, "", *lines]) + "\n"
     target = ROOT / "docs/benchmarks.md"
     text = target.read_text() if target.exists() else "# Benchmarks\n"
-    start, end = "<!-- loadtest -->", "<!-- /loadtest -->"
+    start, end = f"<!-- loadtest:{key} -->", f"<!-- /loadtest:{key} -->"
     block = f"{start}\n{section}{end}\n"
     if start in text:
         text = text.split(start)[0] + block + text.split(end, 1)[1].lstrip("\n")
@@ -102,4 +104,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "prepare":
         prepare(Path(sys.argv[2]))
     else:
-        report(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4])
+        report(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], sys.argv[5])

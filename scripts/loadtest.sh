@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PATIENTS=${LOADTEST_PATIENTS:-1000}
 USERS=${LOADTEST_USERS:-50}
-DURATION=${LOADTEST_TIME:-60s}
+DURATION=${LOADTEST_TIME:-150s}
+SPAWN_RATE=${LOADTEST_SPAWN_RATE:-5}
+export LOADTEST_WAIT=${LOADTEST_WAIT:-3,10}
 WORKERS=${LOADTEST_WORKERS:-5}
 PORT=8001
 DB=belimumab_loadtest
@@ -40,10 +42,13 @@ for _ in $(seq 1 30); do
 done
 
 .venv/bin/locust -f scripts/locustfile.py --headless --host "http://127.0.0.1:$PORT" \
-  --users "$USERS" --spawn-rate 10 --run-time "$DURATION" --stop-timeout 10 \
+  --users "$USERS" --spawn-rate "$SPAWN_RATE" --run-time "$DURATION" --stop-timeout 10 \
+  --reset-stats \
   --csv "$work/locust" --only-summary --loglevel WARNING || true
 
 title="### Load test ($(date +%F)): gunicorn $WORKERS workers + PostgreSQL, $PATIENTS patients, \
-$USERS users (pharmacists and clinicians, 0.5-2 s think time) for $DURATION on $(nproc) cores"
-$PY scripts/loadtest.py report "$work/locust_stats.csv" "$work/locust_failures.csv" "$title"
+$USERS users (pharmacists and clinicians, ${LOADTEST_WAIT/,/-} s between pages) for $DURATION \
+on $(nproc) cores; counted from the moment all users are logged in (--reset-stats)"
+$PY scripts/loadtest.py report "$work/locust_stats.csv" "$work/locust_failures.csv" "$title" \
+  "$PATIENTS-$USERS-$LOADTEST_WAIT"
 if grep -q "Error\|Traceback" "$work/gunicorn.log"; then tail -n 20 "$work/gunicorn.log"; fi

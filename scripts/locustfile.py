@@ -19,11 +19,13 @@ TODAY = date.fromisoformat(PLAN["today"])
 # simulated users of this process: gevent greenlets, no thread race on list.pop).
 TO_INFUSE = list(PLAN["to_infuse"])
 random.Random(1).shuffle(TO_INFUSE)
+# Seconds each simulated user waits between two pages (LOADTEST_WAIT="min,max").
+WAIT_MIN, WAIT_MAX = (float(v) for v in os.environ.get("LOADTEST_WAIT", "3,10").split(","))
 
 
 class Staff(HttpUser):
     abstract = True
-    wait_time = between(0.5, 2.0)
+    wait_time = between(WAIT_MIN, WAIT_MAX)
     accounts: list[str] = []
 
     def on_start(self) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,15 +37,19 @@ def _labels(choices, codes: list[str]) -> list[str]:
     return [str(choices(code).label) for code in codes if code in choices.values]
 
 
+PATIENTS_PER_PAGE = 50
+
+
 @permission_required("patients.view_patient", raise_exception=True)
 def patient_list(request: HttpRequest) -> HttpResponse:
     identity = request.user.has_perm("patients.view_identity")
     search = request.GET.get("q", "").strip()[:100]
     patients = selectors.patient_list(search=search, include_identity=identity)
+    page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "patients/patient_list.html",
-        {"patients": patients, "search": search, "identity": identity},
+        {"patients": page, "page": page, "search": search, "identity": identity},
     )
 
 

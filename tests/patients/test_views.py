@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from belimumab.patients.models import Course, Patient
+from belimumab.patients.views import PATIENTS_PER_PAGE
 
 pytestmark = pytest.mark.django_db
 QUERIES_PATIENT_PAGE = 15
@@ -128,15 +129,23 @@ def test_patient_list_queries_do_not_grow_with_the_cohort(
     client = client_for("clinician")
     url = reverse("patients:list")
     make_patient()
-    # session, user, user's permissions (x2: user and groups), patients, their courses+regimen,
-    # session expiry pushed forward (savepoint, update, release)
-    with django_assert_num_queries(9):
+    # session, user, user's permissions (x2: user and groups), count, a page of patients, their
+    # courses+regimen, session expiry pushed forward (savepoint, update, release)
+    with django_assert_num_queries(10):
         client.get(url)
-    for _ in range(20):
+    for _ in range(PATIENTS_PER_PAGE + 9):
         make_patient()
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(url)
-    assert len(response.context["patients"]) == 21
+    page = response.context["page"]
+    assert (page.paginator.count, len(page.object_list)) == (
+        PATIENTS_PER_PAGE + 10,
+        PATIENTS_PER_PAGE,
+    )
+    last = client.get(url, {"page": "2"}).context["page"]
+    assert [p.code for p in last.object_list] == [f"P{n:04d}" for n in range(51, 61)]
+    assert "page=2" in response.content.decode()
+    assert client.get(url, {"page": "zz"}).context["page"].number == 1
 
 
 def test_history_shows_who_changed_what(client_for, make_patient):
