@@ -513,6 +513,7 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
     records = selectors.patient_records(patient=patient)
     summary = selectors.clinical_summary(records=records, today=today)
     data = selectors.timeline_chart_data(records, today)
+    text = charts.labels()
     return render(
         request,
         "clinical/timeline.html",
@@ -523,8 +524,8 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
             "course": records.course,
             "treatments": selectors.treatment_rows(records.treatments),
             "missed": data["missed"],
-            "activity_chart": charts.to_html(charts.activity_figure(data, charts.labels())),
-            "serology_chart": charts.to_html(charts.serology_figure(data, charts.labels())),
+            "activity_chart": charts.to_html(charts.activity_figure(data, text)),
+            "serology_chart": charts.to_html(charts.serology_figure(data, text)),
             "lab_rows": _timepoint_lab_rows(summary),
         },
     )

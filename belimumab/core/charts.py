@@ -15,9 +15,13 @@ _ids = itertools.count(1)
 
 
 def figure_html(fig, *, height: int | None = None, css_class: str = "") -> SafeString:
-    """HTML for one figure: a data block and the element plots.js fills."""
+    """HTML for one figure: a data block and the element plots.js fills.
+
+    `fig`: a plotly `go.Figure`, or the plotly.js figure spec itself as a dict
+    (`{"data": [...], "layout": {...}}`), which spares building graph objects."""
     element_id = f"plotly-figure-{next(_ids)}"
-    data = json_script(fig.to_plotly_json(), f"{element_id}-data")
+    spec = fig if isinstance(fig, dict) else fig.to_plotly_json()
+    data = json_script(spec, f"{element_id}-data")
     style = f"height:{height}px" if height else ""
     return format_html(
         '{}<div id="{}" class="plotly-figure {}" data-source="{}-data" style="{}"></div>',

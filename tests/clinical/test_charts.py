@@ -1,12 +1,20 @@
-"""Timeline figures from plain data: traces, bands, marks, localized formats, no inline script."""
+"""Timeline figures from plain data: traces, bands, marks, localized formats, no inline script.
+
+The figures are plotly.js figure specs written as dicts; their subplot axes and template are
+checked against what plotly's `make_subplots` / `go.Figure` give, so the drawing stays the same.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from decimal import Decimal
 
+import plotly.graph_objects as go
 from django.utils import translation
 from django.utils.translation import gettext as _
+from plotly.subplots import make_subplots
 
 from belimumab.clinical import charts
 
@@ -34,27 +42,34 @@ def test_activity_figure():
         text = charts.labels()
         fig = charts.activity_figure(DATA, text)
         two_missed = _("%(n)s missed") % {"n": 2}
-    names = [trace.name for trace in fig.data]
+    traces, layout = fig["data"], fig["layout"]
+    names = [trace["name"] for trace in traces]
     assert names == [text["sledai"], text["prednisone"], text["infusions"], text["missed"]]
-    assert list(fig.data[0].y) == [10, 4]
-    assert fig.data[1].line.shape == "hv" and fig.data[1].yaxis == "y2"
-    assert list(fig.data[3].text) == [two_missed]
-    assert fig.layout.separators.startswith(",")
-    assert fig.layout.xaxis.tickformat == "%d/%m/%Y"
-    annotations = [a.text for a in fig.layout.annotations]
+    assert list(traces[0]["y"]) == [10, 4]
+    assert traces[1]["line"]["shape"] == "hv" and traces[1]["yaxis"] == "y2"
+    assert [(t["xaxis"], t["yaxis"]) for t in traces[2:]] == [("x2", "y3"), ("x2", "y3")]
+    assert list(traces[3]["text"]) == [two_missed]
+    assert layout["separators"].startswith(",")
+    assert layout["xaxis"]["tickformat"] == layout["xaxis2"]["tickformat"] == "%d/%m/%Y"
+    assert layout["yaxis2"]["title"]["text"] == text["prednisone"]
+    annotations = [a["text"] for a in layout["annotations"]]
     assert "Bronchitis" in annotations and text["start"] in annotations
+    assert [s["x0"] for s in layout["shapes"]] == [date(2026, 1, 5), date(2026, 2, 10)]
 
 
 def test_serology_figure_draws_bands_and_flags_values_outside():
     with translation.override("en"):
         fig = charts.serology_figure(DATA, charts.labels())
-    dna = next(t for t in fig.data if t.name == "Anti-dsDNA")
-    assert list(dna.marker.color) == [charts.MISSED_COLOUR, charts.LAB_COLOURS["anti_dsdna"]]
-    bands = [t for t in fig.data if t.fill == "tonexty"]
-    assert len(bands) == 2 and [t.name for t in bands].count("Normal range") == 2
-    assert sum(1 for t in bands if t.showlegend) == 1
-    c3_band = next(t for t in fig.data if t.fill == "tonexty" and t.yaxis == "y2")
-    assert list(c3_band.y) == [1.53, 1.53]
+    traces = fig["data"]
+    dna = next(t for t in traces if t.get("name") == "Anti-dsDNA")
+    assert list(dna["marker"]["color"]) == [charts.MISSED_COLOUR, charts.LAB_COLOURS["anti_dsdna"]]
+    bands = [t for t in traces if t.get("fill") == "tonexty"]
+    assert len(bands) == 2 and [t["name"] for t in bands].count("Normal range") == 2
+    assert sum(1 for t in bands if t["showlegend"]) == 1
+    c3_band = next(t for t in traces if t.get("fill") == "tonexty" and t["yaxis"] == "y2")
+    assert list(c3_band["y"]) == [1.53, 1.53]
+    titles = [fig["layout"][f"yaxis{n}"]["title"]["text"] for n in ("", "2", "3", "4")]
+    assert titles == ["Anti-dsDNA<br>(IU/mL)", "C3<br>(g/L)", "C4<br>(g/L)", "CH50<br>(U/mL)"]
 
 
 def test_empty_figures_say_so_and_embed_without_inline_script():
@@ -72,6 +87,53 @@ def test_empty_figures_say_so_and_embed_without_inline_script():
         text = charts.labels()
         html = charts.to_html(charts.activity_figure(empty, text))
         serology = charts.serology_figure(empty, text)
-    assert "No data yet" in [a.text for a in serology.layout.annotations]
+    assert "No data yet" in [a["text"] for a in serology["layout"]["annotations"]]
     assert '<script id="plotly-figure-' in html and 'type="application/json"' in html
     assert "Plotly.newPlot" not in html
+    assert 'style="height:460px"' in html
+
+
+def _axes(layout: dict) -> dict:
+    return {k: v for k, v in layout.items() if re.fullmatch(r"[xy]axis\d*", k)}
+
+
+def test_subplot_axes_and_template_are_those_plotly_builds():
+    """Same domains, anchors, shared x axes and default template as `make_subplots`: a
+    hand-written layout that drifted would draw differently."""
+    with translation.override("en"):
+        text = charts.labels()
+        activity = charts.activity_figure(DATA, text)
+        serology = charts.serology_figure(DATA, text)
+    references = [
+        (
+            activity,
+            make_subplots(
+                rows=2,
+                cols=1,
+                shared_xaxes=True,
+                row_heights=[0.82, 0.18],
+                vertical_spacing=0.04,
+                specs=[[{"secondary_y": True}], [{}]],
+            ),
+        ),
+        (serology, make_subplots(rows=4, cols=1, shared_xaxes=True, vertical_spacing=0.05)),
+    ]
+    for fig, reference in references:
+        expected = _axes(reference.to_plotly_json()["layout"])
+        axes = _axes(fig["layout"])
+        assert axes.keys() == expected.keys()
+        for name, axis in expected.items():
+            assert {key: axes[name][key] for key in axis} == axis, name
+        assert fig["layout"]["template"] == go.Figure().to_plotly_json()["layout"]["template"]
+
+
+def test_embedded_json_is_the_figure():
+    with translation.override("fr"):
+        fig = charts.activity_figure(DATA, charts.labels())
+        html = charts.to_html(fig)
+    block = re.search(r'type="application/json">(.*?)</script>', html, re.S).group(1)
+    embedded = json.loads(block)
+    assert embedded["data"][0]["x"] == ["2026-01-05", "2026-07-06"]
+    assert embedded["data"][1]["y"] == [20.0, 7.5]
+    assert embedded["layout"]["height"] == 460
+    assert embedded["layout"]["shapes"][1]["x0"] == "2026-02-10"
