@@ -1,4 +1,5 @@
 from django import template
+from django.urls import reverse
 
 from belimumab.core import labels
 
@@ -9,3 +10,39 @@ register = template.Library()
 def cycle(code: str) -> str:
     """{{ status.cycle_label|cycle }}: the domain's D0/C4/W1 in the user's language."""
     return labels.cycle_label(str(code))
+
+
+def _current_app(context: template.Context) -> str | None:
+    """The namespace `{% url %}` reverses in (same lookup)."""
+    try:
+        return context.request.current_app
+    except AttributeError:
+        try:
+            return context.request.resolver_match.namespace
+        except AttributeError:
+            return None
+
+
+_PK_MARK = 918273645  # stands for the record's pk in the URL reversed once per page
+
+
+@register.simple_tag(takes_context=True)
+def record_url(context: template.Context, name: str, *args: object) -> str:
+    """`{% record_url 'clinical:visit_update' v.pk %}`: the same URL as `{% url %}`, for pages
+    linking to many records (the last argument an integer pk). Each name is reversed once per
+    page and the pk put in place: a `{% url %}` costs ~50 µs, and the patient timeline has
+    ~250 links (about a third of its rendering)."""
+    *fixed, pk = args
+    current_app = _current_app(context)
+    if type(pk) is not int or pk < 0:
+        return reverse(name, args=args, current_app=current_app)
+    cache = context.render_context.setdefault("record_url", {})
+    key = (name, current_app, *fixed)
+    if key not in cache:
+        url = reverse(name, args=[*fixed, _PK_MARK], current_app=current_app)
+        parts = url.split(str(_PK_MARK))
+        cache[key] = parts if len(parts) == 2 else None
+    parts = cache[key]
+    if parts is None:
+        return reverse(name, args=args, current_app=current_app)
+    return f"{parts[0]}{pk}{parts[1]}"
