@@ -20,7 +20,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from belimumab.clinical import sledai_labels as L
-from belimumab.clinical.labs import display_result, lab_specs
+from belimumab.clinical.labs import TestSpec, display_result, lab_specs
 from belimumab.clinical.models import (
     Adjudication,
     AdverseEvent,
@@ -86,9 +86,12 @@ def immunosuppressant_doses(
     }
 
 
-def lab_in_default_unit(lab: LabResult) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
-    """(value, lower, upper) of a result converted into its test's default unit."""
-    spec = lab_specs()[lab.test]
+def lab_in_default_unit(
+    lab: LabResult, specs: dict[str, TestSpec] | None = None
+) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """(value, lower, upper) of a result converted into its test's default unit (`specs`: the
+    `lab_specs()` of a caller converting many results, read once)."""
+    spec = (lab_specs() if specs is None else specs)[lab.test]
     return (
         spec.to_default_unit(lab.value, lab.unit),
         spec.to_default_unit(lab.lower_limit, lab.unit),
@@ -565,10 +568,11 @@ def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
     prednisone = [(d, steroid_on(changes, d)) for d in steroid_dates]
     if prednisone and prednisone[-1][0] < today:
         prednisone.append((today, prednisone[-1][1]))
+    specs = lab_specs()
     labs: dict[str, list[tuple[date, Decimal, Decimal | None, Decimal | None]]] = {}
     for lab in records.labs:
         if lab.test in SERUM_TESTS:
-            value, lower, upper = lab_in_default_unit(lab)
+            value, lower, upper = lab_in_default_unit(lab, specs)
             if value is not None:
                 labs.setdefault(lab.test, []).append((lab.date, value, lower, upper))
     events = [
@@ -602,7 +606,7 @@ def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
         "events": sorted(events, key=lambda e: e[0]),
         "starts": starts,
         "labs": labs,
-        "units": {test: spec.unit for test, spec in lab_specs().items()},
+        "units": {test: spec.unit for test, spec in specs.items()},
         "today": today,
     }
 
