@@ -280,8 +280,6 @@ class WorklistRow:
     last_weight: Decimal | None
     expected_dose_mg: Decimal | None
     plan: dosing.VialPlan | None
-    detail_url: str = ""  # set by the view
-    record_url: str = ""
 
     @property
     def patient(self) -> Patient:
