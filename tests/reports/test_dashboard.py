@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -128,8 +129,72 @@ def test_figure_1_draws_the_normal_band_of_each_test():
         "c4": (0.15, 0.4),
     }
     fig = charts.lab_boxes(rows, ranges, {"c3": "C3", "c3_unit": "g/L"}, separators=", ")
-    bands = {(s.yref, s.y0, s.y1) for s in fig.layout.shapes}
+    layout = fig["layout"]
+    bands = {(s["yref"], s["y0"], s["y1"]) for s in layout["shapes"]}
     assert bands == {("y", 0.0, 50.0), ("y2", 38.0, 79.0), ("y3", 0.79, 1.53), ("y4", 0.15, 0.4)}
-    assert [t.name for t in fig.data[:3]] == ["M0", "M6", "M12"]
-    assert fig.layout.separators == ", "
-    assert "C3 (g/L)" in [a.text for a in fig.layout.annotations]
+    assert [t["name"] for t in fig["data"][:3]] == ["M0", "M6", "M12"]
+    assert layout["separators"] == ", "
+    assert "C3 (g/L)" in [a["text"] for a in layout["annotations"]]
+
+
+def _json(value):
+    return json.loads(json.dumps(value))
+
+
+@pytest.mark.parametrize("kind", ["labs", "scores", "retention", "empty"])
+def test_figures_are_the_specs_plotly_graph_objects_give(kind):
+    """The figures are plain dicts (fast at 10,000 patients): plotly validates them unchanged
+    (an unknown property or a wrong value type raises), the grid and titles are those of
+    make_subplots, and the default template is in the layout (the same look)."""
+    import pandas as pd
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from belimumab.reports import charts, stats
+
+    rows = pd.DataFrame(
+        {
+            "timepoint": ["M0", "M6", "M12", "M0"],
+            "anti_dsdna": [120.0, 60.0, None, 30.0],
+            "ch50": [30.0, 45.0, 50.0, None],
+            "c3": [0.6, 0.8, 0.9, 1.0],
+            "c4": [0.1, 0.2, 0.2, 0.3],
+            "sledai": pd.array([8, 4, None, 2], dtype="Int64"),
+            "steroid_mg_day": [10.0, 5.0, 0.0, None],
+            "steroid_at_m0": [True, True, True, False],
+        }
+    )
+    labels = {"sledai": "SLEDAI", "steroid": "mg/day", "c3": "C3", "c3_unit": "g/L"}
+    tests = ("anti_dsdna", "ch50", "c3", "c4")
+    if kind == "labs":
+        fig = charts.lab_boxes(rows, {"anti_dsdna": (None, 50.0), "c3": (0.79, 1.53)}, labels)
+        grid = make_subplots(
+            rows=2,
+            cols=2,
+            subplot_titles=[f"{labels.get(t, t)} ({labels.get(f'{t}_unit', '')})" for t in tests],
+            horizontal_spacing=0.1,
+        )
+    elif kind in ("scores", "empty"):
+        fig = charts.score_boxes(rows if kind == "scores" else rows.iloc[0:0], labels, ", ")
+        grid = make_subplots(rows=1, cols=2, subplot_titles=["SLEDAI", "mg/day"])
+    else:
+        km = stats.kaplan_meier([30, 200, 400], [True, False, False], at=[0, 182, 365])
+        fig = charts.retention_curve(km, {"months": "Months"})
+        grid = go.Figure()
+    assert _json(go.Figure(fig).to_plotly_json()) == _json(fig)
+    expected = _json(grid.to_plotly_json()["layout"])
+    layout = _json(fig["layout"])
+    assert layout["template"] == expected.pop("template")
+    for key, value in expected.items():
+        if key == "annotations":
+            assert layout[key] == value
+        else:  # axes: the grid's domain and anchor, plus the figure's styling
+            assert {k: layout[key][k] for k in value} == value, key
+    traces = [(t.get("xaxis"), t.get("yaxis"), t["name"]) for t in fig["data"] if "name" in t]
+    if kind == "labs":
+        panels = [("x", "y"), ("x2", "y2"), ("x3", "y3"), ("x4", "y4")]
+        assert traces[::3] == [(x, y, "M0") for x, y in panels]  # 3 boxes per panel
+        assert fig["data"][0]["y"] == [120.0, 30.0]  # M0 values, missing ones left out
+        assert [s["yref"] for s in layout["shapes"]] == ["y", "y3"]
+    if kind == "empty":
+        assert all(t["y"] == [] for t in fig["data"])

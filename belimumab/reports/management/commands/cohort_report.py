@@ -91,7 +91,8 @@ class Command(BaseCommand):
             # plotly.js once, inline, so that the file works offline and alone.
             include = not first["done"]
             first["done"] = True
-            # plotly's own HTML of our figure (the data is JSON-encoded by plotly)
+            # plotly's own HTML of our figure (the data is JSON-encoded by plotly); the figure
+            # is already the spec plotly would validate (belimumab.reports.charts)
             return mark_safe(
                 pio.to_html(
                     fig,
@@ -99,6 +100,7 @@ class Command(BaseCommand):
                     include_plotlyjs=include,
                     default_height=height,
                     config={"displaylogo": False, "responsive": True},
+                    validate=False,
                 )
             )
 
