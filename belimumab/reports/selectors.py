@@ -1,9 +1,10 @@
-"""Reads of the cohort report: one narrow `.values()` query per table, whatever the cohort size.
+"""Reads of the cohort report: one narrow `values_list` query per table, whatever the cohort size.
 
-Each function returns plain rows (dicts) for `belimumab.reports.frames`; nothing here computes a
-clinical rule. The cohort is every active patient's first active belimumab course (the
-initiation, D0), optionally narrowed by the dashboard's filters; the other tables are read for
-those patients only, through a sub-query (still one query each).
+Each function returns plain rows (`frames.Rows`: column names and one tuple per row, no dict per
+row) for `belimumab.reports.frames`; nothing here computes a clinical rule. The cohort is every
+active patient's first active belimumab course (the initiation, D0), optionally narrowed by the
+dashboard's filters; the other tables are read for those patients only, through a sub-query
+(still one query each).
 """
 
 from __future__ import annotations
@@ -40,13 +41,27 @@ from belimumab.reports.dataset import (
     build_dataset,
     build_report,
 )
-from belimumab.reports.frames import cohort_frames
+from belimumab.reports.frames import Rows, cohort_frames
+
+
+class _FloatCast(Cast):
+    """Cast to a float, without Django's per-value `float()`: the database already returns one
+    (PostgreSQL double precision, SQLite REAL) or NULL."""
+
+    @property
+    def convert_value(self):
+        return self._convert_value_noop
 
 
 def _float(field: str) -> Cast:
     """A decimal column read as a float by the database: the frames compute in floats, and
     skipping Django's Decimal conversion of every value halves the read time."""
-    return Cast(field, FloatField())
+    return _FloatCast(field, FloatField())
+
+
+def _rows(queryset: QuerySet, **columns: Any) -> Rows:
+    """`values_list` of the columns (name -> field path or expression), in that order."""
+    return Rows(tuple(columns), list(queryset.values_list(*columns.values())))
 
 
 # The labs the report describes (Figure 1, anti-dsDNA and complement).
@@ -92,112 +107,122 @@ def first_courses(filters: CohortFilters | None = None) -> QuerySet[Course]:
     return courses
 
 
-def patient_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
+def patient_rows(courses: QuerySet[Course]) -> Rows:
     """Patients with their first course and its regimen (one query).
 
     The birth date is read to derive the age at D0; it never leaves the dataset builder.
     """
-    return list(
-        courses.order_by("patient__code").values(
-            "patient_id",
-            "patient__code",
-            "patient__birth_date",
-            "patient__sex",
-            "patient__smoking",
-            "patient__manifestations",
-            "patient__previous_treatments",
-            "patient__initiation_reasons",
-            "patient__indication",
-            "patient__prior_trial",
-            "id",
-            "start_date",
-            "stop_date",
-            "stop_reason",
-            "regimen__code",
-            "regimen__route",
-            "regimen__mg_per_kg",
-            "regimen__fixed_dose_mg",
-            "regimen__loading_intervals_days",
-            "regimen__loading_doses_mg",
-            "regimen__interval_days",
-        )
+    fields = (
+        "patient_id",
+        "patient__code",
+        "patient__birth_date",
+        "patient__sex",
+        "patient__smoking",
+        "patient__manifestations",
+        "patient__previous_treatments",
+        "patient__initiation_reasons",
+        "patient__indication",
+        "patient__prior_trial",
+        "id",
+        "start_date",
+        "stop_date",
+        "stop_reason",
+        "regimen__code",
+        "regimen__route",
+        "regimen__mg_per_kg",
+        "regimen__fixed_dose_mg",
+        "regimen__loading_intervals_days",
+        "regimen__loading_doses_mg",
+        "regimen__interval_days",
     )
+    return _rows(courses.order_by("patient__code"), **{f: f for f in fields})
 
 
-def infusion_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
+def infusion_rows(courses: QuerySet[Course]) -> Rows:
     """Active administrations of the selected courses (one query)."""
-    return list(
-        Infusion.objects.filter(is_active=True, course__in=courses.values("pk"))
-        .order_by("patient_id", "date", "pk")
-        .values(
-            "id",
-            "patient_id",
-            "course_id",
-            "date",
-            "vials_120",
-            "vials_400",
-            "reaction",
-            weight=_float("weight_kg"),
-            prescribed=_float("prescribed_dose_mg"),
-            prepared=_float("prepared_dose_mg"),
-        )
+    return _rows(
+        Infusion.objects.filter(is_active=True, course__in=courses.values("pk")).order_by(
+            "patient_id", "date", "pk"
+        ),
+        id="id",
+        patient_id="patient_id",
+        course_id="course_id",
+        date="date",
+        vials_120="vials_120",
+        vials_400="vials_400",
+        reaction="reaction",
+        weight_kg=_float("weight_kg"),
+        prescribed_dose_mg=_float("prescribed_dose_mg"),
+        prepared_dose_mg=_float("prepared_dose_mg"),
     )
 
 
-def visit_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
-    return list(
-        Visit.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
-        .order_by("patient_id", "date", "pk")
-        .values(
-            "id", "patient_id", "date", "sledai", "flare", "hospitalised", pga_value=_float("pga")
-        )
+def visit_rows(courses: QuerySet[Course]) -> Rows:
+    return _rows(
+        Visit.objects.filter(is_active=True, patient__in=courses.values("patient_id")).order_by(
+            "patient_id", "date", "pk"
+        ),
+        id="id",
+        patient_id="patient_id",
+        date="date",
+        sledai="sledai",
+        flare="flare",
+        hospitalised="hospitalised",
+        pga=_float("pga"),
     )
 
 
-def lab_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
-    return list(
+def lab_rows(courses: QuerySet[Course]) -> Rows:
+    return _rows(
         LabResult.objects.filter(
             is_active=True, patient__in=courses.values("patient_id"), test__in=REPORT_LABS
-        )
-        .order_by("patient_id", "test", "date", "pk")
-        .values(
-            "id",
-            "patient_id",
-            "date",
-            "test",
-            "unit",
-            result=_float("value"),
-            lower=_float("lower_limit"),
-            upper=_float("upper_limit"),
-        )
+        ).order_by("patient_id", "test", "date", "pk"),
+        id="id",
+        patient_id="patient_id",
+        date="date",
+        test="test",
+        unit="unit",
+        value=_float("value"),
+        lower_limit=_float("lower_limit"),
+        upper_limit=_float("upper_limit"),
     )
 
 
-def treatment_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
-    return list(
-        TreatmentDose.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
-        .order_by("patient_id", "drug", "start_date", "pk")
-        .values("id", "patient_id", "drug", "start_date", "unit", amount=_float("dose"))
+def treatment_rows(courses: QuerySet[Course]) -> Rows:
+    return _rows(
+        TreatmentDose.objects.filter(
+            is_active=True, patient__in=courses.values("patient_id")
+        ).order_by("patient_id", "drug", "start_date", "pk"),
+        id="id",
+        patient_id="patient_id",
+        drug="drug",
+        start_date="start_date",
+        unit="unit",
+        dose=_float("dose"),
     )
 
 
-def adverse_event_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
-    return list(
-        AdverseEvent.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
-        .order_by("patient_id", "onset_date", "pk")
-        .values("id", "patient_id", "onset_date", "term", "category", "site", "serious")
+def adverse_event_rows(courses: QuerySet[Course]) -> Rows:
+    fields = ("id", "patient_id", "onset_date", "term", "category", "site", "serious")
+    return _rows(
+        AdverseEvent.objects.filter(
+            is_active=True, patient__in=courses.values("patient_id")
+        ).order_by("patient_id", "onset_date", "pk"),
+        **{f: f for f in fields},
     )
 
 
-def adjudication_rows(courses: QuerySet[Course]) -> list[dict[str, Any]]:
-    return list(
-        Adjudication.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
-        .order_by("patient_id", "timepoint")
-        .values("patient_id", "timepoint", "status", "reason")
+def adjudication_rows(courses: QuerySet[Course]) -> Rows:
+    fields = ("patient_id", "timepoint", "status", "reason")
+    return _rows(
+        Adjudication.objects.filter(
+            is_active=True, patient__in=courses.values("patient_id")
+        ).order_by("patient_id", "timepoint"),
+        **{f: f for f in fields},
     )
 
 
-def cohort_rows(filters: CohortFilters | None = None) -> dict[str, list[dict[str, Any]]]:
+def cohort_rows(filters: CohortFilters | None = None) -> dict[str, Rows]:
     """Every table the report needs, as rows: seven queries whatever the number of patients."""
     courses = first_courses(filters)
     return {
