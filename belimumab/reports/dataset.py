@@ -20,6 +20,7 @@ dashboard and the exports share.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -136,15 +137,34 @@ def _days(n: Any) -> pd.Series | pd.Timedelta:
     return pd.to_timedelta(n, unit="D")
 
 
-def _py_date(value: Any) -> date | None:
-    return None if pd.isna(value) else pd.Timestamp(value).date()
+@functools.lru_cache(maxsize=65536)
+def _float_decimal(value: float) -> Decimal:
+    return Decimal(repr(round(value, 6)))
 
 
 def _decimal(value: Any) -> Decimal | None:
-    """A float dose as the Decimal it was entered as (doses have at most 4 decimals)."""
+    """A float dose as the Decimal it was entered as (doses have at most 4 decimals).
+
+    Converted once per distinct value: a cohort has a few hundred distinct doses for tens of
+    thousands of patients and time points."""
+    if type(value) is float:
+        return None if value != value else _float_decimal(value)
     if value is None or pd.isna(value):
         return None
-    return Decimal(repr(round(float(value), 6)))
+    return _float_decimal(float(value))
+
+
+def _py_dates(values: pd.Series) -> list[date | None]:
+    """A datetime column as `datetime.date` objects (None for NaT), in one numpy pass."""
+    return values.to_numpy().astype("datetime64[D]").tolist()
+
+
+def _py_ints(values: pd.Series) -> list[int | None]:
+    """A (nullable) integer column as Python ints, None where missing."""
+    missing = values.isna().to_numpy()
+    return [
+        None if m else int(v) for v, m in zip(values.to_numpy(dtype=object), missing, strict=True)
+    ]
 
 
 def _none(value: Any) -> Any:
@@ -158,6 +178,15 @@ def _none(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _plain(values: pd.Series) -> list[Any]:
+    """The column as plain Python values, None where missing (`_none` of each value)."""
+    missing = values.isna().to_numpy()
+    return [
+        None if m else v.item() if isinstance(v, np.generic) else v
+        for v, m in zip(values.astype(object).tolist(), missing, strict=True)
+    ]
 
 
 def drug_doses(doses: pd.DataFrame, keys: Sequence[str]) -> dict[Any, dict[str, float]]:
@@ -454,7 +483,8 @@ def _timepoint_rows(frames: CohortFrames, patients: pd.DataFrame, params: Params
     immuno = doses[doses["drug"].isin(IMMUNOSUPPRESSANTS)]
     by_key = drug_doses(immuno, key)
     rows["immunosuppressants"] = [
-        by_key.get((p, t), {}) for p, t in zip(rows["patient_id"], rows["timepoint"], strict=True)
+        by_key.get((p, t), {})
+        for p, t in zip(rows["patient_id"].tolist(), rows["timepoint"].tolist(), strict=True)
     ]
     info = patients[
         ["patient_id", "code", "d0", "stop_date", "stop_reason", "analysed", "excluded", "route"]
@@ -471,8 +501,8 @@ def _with_responses(
 
     `immuno_d0`: patient -> {immunosuppressant: dose in force at D0}."""
     m0 = rows[rows["timepoint"] == "M0"]
-    m0_score = dict(zip(m0["patient_id"], m0["sledai"].astype(object).tolist(), strict=True))
-    m0_steroid = dict(zip(m0["patient_id"], m0["steroid_mg_day"].tolist(), strict=True))
+    m0_score = dict(zip(m0["patient_id"].tolist(), _py_ints(m0["sledai"]), strict=True))
+    m0_steroid = dict(zip(m0["patient_id"].tolist(), m0["steroid_mg_day"].tolist(), strict=True))
     names = (
         "evaluable",
         "responder",
@@ -482,29 +512,28 @@ def _with_responses(
         "immunosuppressants_decreased",
     )
     out: dict[str, list[Any]] = {c: [None] * len(rows) for c in names}
+    follow_up = np.flatnonzero(rows["timepoint"].isin(FOLLOW_UP).to_numpy())
+    at = rows.iloc[follow_up]
     columns = (
-        rows["patient_id"].tolist(),
-        rows["timepoint"].tolist(),
-        rows["d0"].tolist(),
-        rows["stop_date"].tolist(),
-        rows["stop_reason"].tolist(),
-        rows["sledai"].astype(object).tolist(),
-        rows["steroid_mg_day"].tolist(),
-        rows["immunosuppressants"].tolist(),
+        at["patient_id"].tolist(),
+        at["timepoint"].tolist(),
+        _py_dates(at["d0"]),
+        _py_dates(at["stop_date"]),
+        at["stop_reason"].tolist(),
+        _py_ints(at["sledai"]),
+        at["steroid_mg_day"].tolist(),
+        at["immunosuppressants"].tolist(),
     )
-    for i, (pid, tp, d0, stop, reason, score, steroid, doses_t) in enumerate(
-        zip(*columns, strict=True)
+    for i, (pid, tp, d0, stop, reason, score, steroid, doses_t) in zip(
+        follow_up.tolist(), zip(*columns, strict=True), strict=True
     ):
-        if tp not in FOLLOW_UP:
-            continue
         doses_0 = immuno_d0.get(pid, {})
-        base = m0_score.get(pid)
         course = PatientCourse(
-            d0=_py_date(d0),
-            stop_date=_py_date(stop),
+            d0=d0,
+            stop_date=stop,
             stop_reason=reason or None,
-            sledai_m0=None if pd.isna(base) else int(base),
-            sledai_t=None if pd.isna(score) else int(score),
+            sledai_m0=m0_score.get(pid),
+            sledai_t=score,
             steroid_m0=_decimal(m0_steroid.get(pid)),
             steroid_t=_decimal(steroid),
             immunosuppressants={
@@ -567,13 +596,26 @@ def _events(
             strict=True,
         )
     }
-    candidates = set(
-        gaps.loc[gaps["interruption"] >= gaps["course_id"].map(shortest).astype(float), "course_id"]
-    )
-    regimens = {
-        p.course_id: (p.patient_id, domain_regimen(p))
-        for p in patients[patients["course_id"].isin(candidates)].itertuples(index=False)
-    }
+    can_miss = gaps[gaps["interruption"] >= gaps["course_id"].map(shortest).astype(float)]
+    candidates = set(can_miss["course_id"])
+    # The domain counts every gap of a course; the administrations after the last gap that can
+    # miss a cycle change none of the earlier gaps (same indexes): they are left out.
+    last_gap = can_miss.groupby("course_id")["index"].max().to_dict()
+    regimens = {}
+    known: dict[tuple[Any, ...], schedule.Regimen] = {}  # a cohort has a handful of regimens
+    for p in patients[patients["course_id"].isin(candidates)].itertuples(index=False):
+        key = (
+            p.regimen,
+            p.route,
+            p.mg_per_kg,
+            p.fixed_dose_mg,
+            tuple(p.loading_intervals_days),
+            p.interval_days,
+            tuple(p.loading_doses_mg),
+        )
+        if key not in known:
+            known[key] = domain_regimen(p)
+        regimens[p.course_id] = (p.patient_id, known[key])
     missed = []
     chosen = infusions[infusions["course_id"].isin(candidates)]
     dates_by_course: dict[int, list[date]] = {}
@@ -583,7 +625,8 @@ def _events(
         dates_by_course.setdefault(course, []).append(day)
     for course, dates in dates_by_course.items():
         pid, regimen = regimens[course]
-        for gap in schedule.gaps(regimen, dates):
+        given = sorted(set(dates))[: last_gap[course] + 2]
+        for gap in schedule.gaps(regimen, given):
             if gap.missed_cycles > 0:
                 missed.append((pid, pd.Timestamp(gap.start), str(gap.missed_cycles)))
     parts.append(
@@ -676,12 +719,16 @@ class Vocabulary:
 
 def _stats(values: Any) -> dict[str, Any]:
     """`stats.describe` with plain Python numbers (the report's STATS, plus the variance)."""
-    return {k: _none(v) for k, v in stats.describe(list(values)).items()}
+    if isinstance(values, pd.Series) and values.dtype == "float64":
+        values = values.to_numpy()  # described without a Python loop
+    else:
+        values = list(values)
+    return {k: _none(v) for k, v in stats.describe(values).items()}
 
 
 def _count_lists(lists: pd.Series, codes: Sequence[str]) -> dict[str, int]:
     counts = dict.fromkeys(codes, 0)
-    for values in lists:
+    for values in lists.tolist() if isinstance(lists, pd.Series) else lists:
         for code in set(values or ()):
             counts[code] = counts.get(code, 0) + 1
     return counts
@@ -960,16 +1007,22 @@ def _table2(
     """Per analysed patient: treatments at D0, SELENA-SLEDAI and corticosteroid dose at each
     time point (while on belimumab), the stop and the events between time points."""
     cells: dict[str, dict[str, Any]] = {}
-    columns = ["code", "timepoint", "on_treatment", "sledai", "steroid_mg_day"]
-    columns += ["responder", "failure"]
-    for r in rows[columns].astype(object).to_dict("records"):
-        treated = bool(r["on_treatment"])
-        cells.setdefault(r["code"], {})[r["timepoint"]] = {
+    for code, tp, treated, sledai, steroid, responder, failure in zip(
+        rows["code"].tolist(),
+        rows["timepoint"].tolist(),
+        rows["on_treatment"].astype(bool).tolist(),
+        _plain(rows["sledai"]),
+        _plain(rows["steroid_mg_day"]),
+        _plain(rows["responder"]),
+        _plain(rows["failure"]),
+        strict=True,
+    ):
+        cells.setdefault(code, {})[tp] = {
             "on_treatment": treated,
-            "sledai": _none(r["sledai"]) if treated else None,
-            "steroid_mg_day": _none(r["steroid_mg_day"]) if treated else None,
-            "responder": _none(r["responder"]),
-            "failure": _none(r["failure"]),
+            "sledai": sledai if treated else None,
+            "steroid_mg_day": steroid if treated else None,
+            "responder": responder,
+            "failure": failure,
         }
     between: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for e in events[["code", "period", "day", "kind", "detail"]].to_dict("records"):
@@ -982,8 +1035,8 @@ def _table2(
     for code, concomitant, d0, stop, reason in zip(
         patients["code"].tolist(),
         patients["concomitant_d0"].tolist(),
-        patients["d0"].tolist(),
-        patients["stop_date"].tolist(),
+        _py_dates(patients["d0"]),
+        _py_dates(patients["stop_date"]),
         patients["stop_reason"].tolist(),
         strict=True,
     ):
@@ -993,10 +1046,10 @@ def _table2(
                 {"drug": drug, "dose": _none(dose)} for drug, dose in sorted(concomitant.items())
             ],
             "stop": None
-            if pd.isna(stop)
+            if stop is None
             else {
-                "date": _py_date(stop).isoformat(),
-                "day": int((stop - d0).days),
+                "date": stop.isoformat(),
+                "day": (stop - d0).days,
                 "reason": reason,
             },
             **cells.get(code, {}),
@@ -1104,6 +1157,16 @@ def analysis_table(ds: Dataset) -> pd.DataFrame:
 
 def json_ready(value: Any) -> Any:
     """Plain JSON values: NaN -> None, numpy -> Python, dates -> ISO strings."""
+    kind = type(value)
+    # the report's own types first (a 10,000-patient report holds ~10^6 values)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): json_ready(v) for k, v in value.items()}
+    if kind is list:
+        return [json_ready(v) for v in value]
+    if kind is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
         return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -19,6 +19,7 @@ z-tests statsmodels prints.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Iterable, Sequence
@@ -27,8 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
-from scipy import stats as sps
+from scipy import optimize, special
 
 STAT_KEYS = ("n", "mean", "sd", "median", "q1", "q3", "min", "max")
 TIMEPOINTS = ("M0", "M6", "M12")
@@ -49,6 +49,9 @@ _N_STARTS = 3
 
 def _clean(values: Iterable[Any]) -> np.ndarray:
     """Values as floats, without None / NaN / pd.NA / NaT (Decimal and numpy scalars accepted)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        x = values.astype(float)  # a float array: the same values, without a Python loop
+        return x[~np.isnan(x)]
     kept = []
     for value in values:
         if value is None or value is pd.NA or value is pd.NaT:
@@ -95,6 +98,8 @@ def count_categories(values: Iterable[Any], categories: Sequence[str]) -> dict[s
     map missing values to it when they must appear.
     """
     counts = dict.fromkeys(categories, 0)
+    if isinstance(values, pd.Series):
+        values = values.tolist()  # iterating a pandas string column value by value is slow
     for value in values:
         if value in counts:
             counts[value] += 1
@@ -123,13 +128,23 @@ class _Data:
     n_obs: int
     n_patients: int
 
+    @functools.cached_property
+    def fixed_df(self) -> np.ndarray:
+        """nlme's degrees of freedom of intercept, M6, M12 (`_nlme_fixed_df`), once per data."""
+        return _nlme_fixed_df(self)
+
+    @functools.cached_property
+    def patterns(self) -> _Patterns:
+        """`_patterns` of the data, shared by both models."""
+        return _patterns(self)
+
 
 def _prepare(df: pd.DataFrame, value: str, patient: str, timepoint: str) -> _Data:
     frame = df[[patient, timepoint, value]].copy()
     frame[value] = pd.to_numeric(frame[value], errors="coerce")
     frame = frame[frame[value].notna() & frame[patient].notna()]
     labels = frame[timepoint].astype(str)
-    unknown = sorted(set(labels) - set(TIMEPOINTS))
+    unknown = sorted(set(labels.unique()) - set(TIMEPOINTS))
     if unknown:
         raise ValueError(f"unknown time point(s) {unknown}: expected one of {TIMEPOINTS}")
     idx = labels.map(TIMEPOINT_INDEX).to_numpy(dtype=np.int64)
@@ -186,7 +201,7 @@ def _problem(data: _Data) -> str | None:
     missing = [tp for tp in TIMEPOINTS if not np.any(data.idx == TIMEPOINT_INDEX[tp])]
     if missing:
         return f"no data at {', '.join(missing)}"
-    if np.any(_nlme_fixed_df(data)[1:] <= 0):
+    if np.any(data.fixed_df[1:] <= 0):
         return "no degrees of freedom left"
     # Values equal within every time point leave no variance to split between patient and noise.
     means = np.bincount(data.idx, weights=data.y) / np.maximum(np.bincount(data.idx), 1)
@@ -199,11 +214,13 @@ def _problem(data: _Data) -> str | None:
 def _fill(
     out: dict[str, Any], data: _Data, beta: np.ndarray, cov: np.ndarray, **extra: Any
 ) -> dict[str, Any]:
-    dfs = _nlme_fixed_df(data)
+    dfs = data.fixed_df
     se = np.sqrt(np.diag(cov))
     for j, key in enumerate(("intercept", *CONTRASTS)):
         t = beta[j] / se[j] if se[j] > 0 else math.nan
-        p = 2.0 * sps.t.sf(abs(t), dfs[j]) if math.isfinite(t) else math.nan
+        # Student's t survival function: scipy.stats.t.sf(x, df) is special.stdtr(df, -x), without
+        # importing scipy.stats (a second per process start of the command)
+        p = 2.0 * special.stdtr(dfs[j], -abs(t)) if math.isfinite(t) else math.nan
         out[key] = asdict(
             Contrast(
                 estimate=float(beta[j]),
@@ -238,13 +255,19 @@ def fit_ri(
     other data (several values at one time point) and is the cross-check in the tests. Either way
     the standard errors come from (X' V^-1 X)^-1 at the REML variance components, as nlme does.
     """
-    data = _prepare(df, value, patient, timepoint)
+    return _fit_ri(_prepare(df, value, patient, timepoint), df, value, patient, timepoint)
+
+
+def _fit_ri(
+    data: _Data, df: pd.DataFrame, value: str, patient: str, timepoint: str
+) -> dict[str, Any]:
+    """`fit_ri` on prepared data (`df` and its columns for the statsmodels case)."""
     out = _result(data, _problem(data))
     if out["error"]:
         return out
     if pd.Series(data.group * 4 + data.idx).duplicated().any():
         return fit_ri_statsmodels(df, value=value, patient=patient, timepoint=timepoint)
-    patterns = _patterns(data)
+    patterns = data.patterns
 
     def objective(log_lam: float) -> float:
         fit = _reml_ar1(np.array([log_lam, 0.0]), patterns, data.n_obs)
@@ -437,14 +460,18 @@ def fit_ri_ar1(
     scatter matrices, so the cost of an evaluation does not grow with the number of patients.
     sigma^2 is profiled out; (log(tau^2/sigma^2), atanh(phi)) is optimised from several starts.
     """
-    data = _prepare(df, value, patient, timepoint)
+    return _fit_ri_ar1(_prepare(df, value, patient, timepoint))
+
+
+def _fit_ri_ar1(data: _Data) -> dict[str, Any]:
+    """`fit_ri_ar1` on prepared data."""
     out = _result(data, _problem(data))
     if out["error"]:
         return out
     if pd.Series(data.group * 4 + data.idx).duplicated().any():
         out["error"] = "a patient has two values at the same time point"
         return out
-    patterns = _patterns(data)
+    patterns = data.patterns
 
     def objective(theta: np.ndarray) -> float:
         fit = _reml_ar1(theta, patterns, data.n_obs)
@@ -505,10 +532,12 @@ def fit_ri_ar1(
 def fit_models(
     df: pd.DataFrame, value: str = "value", patient: str = "patient", timepoint: str = "timepoint"
 ) -> dict[str, dict[str, Any]]:
-    """Both models of the study on one long dataset (patient, time point, value)."""
+    """Both models of the study on one long dataset (patient, time point, value), the data
+    prepared once for both."""
+    data = _prepare(df, value, patient, timepoint)
     return {
-        "ri_ar1": fit_ri_ar1(df, value=value, patient=patient, timepoint=timepoint),
-        "ri": fit_ri(df, value=value, patient=patient, timepoint=timepoint),
+        "ri_ar1": _fit_ri_ar1(data),
+        "ri": _fit_ri(data, df, value, patient, timepoint),
     }
 
 
@@ -538,8 +567,10 @@ def kaplan_meier(
     times = np.unique(np.concatenate([t, np.asarray(at, dtype=float)]))
     sorted_t = np.sort(t)
     at_risk = len(t) - np.searchsorted(sorted_t, times, side="left")
-    n_events = np.array([int(np.sum(e & (t == x))) for x in times], dtype=int)
-    n_censored = np.array([int(np.sum(~e & (t == x))) for x in times], dtype=int)
+    # events and censored at each time: every duration is one of `times`
+    position = np.searchsorted(times, t)
+    n_events = np.bincount(position[e], minlength=len(times)).astype(int)
+    n_censored = np.bincount(position[~e], minlength=len(times)).astype(int)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(at_risk > 0, 1.0 - n_events / np.maximum(at_risk, 1), 1.0)
     return pd.DataFrame(
