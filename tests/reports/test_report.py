@@ -8,15 +8,19 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from belimumab.clinical.models import Visit
 from belimumab.patients.models import Course, Patient, Regimen
 from belimumab.reports import exports, selectors
-from belimumab.reports.dataset import ANALYSIS_COLUMNS, SCHEMA
+from belimumab.reports.dataset import ANALYSIS_COLUMNS, SCHEMA, json_ready
 from tests.reports.builders import D0, day, db_cohort
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +171,43 @@ def test_spreadsheet_formulas_are_neutralised(client_for):
     report = dict(sheet.iter_rows(min_row=2, values_only=True))
     assert report["table2.0.patient"] == "'=HYPERLINK(1)"
     assert report["cohort.analysed"] == 1
+
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**20), max_value=10**20)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=8)
+    | st.dates()
+    | st.integers(-5, 5).map(np.int64)
+    | st.floats(allow_nan=True).map(np.float64)
+    | st.booleans().map(np.bool_)
+)
+_json_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(
+            st.text(max_size=4) | st.integers(0, 9) | st.booleans(), inner, max_size=4
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_json_values)
+def test_json_text_is_the_standard_indented_json(value):
+    """The fast encoder of the JSON exports writes exactly what json.dumps writes."""
+    assert exports.json_text(value) == json.dumps(json_ready(value), ensure_ascii=False, indent=2)
+    odd = {"when": pd.Timestamp("2015-03-02"), "cost": Decimal("1.5"), "x": [float("nan")]}
+    assert exports.json_text(odd, default=str) == json.dumps(
+        json_ready(odd), ensure_ascii=False, indent=2, default=str
+    )
+    with pytest.raises(TypeError):
+        exports.json_text({"cost": Decimal("1.5")})
 
 
 def test_safe_cell():
