@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gc
 import io
 import json
 import re
@@ -307,10 +308,11 @@ def _table_from_cells(
     width = len(columns)
     simple = all(columns)
     for line, row in iterator:
-        if not any(map(str.strip, row)):
+        stripped = list(map(str.strip, row))
+        if not any(stripped):
             continue
         if simple and len(row) == width:
-            table.rows.append((line, dict(zip(columns, map(str.strip, row), strict=True))))
+            table.rows.append((line, dict(zip(columns, stripped, strict=True))))
             continue
         values: dict[str, str] = {}
         for index, cell in enumerate(row):
@@ -626,6 +628,20 @@ class Context:
     vial_sizes: tuple[int, ...] = (120, 400)
     max_weight_kg: Decimal = Decimal(250)
     labs: dict[str, TestSpec] = field(default_factory=dict)
+    # Default range of each (test, unit): computed once, not for every row of labs.csv.
+    lab_ranges: dict[tuple[str, str], tuple[Decimal | None, Decimal | None]] = field(
+        default_factory=dict
+    )
+
+    @property
+    def lab_tests(self) -> tuple[str, ...]:
+        return tuple(self.labs)
+
+    def lab_range(self, test: str, unit: str) -> tuple[Decimal | None, Decimal | None]:
+        found = self.lab_ranges.get((test, unit))
+        if found is None:
+            found = self.lab_ranges[(test, unit)] = self.labs[test].range_in(unit)
+        return found
 
 
 @dataclass
@@ -682,15 +698,17 @@ class _Cells:
     def raw(self, column: str) -> str:
         return self.values.get(column, "")
 
+    # The readers below read `self.values.get(column, "")` themselves: they run for every cell.
+
     def required(self, column: str) -> str | None:
-        text = self.raw(column)
+        text = self.values.get(column, "")
         if not text:
             self.problem(column, _("required"))
             return None
         return text
 
     def text(self, column: str, max_length: int | None = None, required: bool = False) -> str:
-        text = self.raw(column)
+        text = self.values.get(column, "")
         if required and not text:
             self.problem(column, _("required"))
         if max_length is not None and len(text) > max_length:
@@ -702,7 +720,7 @@ class _Cells:
         return text
 
     def date(self, column: str, required: bool = False, future_ok: bool = False) -> date | None:
-        text = self.raw(column)
+        text = self.values.get(column, "")
         if not text:
             if required:
                 self.problem(column, _("required"))
@@ -726,7 +744,7 @@ class _Cells:
         return day
 
     def choice(self, column: str, choices: Sequence[str], default: str | None = None) -> str | None:
-        text = self.raw(column)
+        text = self.values.get(column, "")
         if not text:
             if default is None:
                 self.problem(column, _("required"))
@@ -741,7 +759,7 @@ class _Cells:
         return found
 
     def choice_list(self, column: str, choices: Sequence[str]) -> list[str]:
-        text = self.raw(column)
+        text = self.values.get(column, "")
         if not text:
             return []
         found: set[str] = set()
@@ -762,7 +780,7 @@ class _Cells:
         return [c for c in choices if c in found]
 
     def boolean(self, column: str, default: bool = False) -> bool:
-        text = self.raw(column).lower()
+        text = self.values.get(column, "").lower()
         if not text:
             return default
         if text in ("yes", "no"):
@@ -780,7 +798,7 @@ class _Cells:
         positive: bool = False,
         maximum: Decimal | None = None,
     ) -> Decimal | None:
-        text = self.raw(column)
+        text = self.values.get(column, "")
         if not text:
             if required:
                 self.problem(column, _("required"))
@@ -823,7 +841,7 @@ class _Cells:
         return value
 
     def integer(self, column: str, minimum: int, maximum: int) -> int | None:
-        text = self.raw(column)
+        text = self.values.get(column, "")
         if not text:
             return None
         if not re.fullmatch(r"-?\d+", text):
@@ -1116,7 +1134,7 @@ def _parse_visit(cells: _Cells, known: set[str], context: Context) -> ChildRow |
 def _parse_lab(cells: _Cells, known: set[str], context: Context) -> ChildRow | None:
     code = cells.patient(known)
     day = cells.date("date", required=True)
-    test = cells.choice("test", tuple(context.labs))
+    test = cells.choice("test", context.lab_tests)
     value = cells.decimal("value", max_digits=10, places=3, required=True)
     lower = cells.decimal("lower_limit", max_digits=10, places=3)
     upper = cells.decimal("upper_limit", max_digits=10, places=3)
@@ -1126,7 +1144,7 @@ def _parse_lab(cells: _Cells, known: set[str], context: Context) -> ChildRow | N
         unit = spec.unit
         if cells.raw("unit"):
             unit = cells.choice("unit", tuple(spec.units)) or unit
-        default_lower, default_upper = spec.range_in(unit)
+        default_lower, default_upper = context.lab_range(test, unit)
         if not cells.raw("lower_limit"):
             lower = default_lower
         if not cells.raw("upper_limit"):
@@ -1334,10 +1352,6 @@ class _Plan:
     unchanged: int = 0
 
 
-def _differs(old: Any, new: Any) -> bool:
-    return old != new
-
-
 def _plan_patients(parsed: Parsed) -> tuple[_Plan, dict[str, int]]:
     plan = _Plan("patients", Patient)
     ids: dict[str, int] = {}
@@ -1347,7 +1361,7 @@ def _plan_patients(parsed: Parsed) -> tuple[_Plan, dict[str, int]]:
         for existing in Patient.objects.filter(code__in=chunk).values("pk", "code", *fields):
             ids[existing["code"]] = existing["pk"]
             row = parsed.patients[existing["code"]]
-            changed = {f: v for f, v in row.fields.items() if _differs(existing[f], v)}
+            changed = {f: v for f, v in row.fields.items() if existing[f] != v}
             if changed:
                 plan.updates.append((existing["pk"], changed))
             else:
@@ -1384,7 +1398,7 @@ def _plan_courses(parsed: Parsed, patient_ids: dict[str, int], regimen_ids: dict
         if old is None:
             plan.creates.append((row.code, row.course["start_date"], wanted))
             continue
-        changed = {f: v for f, v in wanted.items() if _differs(old[f], v)}
+        changed = {f: v for f, v in wanted.items() if old[f] != v}
         if changed:
             plan.updates.append((old["pk"], changed))
         else:
@@ -1452,7 +1466,7 @@ def _plan_children(
         wanted = dict(row.fields)
         if name == "infusions":
             wanted["course_id"] = course_ids.get((row.code, row.course_start))
-        changed = {f: v for f, v in wanted.items() if _differs(old[f], v)}
+        changed = {f: v for f, v in wanted.items() if old[f] != v}
         if changed:
             plan.updates.append((old["pk"], changed))
         else:
@@ -1490,6 +1504,22 @@ def cohort_import(
     return result
 
 
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while an import runs (and enabled again after, if it was).
+
+    An import holds a million live objects (cells, rows, values) that hold no reference cycle;
+    each collection would walk them again for nothing: a fifth of the import's CPU time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def cohort_import_steps(
     *,
     source: str | Path | Mapping[str, RawTable],
@@ -1502,6 +1532,20 @@ def cohort_import_steps(
 
     Closing the generator before the end rolls the transaction back.
     """
+    with _cycle_collector_paused():
+        yield from _import_steps(
+            source=source, user=user, dry_run=dry_run, today=today, shift_to_today=shift_to_today
+        )
+
+
+def _import_steps(
+    *,
+    source: str | Path | Mapping[str, RawTable],
+    user: Any,
+    dry_run: bool,
+    today: date | None,
+    shift_to_today: bool,
+) -> Iterator[Progress | ImportResult]:
     today = today or timezone.localdate()
     result = ImportResult(dry_run=dry_run)
     yield Progress("read", 0, 1)
