@@ -69,6 +69,7 @@ from belimumab.patients.models import (
     StopReason,
 )
 from belimumab.pharmacy.models import Infusion, Reaction
+from belimumab.pharmacy.schedules import refresh_course_schedules
 
 IMPORT_REASON = "import"
 # Route of patients.csv -> regimen code of the course.
@@ -1607,6 +1608,11 @@ def _import_steps(
                 yield from writer.write(plan)
             # Here every row is written (patients, courses, infusions...), in the transaction:
             # the ids of the files' courses are in writer.course_ids.
+            # courses and infusions written: the pharmacy's stored schedules follow (bulk
+            # inserts send no signal)
+            touched = {p.name for p in plans if p.creates or p.updates}
+            if touched & {"patients", "courses", "infusions"}:
+                refresh_course_schedules(writer.course_ids.values())
     except IntegrityError as exc:
         result.problems.append(
             Problem("-", 1, "-", _("the database refused the import: %(error)s") % {"error": exc})

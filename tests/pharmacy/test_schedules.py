@@ -119,3 +119,18 @@ def test_stored_status_equals_the_rule(
     before = list(CourseSchedule.objects.filter(course=course).values())
     refresh_course_schedules()
     assert list(CourseSchedule.objects.filter(course=course).values()) == before
+
+
+def test_the_import_fills_the_snapshots_in_bulk(today):
+    from pathlib import Path
+
+    from belimumab.patients.models import Course
+    from belimumab.reports.importing import cohort_import
+
+    result = cohort_import(source=Path(__file__).resolve().parents[2] / "fixtures/study")
+    assert result.written and not result.problems
+    courses = list(Course.objects.select_related("regimen"))
+    assert CourseSchedule.objects.count() == len(courses) == 16
+    for course in courses:  # on a day after any stop: compare the schedule as if running
+        course.stop_date = None
+        assert _status_from_store(course, today) == _status_from_rule(course, today)
