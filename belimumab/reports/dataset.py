@@ -220,12 +220,17 @@ def domain_regimen(row: Any) -> schedule.Regimen:
 def _scheduled_interval(index: np.ndarray, loading: pd.Series, interval: np.ndarray) -> np.ndarray:
     """Days from administration `index` to the next by the regimen (loading, then interval)."""
     out = interval.astype(np.int64).copy()
-    for intervals in {tuple(x) for x in loading}:
+    # each row's loading intervals numbered once (a handful of distinct tuples)
+    numbers: dict[tuple[int, ...], int] = {}
+    number = np.fromiter(
+        (numbers.setdefault(tuple(x), len(numbers)) for x in loading),
+        dtype=np.int64,
+        count=len(loading),
+    )
+    for intervals, k in numbers.items():
         if not intervals:
             continue
-        mask = loading.map(lambda x, i=intervals: tuple(x) == i).to_numpy() & (
-            index < len(intervals)
-        )
+        mask = (number == k) & (index < len(intervals))
         out[mask] = np.asarray(intervals, dtype=np.int64)[index[mask]]
     return out
 
@@ -455,6 +460,7 @@ def _timepoint_rows(frames: CohortFrames, patients: pd.DataFrame, params: Params
     rows["activity"] = rows["activity"].where(rows["activity"].notna(), None)
 
     labs = nearest_in_windows(tps, frames.labs, by=["test"])
+    idx = pd.MultiIndex.from_frame(rows[key])
     for test in LAB_TESTS:
         one = labs[labs["test"] == test].set_index(key)
         value = one["value"]
@@ -463,17 +469,25 @@ def _timepoint_rows(frames: CohortFrames, patients: pd.DataFrame, params: Params
         upper = one["upper_limit"].fillna(np.nan if default_upper is None else default_upper)
         # Normal: lower <= value <= upper; a missing limit does not bound.
         abnormal = (value < lower).fillna(False) | (value > upper).fillna(False)
-        idx = pd.MultiIndex.from_frame(rows[key])
-        rows[test] = value.reindex(idx).to_numpy()
-        rows[f"{test}_date"] = one["date"].reindex(idx).to_numpy()
-        rows[f"{test}_abnormal"] = abnormal.reindex(idx).astype("boolean").to_numpy()
-        rows[f"{test}_lower"] = lower.reindex(idx).to_numpy()
-        rows[f"{test}_upper"] = upper.reindex(idx).to_numpy()
+        # aligned on the rows in one reindex (one lookup of the keys, not five)
+        aligned = pd.DataFrame(
+            {
+                "value": value,
+                "date": one["date"],
+                "abnormal": abnormal,
+                "lower": lower,
+                "upper": upper,
+            }
+        ).reindex(idx)
+        rows[test] = aligned["value"].to_numpy()
+        rows[f"{test}_date"] = aligned["date"].to_numpy()
+        rows[f"{test}_abnormal"] = aligned["abnormal"].astype("boolean").to_numpy()
+        rows[f"{test}_lower"] = aligned["lower"].to_numpy()
+        rows[f"{test}_upper"] = aligned["upper"].to_numpy()
 
     rows["ref_date"] = rows["visit_date"].where(rows["visit_date"].notna(), rows["nominal"])
     doses = doses_in_force(frames.treatments, rows, key)
     steroid = steroid_totals(doses, key)
-    idx = pd.MultiIndex.from_frame(rows[key])
     rows["steroid_mg_day"] = steroid.reindex(idx).to_numpy()
     rows["no_corticosteroid"] = rows["steroid_mg_day"].isna()
     m0 = rows[rows["timepoint"] == "M0"].set_index("patient_id")["steroid_mg_day"]
@@ -864,14 +878,17 @@ def _timepoint(
 
 def _models(rows: pd.DataFrame) -> dict[str, Any]:
     on = rows[rows["on_treatment"].astype(bool)]
+    # patients numbered in the order of their codes once, not the codes sorted per model: the
+    # models group and order patients the same way
+    on = on.assign(patient=pd.factorize(on["code"], sort=True)[0])
     out = {}
     for variable in MODEL_VARIABLES:
-        frame = on[["code", "timepoint", variable]].copy()
+        frame = on[["patient", "timepoint", variable]].copy()
         if variable == "steroid_mg_day":
             frame = frame[on["steroid_at_m0"]]
         frame[variable] = pd.to_numeric(frame[variable].astype("float64"), errors="coerce")
         frame = frame[frame[variable].notna()]
-        fits = stats.fit_models(frame, value=variable, patient="code", timepoint="timepoint")
+        fits = stats.fit_models(frame, value=variable, patient="patient", timepoint="timepoint")
         out[variable] = {
             name: {
                 "n_obs": fit["n_obs"],
@@ -1025,10 +1042,12 @@ def _table2(
             "failure": failure,
         }
     between: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for e in events[["code", "period", "day", "kind", "detail"]].to_dict("records"):
-        if e["period"] in ("M0-M6", "M6-M12"):
-            between.setdefault(e["code"], {}).setdefault(e["period"], []).append(
-                {"day": int(e["day"]), "kind": e["kind"], "detail": e["detail"]}
+    for code, period, day, kind, detail in zip(
+        *(events[c].tolist() for c in ("code", "period", "day", "kind", "detail")), strict=True
+    ):
+        if period in ("M0-M6", "M6-M12"):
+            between.setdefault(code, {}).setdefault(period, []).append(
+                {"day": int(day), "kind": kind, "detail": detail}
             )
     out = []
     patients = analysed.sort_values("code")

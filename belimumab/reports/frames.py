@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
+from datetime import date
 from operator import itemgetter
 from typing import Any
 
@@ -171,12 +172,19 @@ class Rows:
         return Rows(tuple(names.get(c, c) for c in self.columns), self.tuples)
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 def _typed_column(values: Sequence[Any], dtype: str) -> Any:
     """One column of `Rows` in its schema dtype, as `typed_frame` types a column of dicts."""
     if dtype == "int64":
         return np.array(values, dtype=np.int64)
     if dtype == "float64":
         return np.array(values, dtype=np.float64)  # None -> NaN, Decimal -> float
+    if dtype == DATE and set(map(type, values)) == {date}:
+        # dates only (no None, no time of day): day numbers, 3 times faster than to_datetime
+        days = np.array(list(map(date.toordinal, values)), dtype=np.int64) - _EPOCH_ORDINAL
+        return days.astype("datetime64[D]").astype(DATE)
     series = pd.Series(values, dtype=object)
     if dtype == DATE:
         return pd.to_datetime(series, errors="raise").astype(DATE)

@@ -209,6 +209,7 @@ def present(
     km = km[km["time"] <= params.first_year_days]
     sep = separators()
     text = figure_labels()
+    excluded_because = exclusion_labels()
     return {
         "table1_rows": {
             "sex": _counts(table1["sex"], choices["sex"], analysed),
@@ -285,10 +286,7 @@ def present(
             report["adverse_events"]["by_category"], dict(AECategory.choices), analysed
         ),
         "excluded": [
-            {
-                "patient": e["patient"],
-                "reasons": [exclusion_labels().get(r, r) for r in e["reasons"]],
-            }
+            {"patient": e["patient"], "reasons": [excluded_because.get(r, r) for r in e["reasons"]]}
             for e in report["cohort"]["excluded"]
         ],
         "retention_pct": {
