@@ -220,14 +220,9 @@ def domain_regimen(row: Any) -> schedule.Regimen:
 def _scheduled_interval(index: np.ndarray, loading: pd.Series, interval: np.ndarray) -> np.ndarray:
     """Days from administration `index` to the next by the regimen (loading, then interval)."""
     out = interval.astype(np.int64).copy()
-    # each row's loading intervals numbered once (a handful of distinct tuples)
-    numbers: dict[tuple[int, ...], int] = {}
-    number = np.fromiter(
-        (numbers.setdefault(tuple(x), len(numbers)) for x in loading),
-        dtype=np.int64,
-        count=len(loading),
-    )
-    for intervals, k in numbers.items():
+    # rows numbered by their loading intervals (tuples, a handful of distinct ones) in one pass
+    number, distinct = pd.factorize(loading.map(tuple).to_numpy())
+    for k, intervals in enumerate(distinct):
         if not intervals:
             continue
         mask = (number == k) & (index < len(intervals))
