@@ -47,9 +47,10 @@ bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)
 	DATABASE_URL=$$(bash scripts/postgres.sh belimumab_bench) $(PY) manage.py bench $(BENCH_ARGS)
 
-# gunicorn + PostgreSQL on 127.0.0.1:8001, 50 locust users, 3-10 s between pages, for 150 s
-# (LOADTEST_PATIENTS, LOADTEST_USERS, LOADTEST_WAIT="min,max", LOADTEST_TIME, LOADTEST_WORKERS,
-# LOADTEST_SPAWN_RATE to change them); writes its result block into docs/benchmarks.md.
+# gunicorn + PostgreSQL on 127.0.0.1:8001, 10,000 generated patients, 50 locust users joining one
+# per second, 3-10 s between pages, for 160 s (LOADTEST_PATIENTS, LOADTEST_USERS,
+# LOADTEST_WAIT="min,max", LOADTEST_TIME, LOADTEST_WORKERS, LOADTEST_SPAWN_RATE to change them);
+# writes its result block into docs/benchmarks.md.
 loadtest: install
 	$(PY) -m pip install -q -e ".[bench]"
 	bash scripts/loadtest.sh
