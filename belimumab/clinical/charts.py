@@ -14,14 +14,13 @@ plotly.js: no inline script, so the Content-Security-Policy holds.
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from belimumab.core.charts import figure_html
+from belimumab.core.charts import default_template, figure_html
 
 SLEDAI_COLOUR = "#0d6efd"
 PREDNISONE_COLOUR = "#fd7e14"
@@ -62,20 +61,6 @@ def labels() -> dict[str, str]:
 def to_html(fig: Figure) -> str:
     """The figure as a JSON data block drawn by static/js/plots.js (no inline script: CSP)."""
     return figure_html(fig, height=fig["layout"]["height"])
-
-
-@functools.cache
-def _default_template() -> dict[str, Any] | None:
-    """plotly's default template (colours, fonts, axis styles), which `go.Figure` puts in every
-    layout: read once per process. Shared: never modify it."""
-    import plotly.io as pio
-
-    template = pio.templates.default
-    if template is None:
-        return None
-    if isinstance(template, str):
-        template = pio.templates[template]
-    return template.to_plotly_json()
 
 
 def _row_domains(rows: int, spacing: float, weights: list[float] | None = None) -> list[list]:
@@ -129,7 +114,7 @@ def _layout(text: dict[str, str], height: int, axes: dict[str, dict]) -> dict[st
         "hovermode": "closest",
         "plot_bgcolor": "white",
     }
-    template = _default_template()
+    template = default_template()
     if template is not None:
         layout["template"] = template
     return layout

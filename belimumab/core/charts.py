@@ -6,7 +6,9 @@ static/js/plots.js draws every `.plotly-figure` with the locally served plotly.j
 
 from __future__ import annotations
 
+import functools
 import itertools
+from typing import Any
 
 from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString
@@ -31,3 +33,17 @@ def figure_html(fig, *, height: int | None = None, css_class: str = "") -> SafeS
         element_id,
         style,
     )
+
+
+@functools.cache
+def default_template() -> dict[str, Any] | None:
+    """plotly's default template (colours, fonts, axis styles), which `go.Figure` puts in every
+    layout, for figures written as plain dicts: read once per process. Shared: never modify it."""
+    import plotly.io as pio
+
+    template = pio.templates.default
+    if template is None:
+        return None
+    if isinstance(template, str):
+        template = pio.templates[template]
+    return template.to_plotly_json()

@@ -17,11 +17,12 @@ caller embeds them (`belimumab.core.charts.figure_html` on the page: no inline s
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
+
+from belimumab.core.charts import default_template
 
 TIMEPOINTS = ("M0", "M6", "M12")
 LAB_COLOURS = {"anti_dsdna": "#6f42c1", "ch50": "#d63384", "c3": "#0d6efd", "c4": "#20c997"}
@@ -33,22 +34,8 @@ RETENTION_COLOUR = "#198754"
 Figure = dict[str, Any]
 
 
-@functools.cache
-def _default_template() -> dict[str, Any] | None:
-    """plotly's default template (colours, fonts, axis styles), which `go.Figure` puts in every
-    layout: read once per process. Shared between figures: never modify it."""
-    import plotly.io as pio
-
-    template = pio.templates.default
-    if template is None:
-        return None
-    if isinstance(template, str):
-        template = pio.templates[template]
-    return template.to_plotly_json()
-
-
 def _figure(layout: dict[str, Any]) -> Figure:
-    template = _default_template()
+    template = default_template()
     return {"data": [], "layout": {**({"template": template} if template else {}), **layout}}
 
 
