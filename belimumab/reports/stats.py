@@ -289,20 +289,7 @@ def _fit_ri(
         options={"xatol": 1e-10, "maxiter": 500},
     )
     best = res.x if res.fun <= values[k] else grid[k]
-    fit = _reml_ar1(np.array([best, 0.0]), patterns, data.n_obs)
-    if fit is None:
-        out["error"] = "the REML optimisation failed"
-        return out
-    sigma2 = fit["sigma2"]
-    return _fill(
-        out,
-        data,
-        fit["beta"],
-        fit["cov"],
-        sigma=math.sqrt(sigma2),
-        tau=math.sqrt(fit["lam"] * sigma2),
-        loglik=fit["loglik"],
-    )
+    return _fill_reml(out, data, patterns, np.array([best, 0.0]), with_phi=False)
 
 
 def fit_ri_statsmodels(
@@ -512,21 +499,23 @@ def _fit_ri_ar1(data: _Data) -> dict[str, Any]:
     if best_theta is None or best_value >= 1e299:
         out["error"] = "the REML optimisation failed"
         return out
-    fit = _reml_ar1(best_theta, patterns, data.n_obs)
+    return _fill_reml(out, data, patterns, best_theta, with_phi=True)
+
+
+def _fill_reml(
+    out: dict[str, Any], data: Any, patterns: Any, theta: np.ndarray, *, with_phi: bool
+) -> dict[str, Any]:
+    """The estimates of the REML fit at `theta` into `out` (or the error when it fails)."""
+    fit = _reml_ar1(theta, patterns, data.n_obs)
     if fit is None:
         out["error"] = "the REML optimisation failed"
         return out
     sigma2 = fit["sigma2"]
-    return _fill(
-        out,
-        data,
-        fit["beta"],
-        fit["cov"],
-        sigma=math.sqrt(sigma2),
-        tau=math.sqrt(fit["lam"] * sigma2),
-        phi=fit["phi"],
-        loglik=fit["loglik"],
-    )
+    extra = {"sigma": math.sqrt(sigma2), "tau": math.sqrt(fit["lam"] * sigma2)}
+    if with_phi:
+        extra["phi"] = fit["phi"]
+    extra["loglik"] = fit["loglik"]
+    return _fill(out, data, fit["beta"], fit["cov"], **extra)
 
 
 def fit_models(
