@@ -1620,7 +1620,24 @@ def _import_steps(
         yield result
         return
     result.written = True
+    _analyze([plan.model for plan in plans if plan.creates or plan.updates])
     yield result
+
+
+def _analyze(written: list[type[models.Model]]) -> None:
+    """PostgreSQL: refresh the planner's statistics of the tables an import wrote (one query,
+    sampled: well under a second at 10,000 patients), so that the next pages do not plan for
+    the empty tables (the worklist was seen sorting every row
+    instead of reading its index before autovacuum came by). SQLite: nothing to do."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql" or not written:
+        return
+    from belimumab.pharmacy.models import CourseSchedule
+
+    tables = {m._meta.db_table for m in written} | {CourseSchedule._meta.db_table}
+    tables |= {m.history.model._meta.db_table for m in written if hasattr(m, "history")}
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in sorted(tables)))
 
 
 def _isoformat(value: date) -> str:

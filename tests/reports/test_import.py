@@ -24,6 +24,7 @@ from belimumab.reports.importing import cohort_import, shift_dates, tables_from_
 from belimumab.reports.management.commands.import_cohort import TerminalProgress
 
 TODAY = date(2026, 11, 25)
+STUDY = Path(__file__).resolve().parents[2] / "fixtures" / "study"
 MODELS = (Patient, Course, Infusion, Visit, LabResult, TreatmentDose, AdverseEvent)
 
 
@@ -776,3 +777,18 @@ def test_browser_page_streams_progress_without_script(admin):
     assert 'style="width: 100%">100%</div>' in page
     assert steps < page.index('id="import-report"')
     assert "<script>" not in page.split('id="import-progress"')[1]  # CSP: no inline script
+
+
+def test_import_refreshes_the_planner_statistics_on_postgresql(db):
+    """After the bulk writes the planner must know the new table sizes (PostgreSQL only)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = cohort_import(source=STUDY)
+    assert result.written
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert len(analyzed) == (1 if connection.vendor == "postgresql" else 0)
+    for sql in analyzed:
+        for table in ("patients_patient", "pharmacy_infusion", "pharmacy_courseschedule"):
+            assert f'"{table}"' in sql
