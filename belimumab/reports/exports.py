@@ -126,6 +126,9 @@ def json_text(value: Any, default: Callable[[Any], Any] | None = None) -> str:
             if not value:
                 append("{}")
                 return
+            if not all(type(key) is str for key in value):
+                # keys as json_ready makes them: str(key), a later equal key replaces the value
+                value = {k if type(k) is str else str(k): v for k, v in value.items()}
             inner = indent + "  "
             separator = ",\n" + inner
             append("{\n" + inner)
@@ -135,7 +138,7 @@ def json_text(value: Any, default: Callable[[Any], Any] | None = None) -> str:
                     first = False
                 else:
                     append(separator)
-                append(_quote(key if type(key) is str else str(key)))
+                append(_quote(key))
                 append(": ")
                 encode(item, inner)
             append("\n" + indent + "}")

@@ -238,3 +238,9 @@ def test_dataset_export_is_long_and_ready_for_r(client_for):
     assert first["steroid_mg_day"] == "15.0" and first["on_treatment"] == "True"
     assert first["responder"] == "NA"  # no response at M0
     assert records[1]["day"] == "182" and records[1]["steroid_mg_day"] == "7.5"
+
+
+def test_json_text_merges_keys_that_become_equal_like_json_ready():
+    """{'3': a, 3: b} has one key once the keys are text (found by the hypothesis test above)."""
+    value = {"3": None, 3: 1, "a": [{1: True, "1": False}]}
+    assert exports.json_text(value) == json.dumps(json_ready(value), ensure_ascii=False, indent=2)
