@@ -144,10 +144,12 @@ def _prepare(df: pd.DataFrame, value: str, patient: str, timepoint: str) -> _Dat
     frame[value] = pd.to_numeric(frame[value], errors="coerce")
     frame = frame[frame[value].notna() & frame[patient].notna()]
     labels = frame[timepoint].astype(str)
-    unknown = sorted(set(labels.unique()) - set(TIMEPOINTS))
-    if unknown:
+    # position in TIMEPOINTS, -1 for another label (one hash lookup, not a per-value map)
+    codes = pd.Index(TIMEPOINTS).get_indexer(labels).astype(np.int64)
+    if np.any(codes < 0):
+        unknown = sorted(set(labels[codes < 0]))
         raise ValueError(f"unknown time point(s) {unknown}: expected one of {TIMEPOINTS}")
-    idx = labels.map(TIMEPOINT_INDEX).to_numpy(dtype=np.int64)
+    idx = codes + 1
     group, _ = pd.factorize(frame[patient], sort=True)
     order = np.lexsort((idx, group))
     return _Data(
@@ -183,10 +185,12 @@ def _nlme_fixed_df(data: _Data) -> np.ndarray:
     n_patients - (number of between-patient columns) - 1; the intercept gets the larger of the two.
     """
     x = _DESIGN[data.idx - 1]
+    per_patient = np.bincount(data.group, minlength=data.n_patients)
     inner = np.zeros(3, dtype=bool)
     for j in (1, 2):
-        col = pd.Series(x[:, j])
-        inner[j] = bool((col.groupby(data.group).nunique() > 1).any())
+        # the column is 0 or 1: it varies within a patient who has some but not all rows at 1
+        ones = np.bincount(data.group, weights=x[:, j], minlength=data.n_patients)
+        inner[j] = bool(np.any((ones > 0) & (ones < per_patient)))
     df_within = data.n_obs - data.n_patients - int(inner.sum())
     df_between = data.n_patients - int((~inner[1:]).sum()) - 1
     out = np.where(inner, float(df_within), float(df_between))
@@ -269,27 +273,30 @@ def _fit_ri(
         return fit_ri_statsmodels(df, value=value, patient=patient, timepoint=timepoint)
     patterns = data.patterns
 
-    def objective(log_lam: float) -> float:
-        fit = _reml_ar1(np.array([log_lam, 0.0]), patterns, data.n_obs)
-        return -fit["loglik"] if fit is not None else 1e300
+    def objective(log_lams: np.ndarray) -> np.ndarray:
+        thetas = np.column_stack([log_lams[:, 0], np.zeros(len(log_lams))])
+        return _neg_loglik(thetas, patterns, data.n_obs)
 
-    # A grid one unit apart over the whole box, then Brent's bounded search around its best point
-    # (an interior optimum, or the lower bound when the random intercept vanishes).
+    # A grid one unit apart over the whole box in one call, then Newton from its best point (an
+    # interior optimum, or the lower bound when the random intercept vanishes).
     low, high = _LOG_LAMBDA_BOUNDS
-    grid = np.arange(low, high + 0.5, 1.0)
-    values = np.array([objective(a) for a in grid])
-    if not np.any(values < 1e299):
+    grid = np.arange(low, high + 0.5, 1.0)[:, None]
+    values = objective(grid)
+    if not np.any(np.isfinite(values)):
         out["error"] = "the REML optimisation failed"
         return out
     k = int(np.argmin(values))
-    res = optimize.minimize_scalar(
-        objective,
-        bounds=(grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]),
-        method="bounded",
-        options={"xatol": 1e-10, "maxiter": 500},
-    )
-    best = res.x if res.fun <= values[k] else grid[k]
-    return _fill_reml(out, data, patterns, np.array([best, 0.0]), with_phi=False)
+    best, value, converged = _newton(objective, grid[k], np.array([_LOG_LAMBDA_BOUNDS]))
+    if not converged:
+        res = optimize.minimize_scalar(
+            lambda a: float(objective(np.array([[a]]))[0]),
+            bounds=(grid[max(k - 1, 0), 0], grid[min(k + 1, len(grid) - 1), 0]),
+            method="bounded",
+            options={"xatol": 1e-10, "maxiter": 500},
+        )
+        if res.fun < value:
+            best = np.array([res.x])
+    return _fill_reml(out, data, patterns, np.array([best[0], 0.0]), with_phi=False)
 
 
 def fit_ri_statsmodels(
@@ -396,45 +403,146 @@ def _patterns(data: _Data) -> _Patterns:
     )
 
 
-def _reml_ar1(theta: np.ndarray, pat: _Patterns, n_obs: int) -> dict[str, Any] | None:
-    """Profiled REML of V_i = sigma^2 (lambda J + R_i(phi)) at theta = (log lambda, atanh phi).
-
-    The same value as nlme's REML log-likelihood (checked in the tests).
-    """
-    lam = math.exp(theta[0])
-    phi = math.tanh(theta[1])
-    w = np.where(pat.observed, lam + phi**_LAG, np.eye(3))
+def _reml_terms(thetas: np.ndarray, pat: _Patterns, n_obs: int) -> dict[str, np.ndarray]:
+    """Profiled REML of V_i = sigma^2 (lambda J + R_i(phi)) at each row of `thetas`
+    (k x 2: log lambda, atanh phi), all rows at once: arrays of k values, loglik NaN where a
+    matrix is not positive definite. The same value as nlme's REML log-likelihood (tests)."""
+    thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+    lam = np.exp(thetas[:, 0])
+    phi = np.tanh(thetas[:, 1])
+    k = len(thetas)
+    # (k, m, 3, 3): one 3 x 3 matrix per theta and pattern
+    w = np.where(
+        pat.observed[None],
+        lam[:, None, None, None] + phi[:, None, None, None] ** _LAG,
+        np.eye(3),
+    )
+    dof = n_obs - 3
+    loglik = np.full(k, np.nan)
     try:
         chol = np.linalg.cholesky(w)
-        w_inv = np.linalg.inv(w)
     except np.linalg.LinAlgError:
+        if k == 1:
+            return {"loglik": loglik}
+        # one matrix is not positive definite: the others one by one
+        parts = [_reml_terms(theta[None], pat, n_obs) for theta in thetas]
+        return {"loglik": np.concatenate([p["loglik"] for p in parts]), "parts": parts}
+    w_inv = np.linalg.inv(w)
+    logdet = 2.0 * (np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(axis=-1) @ pat.n)
+    xtw = np.swapaxes(pat.x, 1, 2)[None] @ w_inv  # (k, m, 3, 3)
+    xtwx = np.einsum("m,kmij->kij", pat.n, xtw @ pat.x[None])
+    xtwy = np.einsum("m,kmi->ki", pat.n, (xtw @ pat.ybar[None, :, :, None])[..., 0])
+    ok = np.linalg.det(xtwx) > 0
+    beta = np.linalg.solve(xtwx, xtwy[..., None])[..., 0]  # (k, 3)
+    r = pat.ybar[None] - (pat.x[None] @ beta[:, None, :, None])[..., 0]  # (k, m, 3)
+    quad = np.einsum("kmij,mij->k", w_inv, pat.scatter)
+    quad += np.einsum("m,kmi,kmi->k", pat.n, (w_inv @ r[..., None])[..., 0], r)
+    ok &= quad > 0
+    if dof > 0 and np.any(ok):
+        sigma2 = np.where(ok, quad, 1.0) / dof
+        sign, logdet_a = np.linalg.slogdet(xtwx)
+        ok &= sign > 0
+        value = -0.5 * (dof * (np.log(2 * math.pi * sigma2) + 1.0) + logdet + logdet_a)
+        loglik = np.where(ok, value, np.nan)
+    else:
+        sigma2 = np.full(k, np.nan)
+    return {"loglik": loglik, "beta": beta, "xtwx": xtwx, "sigma2": sigma2, "lam": lam, "phi": phi}
+
+
+def _reml_ar1(theta: np.ndarray, pat: _Patterns, n_obs: int) -> dict[str, Any] | None:
+    """`_reml_terms` at one theta, with the covariance of beta; None when it is not defined."""
+    terms = _reml_terms(np.asarray(theta, dtype=float)[None], pat, n_obs)
+    if not np.isfinite(terms["loglik"][0]):
         return None
-    logdet = 2.0 * float(pat.n @ np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1))
-    xtw = np.swapaxes(pat.x, 1, 2) @ w_inv
-    xtwx = np.tensordot(pat.n, xtw @ pat.x, axes=1)
-    xtwy = pat.n @ (xtw @ pat.ybar[:, :, None])[:, :, 0]
-    try:
-        chol_a = np.linalg.cholesky(xtwx)
-    except np.linalg.LinAlgError:
-        return None
-    beta = np.linalg.solve(xtwx, xtwy)
-    r = pat.ybar - pat.x @ beta
-    quad = float(np.sum(w_inv * pat.scatter))
-    quad += float(pat.n @ ((w_inv @ r[:, :, None])[:, :, 0] * r).sum(axis=1))
-    dof = n_obs - len(beta)
-    if not quad > 0 or dof <= 0:
-        return None
-    sigma2 = quad / dof
-    logdet_a = 2.0 * float(np.log(np.diag(chol_a)).sum())
-    loglik = -0.5 * (dof * (math.log(2 * math.pi * sigma2) + 1.0) + logdet + logdet_a)
     return {
-        "loglik": loglik,
-        "beta": beta,
-        "cov": sigma2 * np.linalg.inv(xtwx),
-        "sigma2": sigma2,
-        "lam": lam,
-        "phi": phi,
+        "loglik": float(terms["loglik"][0]),
+        "beta": terms["beta"][0],
+        "cov": terms["sigma2"][0] * np.linalg.inv(terms["xtwx"][0]),
+        "sigma2": float(terms["sigma2"][0]),
+        "lam": float(terms["lam"][0]),
+        "phi": float(terms["phi"][0]),
     }
+
+
+def _neg_loglik(thetas: np.ndarray, pat: _Patterns, n_obs: int) -> np.ndarray:
+    """-REML log-likelihood at each row of `thetas`, +inf where it is not defined."""
+    loglik = _reml_terms(thetas, pat, n_obs)["loglik"]
+    return np.where(np.isfinite(loglik), -loglik, np.inf)
+
+
+def _stencil(d: int) -> np.ndarray:
+    """Offsets of the central differences of a gradient and Hessian in d dimensions:
+    +e_i, -e_i, then +(e_i + e_j), -(e_i + e_j) for i < j."""
+    eye = np.eye(d)
+    pairs = [eye[i] + eye[j] for i in range(d) for j in range(i + 1, d)]
+    return np.array(
+        [row for i in range(d) for row in (eye[i], -eye[i])]
+        + [row for pair in pairs for row in (pair, -pair)]
+    )
+
+
+# Damping of the Newton step, relative to the largest curvature: every candidate is tried at once.
+_DAMPING = np.concatenate([[0.0], np.logspace(-6, 3, 10)])
+
+
+def _newton(
+    objective, start: np.ndarray, bounds: np.ndarray, *, h: float = 1e-4, max_iter: int = 100
+) -> tuple[np.ndarray, float, bool]:
+    """Minimise `objective` (k x d points -> k values) from `start` within `bounds` (d x 2).
+
+    Newton steps on central finite differences, every difference of an iteration evaluated in one
+    vectorised call; the step is damped Levenberg-Marquardt style on |eigenvalues| of the Hessian
+    (so a saddle or a flat ridge gives a descent step) and the best of all dampings, evaluated in a
+    second call, is kept. Stops when no damping improves the value or the step is below 1e-10.
+    Returns the point, its value and whether it stopped before `max_iter`.
+    """
+    d = len(start)
+    offsets = _stencil(d) * h
+    x = np.clip(np.asarray(start, dtype=float), bounds[:, 0], bounds[:, 1])
+    fx = float(objective(x[None])[0])
+    if not np.isfinite(fx):
+        return x, fx, False
+    for _ in range(max_iter):
+        values = objective(x + offsets)
+        if not np.all(np.isfinite(values)):
+            return x, fx, False
+        plus, minus = values[0 : 2 * d : 2], values[1 : 2 * d : 2]
+        grad = (plus - minus) / (2 * h)
+        hess = np.diag((plus - 2 * fx + minus) / h**2)
+        k = 2 * d
+        for i in range(d):
+            for j in range(i + 1, d):
+                both_plus, both_minus = values[k], values[k + 1]
+                k += 2
+                hess[i, j] = hess[j, i] = (
+                    both_plus - plus[i] - plus[j] + 2 * fx - minus[i] - minus[j] + both_minus
+                ) / (2 * h**2)
+        # Coordinates on a bound that the gradient pushes outwards stay there (projected Newton).
+        held = ((x <= bounds[:, 0]) & (grad > 0)) | ((x >= bounds[:, 1]) & (grad < 0))
+        free = np.flatnonzero(~held)
+        if not len(free):
+            return x, fx, True
+        eigenvalues, vectors = np.linalg.eigh(hess[np.ix_(free, free)])
+        curvature = np.abs(eigenvalues)
+        scale = max(float(curvature.max()), 1e-12)
+        along = vectors.T @ grad[free]
+        steps = np.zeros((len(_DAMPING) + len(free), d))
+        for row, mu in enumerate(_DAMPING):
+            steps[row, free] = -vectors @ (along / np.maximum(curvature + mu * scale, 1e-300))
+        # ... and a jump of each free coordinate to the bound it descends to: the REML surface
+        # flattens towards lambda = 0 and phi = +-1, which Newton steps approach only slowly.
+        for row, i in enumerate(free, start=len(_DAMPING)):
+            steps[row, i] = (bounds[i, 0] if grad[i] > 0 else bounds[i, 1]) - x[i]
+        candidates = np.clip(x + steps, bounds[:, 0], bounds[:, 1])
+        tried = objective(candidates)
+        best = int(np.argmin(tried))
+        if not tried[best] < fx:
+            return x, fx, True
+        moved = float(np.max(np.abs(candidates[best] - x)))
+        x, fx = candidates[best], float(tried[best])
+        if moved < 1e-10:
+            return x, fx, True
+    return x, fx, False
 
 
 def fit_ri_ar1(
@@ -460,14 +568,14 @@ def _fit_ri_ar1(data: _Data) -> dict[str, Any]:
         return out
     patterns = data.patterns
 
-    def objective(theta: np.ndarray) -> float:
-        fit = _reml_ar1(theta, patterns, data.n_obs)
-        return -fit["loglik"] if fit is not None else 1e300
+    def objective(thetas: np.ndarray) -> np.ndarray:
+        return _neg_loglik(thetas, patterns, data.n_obs)
 
     # Multi-start: the local minima of a coarse grid (the REML surface can have a second mode,
-    # e.g. phi < 0 against a large random intercept), best first, start bounded quasi-Newton runs.
+    # e.g. phi < 0 against a large random intercept), best first, evaluated in one call.
     log_lams, zs = np.linspace(-6.0, 4.0, 6), np.linspace(-2.5, 2.5, 11)
-    grid = np.array([[objective(np.array([a, b])) for b in zs] for a in log_lams])
+    points = np.array([[a, b] for a in log_lams for b in zs])
+    grid = objective(points).reshape(len(log_lams), len(zs))
     padded = np.pad(grid, 1, constant_values=np.inf)
     neighbours = np.stack(
         [
@@ -477,26 +585,28 @@ def _fit_ri_ar1(data: _Data) -> dict[str, Any]:
             if di or dj
         ]
     )
-    minima = np.argwhere((grid <= neighbours.min(axis=0)) & (grid < 1e299))
+    minima = np.argwhere((grid <= neighbours.min(axis=0)) & np.isfinite(grid))
     minima = sorted(minima.tolist(), key=lambda ij: grid[ij[0], ij[1]])[:_N_STARTS]
     starts = [np.array([log_lams[i], zs[j]]) for i, j in minima]
-    # Nelder-Mead: derivative-free, so it does not stop early on the flat ridges of a REML surface
-    # as finite-difference gradients do, and cheap per step (scipy's L-BFGS-B costs ms per step).
-    bounds = [_LOG_LAMBDA_BOUNDS, _ATANH_PHI_BOUNDS]
+    bounds = np.array([_LOG_LAMBDA_BOUNDS, _ATANH_PHI_BOUNDS])
     best_theta, best_value = None, math.inf
     for start in starts:
-        res = optimize.minimize(
-            objective,
-            start,
-            method="Nelder-Mead",
-            bounds=bounds,
-            # fatol relative to the log-likelihood: absolute 1e-12 is below float resolution
-            # once n_obs is large.
-            options={"xatol": 1e-9, "fatol": 1e-13 * max(1.0, abs(grid.min())), "maxiter": 2000},
-        )
-        if np.isfinite(res.fun) and res.fun < best_value:
-            best_theta, best_value = res.x, res.fun
-    if best_theta is None or best_value >= 1e299:
+        theta, value, converged = _newton(objective, start, bounds)
+        if not converged:
+            # Nelder-Mead, derivative-free, from where Newton stopped: slower (one evaluation
+            # per call) but it does not need a smooth surface.
+            res = optimize.minimize(
+                lambda t: float(objective(t[None])[0]),
+                theta,
+                method="Nelder-Mead",
+                bounds=[tuple(b) for b in bounds],
+                options={"xatol": 1e-9, "fatol": 1e-13 * max(1.0, abs(value)), "maxiter": 2000},
+            )
+            if res.fun < value:
+                theta, value = res.x, float(res.fun)
+        if np.isfinite(value) and value < best_value:
+            best_theta, best_value = theta, value
+    if best_theta is None:
         out["error"] = "the REML optimisation failed"
         return out
     return _fill_reml(out, data, patterns, best_theta, with_phi=True)

@@ -347,3 +347,44 @@ def test_kaplan_meier_without_events_and_empty():
     assert stats.survival_at(stats.kaplan_meier([], []), 182) is None
     with pytest.raises(ValueError):
         stats.kaplan_meier([1, -2], [True, False])
+
+
+# --------------------------------------------------------------------------- the optimiser
+
+
+def _quadratic(points):
+    x, y = points[:, 0], points[:, 1]
+    return (x - 1.0) ** 2 + 10.0 * (y + 2.0) ** 2 + 3.0 * (x - 1.0) * (y + 2.0)
+
+
+def test_newton_finds_an_interior_minimum():
+    bounds = np.array([[-5.0, 5.0], [-5.0, 5.0]])
+    x, value, converged = stats._newton(_quadratic, np.array([4.0, 3.0]), bounds)
+    assert converged
+    assert x == pytest.approx([1.0, -2.0], abs=1e-7)
+    assert value == pytest.approx(0.0, abs=1e-12)
+
+
+def test_newton_stops_on_the_bound_the_gradient_pushes_against():
+    # the unconstrained minimum (1, -2) is outside: y is held at 0, x minimises the rest
+    bounds = np.array([[-5.0, 5.0], [0.0, 5.0]])
+    x, _value, converged = stats._newton(_quadratic, np.array([4.0, 3.0]), bounds)
+    assert converged
+    assert x[1] == 0.0
+    # d/dx at y = 0: 2 (x - 1) + 6 = 0
+    assert x[0] == pytest.approx(-2.0, abs=1e-7)
+
+
+def test_newton_reaches_a_flat_asymptote_at_the_bound():
+    # like the REML surface as lambda -> 0: the value decreases towards the lower bound of x
+    bounds = np.array([[-30.0, 15.0], [-6.0, 6.0]])
+
+    def flat(points):
+        x, y = points[:, 0], points[:, 1]
+        return np.exp(x) + (y - 0.5) ** 2
+
+    # Newton steps alone move x by about -1 per iteration: 30 iterations to the bound
+    x, _value, converged = stats._newton(flat, np.array([0.0, 2.0]), bounds, max_iter=10)
+    assert converged
+    assert x[0] == -30.0
+    assert x[1] == pytest.approx(0.5, abs=1e-7)
