@@ -53,12 +53,10 @@ INFUSIONS = {
     "patient_id": "int64",
     "course_id": "int64",
     "date": DATE,
-    "weight_kg": "float64",
     "prescribed_dose_mg": "float64",
     "prepared_dose_mg": "float64",
     "vials_120": "int64",
     "vials_400": "int64",
-    "reaction": "str",
 }
 VISITS = {
     "id": "int64",
@@ -67,7 +65,6 @@ VISITS = {
     "sledai": "Int64",
     "pga": "float64",
     "flare": "str",
-    "hospitalised": "bool",
 }
 LABS = {
     "id": "int64",
@@ -75,7 +72,6 @@ LABS = {
     "date": DATE,
     "test": "str",
     "value": "float64",
-    "unit": "str",
     "lower_limit": "float64",
     "upper_limit": "float64",
 }
@@ -85,7 +81,6 @@ TREATMENTS = {
     "drug": "str",
     "start_date": DATE,
     "dose": "float64",
-    "unit": "str",
 }
 ADVERSE_EVENTS = {
     "id": "int64",
@@ -128,7 +123,6 @@ _PATIENT_RENAME = {
 # Decimal columns the selectors read as floats under another name (a query alias cannot reuse
 # the field's name).
 ALIASES = {
-    "weight": "weight_kg",
     "prescribed": "prescribed_dose_mg",
     "prepared": "prepared_dose_mg",
     "pga_value": "pga",

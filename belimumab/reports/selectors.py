@@ -153,8 +153,6 @@ def infusion_rows(courses: QuerySet[Course]) -> Rows:
         date="date",
         vials_120="vials_120",
         vials_400="vials_400",
-        reaction="reaction",
-        weight_kg=_float("weight_kg"),
         prescribed_dose_mg=_float("prescribed_dose_mg"),
         prepared_dose_mg=_float("prepared_dose_mg"),
     )
@@ -170,7 +168,6 @@ def visit_rows(courses: QuerySet[Course]) -> Rows:
         date="date",
         sledai="sledai",
         flare="flare",
-        hospitalised="hospitalised",
         pga=_float("pga"),
     )
 
@@ -184,7 +181,6 @@ def lab_rows(courses: QuerySet[Course]) -> Rows:
         patient_id="patient_id",
         date="date",
         test="test",
-        unit="unit",
         value=_float("value"),
         lower_limit=_float("lower_limit"),
         upper_limit=_float("upper_limit"),
@@ -200,7 +196,6 @@ def treatment_rows(courses: QuerySet[Course]) -> Rows:
         patient_id="patient_id",
         drug="drug",
         start_date="start_date",
-        unit="unit",
         dose=_float("dose"),
     )
 
