@@ -269,15 +269,40 @@ def nearest_in_windows(
 ) -> pd.DataFrame:
     """For each (patient, time point[, by...]) the event row nearest to the nominal date within
     [lo, hi], ties to the earlier date then to the lower id (`nearest_in_window` of the domain,
-    vectorised). `events` has patient_id, date, id and the `by` columns."""
-    keys = ["patient_id", "timepoint", *by]
-    merged = tps[["patient_id", "timepoint", "nominal", "lo", "hi"]].merge(
-        events, on="patient_id", how="inner"
-    )
-    merged = merged[(merged["date"] >= merged["lo"]) & (merged["date"] <= merged["hi"])]
-    merged = merged.assign(distance=(merged["date"] - merged["nominal"]).abs())
-    merged = merged.sort_values([*keys, "distance", "date", "id"], kind="stable")
-    return merged.drop_duplicates(keys, keep="first").drop(columns=["nominal", "lo", "hi"])
+    vectorised). `events` has patient_id, date, id and the `by` columns.
+
+    Pairs and order are computed on numpy arrays (integer codes for the text keys, in their own
+    sort order): pandas' merge, sort and drop_duplicates on text columns took twice as long."""
+    # every event against each time point of its patient: (time point row, event row) pairs
+    tp_patient = tps["patient_id"].to_numpy()
+    order = np.argsort(tp_patient, kind="stable")
+    sorted_patient = tp_patient[order]
+    ev_patient = events["patient_id"].to_numpy()
+    first = np.searchsorted(sorted_patient, ev_patient, "left")
+    counts = np.searchsorted(sorted_patient, ev_patient, "right") - first
+    ev_row = np.repeat(np.arange(len(events)), counts)
+    offset = np.arange(len(ev_row)) - np.repeat(np.cumsum(counts) - counts, counts)
+    tp_row = order[np.repeat(first, counts) + offset]
+    date = events["date"].to_numpy()[ev_row]
+    inside = (date >= tps["lo"].to_numpy()[tp_row]) & (date <= tps["hi"].to_numpy()[tp_row])
+    ev_row, tp_row, date = ev_row[inside], tp_row[inside], date[inside]
+    distance = np.abs(date - tps["nominal"].to_numpy()[tp_row])
+    # sorted as the keys sort (text in its own order), then distance, date, id; first per key
+    tp_code = pd.factorize(tps["timepoint"], sort=True)[0][tp_row]
+    by_codes = [pd.factorize(events[b], sort=True)[0][ev_row] for b in by]
+    group = [tp_patient[tp_row], tp_code, *by_codes]
+    ids = events["id"].to_numpy()[ev_row]
+    rank = np.lexsort((ids, date, distance, *reversed(group)))
+    sorted_group = [g[rank] for g in group]
+    new = np.ones(len(rank), dtype=bool)
+    if len(rank):
+        new[1:] = np.logical_or.reduce([g[1:] != g[:-1] for g in sorted_group])
+    chosen = rank[new]
+    out = events.iloc[ev_row[chosen]].reset_index(drop=True).drop(columns="patient_id")
+    out.insert(0, "patient_id", tp_patient[tp_row[chosen]])
+    out.insert(1, "timepoint", tps["timepoint"].to_numpy()[tp_row[chosen]])
+    out["distance"] = distance[chosen]
+    return out
 
 
 def doses_in_force(

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from belimumab.domain import schedule
 from belimumab.domain.response import nominal_date, timepoint_index
@@ -470,3 +472,68 @@ def test_vectorised_joins_match_the_domain(seed):
                 assert missing(row["steroid_mg_day"]), (seed, pid, tp)
             else:
                 assert Decimal(repr(row["steroid_mg_day"])) == steroid, (seed, pid, tp)
+
+
+# --- the vectorised nearest-in-window equals the domain's rule, row by row ----------------------
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 3),  # patient
+            # days after D0 near the time points (ties of distance are frequent) and beyond
+            st.builds(
+                lambda base, offset: base + offset,
+                st.sampled_from([0, 182, 365]),
+                st.integers(-4, 4) | st.integers(-100, 100),
+            ),
+            st.sampled_from(["c3", "c4"]),  # test
+        ),
+        max_size=40,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_nearest_in_windows_is_the_domain_rule_for_every_patient_and_time_point(events, rng):
+    from belimumab.domain.response import nearest_in_window
+    from belimumab.reports.dataset import nearest_in_windows, timepoint_frame
+
+    params = Params()
+    d0s = {1: D0, 2: D0 + timedelta(days=10), 3: D0 - timedelta(days=400)}
+    patients = pd.DataFrame(
+        {
+            "patient_id": [1, 2, 3],
+            "d0": pd.to_datetime(list(d0s.values())).astype("datetime64[s]"),
+            "stop_date": pd.Series([pd.NaT] * 3, dtype="datetime64[s]"),
+        }
+    )
+    tps = timepoint_frame(patients, params)
+    ids = rng.sample(range(1, 1000), len(events))  # ids in no particular order
+    frame = pd.DataFrame(
+        {
+            "id": pd.Series(ids, dtype="int64"),
+            "patient_id": pd.Series([p for p, _, _ in events], dtype="int64"),
+            "date": pd.Series(
+                [d0s[p] + timedelta(days=d) for p, d, _ in events], dtype="datetime64[s]"
+            ),
+            "test": pd.Series([t for _, _, t in events], dtype="str"),
+        }
+    )
+    got = nearest_in_windows(tps, frame, by=["test"]).set_index(["patient_id", "timepoint", "test"])
+    for patient, d0 in d0s.items():
+        for tp, days in params.timepoint_days.items():
+            before, after = params.window(tp)
+            for test in ("c3", "c4"):
+                mine = sorted(
+                    (i, d0 + timedelta(days=d))
+                    for i, (p, d, t) in zip(ids, events, strict=True)
+                    if p == patient and t == test
+                )
+                index = nearest_in_window(
+                    [d for _, d in mine], d0 + timedelta(days=days), before, after
+                )
+                key = (patient, tp, test)
+                if index is None:
+                    assert key not in got.index
+                else:
+                    assert got.loc[key, "id"] == mine[index][0]
