@@ -12,6 +12,7 @@ read the same way.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -253,6 +254,15 @@ class CohortFrames:
         return iter(getattr(self, f.name) for f in fields(self))
 
 
+def _decoded(values: list[Any]) -> list[Any]:
+    """JSON columns read as text (the selectors) decoded in one `json.loads` of the whole
+    column; values already decoded (hand-built rows) are kept."""
+    if not any(type(v) is str for v in values):
+        return values
+    texts = [v if type(v) is str else json.dumps(v) for v in values]
+    return json.loads("[" + ",".join(texts) + "]")
+
+
 def patients_frame(rows: Rows | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     if isinstance(rows, Rows):
         frame = typed_frame(rows.renamed(_PATIENT_RENAME), PATIENTS)
@@ -261,7 +271,10 @@ def patients_frame(rows: Rows | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         frame = typed_frame(rows, PATIENTS)
     for column in ("manifestations", "previous_treatments", "initiation_reasons"):
         frame[column] = pd.Series(
-            [list(v) if isinstance(v, list | tuple) else [] for v in frame[column].tolist()],
+            [
+                list(v) if isinstance(v, list | tuple) else []
+                for v in _decoded(frame[column].tolist())
+            ],
             index=frame.index,
             dtype=object,
         )
@@ -269,7 +282,7 @@ def patients_frame(rows: Rows | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         frame[column] = pd.Series(
             [
                 tuple(int(x) for x in v) if isinstance(v, list | tuple) else ()
-                for v in frame[column].tolist()
+                for v in _decoded(frame[column].tolist())
             ],
             index=frame.index,
             dtype=object,

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet
+from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from belimumab.clinical.labs import lab_specs
@@ -60,6 +60,15 @@ def _float(field: str) -> Cast:
     """A decimal column read as a float by the database: the frames compute in floats, and
     skipping Django's Decimal conversion of every value halves the read time."""
     return _FloatCast(field, FloatField())
+
+
+class _TextCast(_FloatCast):
+    """A JSON column read as its text: the frames decode a whole column in one `json.loads`
+    instead of Django decoding 50,000 values one by one (a fifth of the patients read)."""
+
+
+def _json_text(field: str) -> Cast:
+    return _TextCast(field, TextField())
 
 
 def _rows(queryset: QuerySet, **columns: Any) -> Rows:
@@ -138,7 +147,17 @@ def patient_rows(courses: QuerySet[Course]) -> Rows:
         "regimen__loading_doses_mg",
         "regimen__interval_days",
     )
-    return _rows(courses.order_by("patient__code"), **{f: f for f in fields})
+    json = {
+        "patient__manifestations",
+        "patient__previous_treatments",
+        "patient__initiation_reasons",
+        "regimen__loading_intervals_days",
+        "regimen__loading_doses_mg",
+    }
+    return _rows(
+        courses.order_by("patient__code"),
+        **{f: _json_text(f) if f in json else f for f in fields},
+    )
 
 
 def infusion_rows(courses: QuerySet[Course]) -> Rows:
