@@ -230,6 +230,29 @@ def _scheduled_interval(index: np.ndarray, loading: pd.Series, interval: np.ndar
     return out
 
 
+def missed_cycles(
+    index: np.ndarray, elapsed: np.ndarray, loading: pd.Series, interval: np.ndarray
+) -> np.ndarray:
+    """Administrations missed `elapsed` days after administration `index` fell due
+    (`schedule._missed_from`, vectorised): how many partial sums of the intervals from `index`
+    on (the loading intervals left, then `interval` each) are <= `elapsed`."""
+    index = np.asarray(index, dtype=np.int64)
+    elapsed = np.asarray(elapsed, dtype=np.int64)
+    interval = np.asarray(interval, dtype=np.int64)
+    out = np.where(elapsed >= 0, elapsed // interval, 0)  # past the loading intervals
+    number, distinct = pd.factorize(loading.map(tuple).to_numpy())
+    for k, intervals in enumerate(distinct):
+        for start in range(len(intervals)):
+            rows = np.flatnonzero((number == k) & (index == start))
+            if not len(rows):
+                continue
+            sums = np.cumsum(np.asarray(intervals[start:], dtype=np.int64))
+            inside = np.searchsorted(sums, elapsed[rows], side="right")  # loading sums <= elapsed
+            beyond = (elapsed[rows] - sums[-1]) // interval[rows]  # then one per interval
+            out[rows] = np.where(elapsed[rows] >= sums[-1], len(sums) + beyond, inside)
+    return out
+
+
 def _completed_years(born: pd.Series, on: pd.Series) -> pd.Series:
     before_birthday = (on.dt.month < born.dt.month) | (
         (on.dt.month == born.dt.month) & (on.dt.day < born.dt.day)
@@ -619,52 +642,23 @@ def _events(
             }
         )
     )
-    # Missed cycles: only a gap whose interruption reaches the regimen's shortest interval can
-    # miss one; the domain's `gaps` counts them, for those courses only.
-    shortest = {
-        course: min((*loading, interval))
-        for course, loading, interval in zip(
-            patients["course_id"],
-            patients["loading_intervals_days"],
-            patients["interval_days"],
-            strict=True,
-        )
-    }
-    can_miss = gaps[gaps["interruption"] >= gaps["course_id"].map(shortest).astype(float)]
-    candidates = set(can_miss["course_id"])
-    # The domain counts every gap of a course; the administrations after the last gap that can
-    # miss a cycle change none of the earlier gaps (same indexes): they are left out.
-    last_gap = can_miss.groupby("course_id")["index"].max().to_dict()
-    regimens = {}
-    known: dict[tuple[Any, ...], schedule.Regimen] = {}  # a cohort has a handful of regimens
-    for p in patients[patients["course_id"].isin(candidates)].itertuples(index=False):
-        key = (
-            p.regimen,
-            p.route,
-            p.mg_per_kg,
-            p.fixed_dose_mg,
-            tuple(p.loading_intervals_days),
-            p.interval_days,
-            tuple(p.loading_doses_mg),
-        )
-        if key not in known:
-            known[key] = domain_regimen(p)
-        regimens[p.course_id] = (p.patient_id, known[key])
-    missed = []
-    chosen = infusions[infusions["course_id"].isin(candidates)]
-    dates_by_course: dict[int, list[date]] = {}
-    for course, day in zip(
-        chosen["course_id"].tolist(), chosen["date"].dt.date.tolist(), strict=True
-    ):
-        dates_by_course.setdefault(course, []).append(day)
-    for course, dates in dates_by_course.items():
-        pid, regimen = regimens[course]
-        given = sorted(set(dates))[: last_gap[course] + 2]
-        for gap in schedule.gaps(regimen, given):
-            if gap.missed_cycles > 0:
-                missed.append((pid, pd.Timestamp(gap.start), str(gap.missed_cycles)))
+    # Missed cycles of each gap between administrations (`schedule.gaps`, vectorised)
+    missed = missed_cycles(
+        gaps["index"].to_numpy() + 1,
+        gaps["interruption"].to_numpy(),
+        gaps["loading_intervals_days"].reset_index(drop=True),
+        gaps["interval_days"].to_numpy(),
+    )
+    skipped = gaps[missed > 0]
+    patient_of = patients.set_index("course_id")["patient_id"]
     parts.append(
-        pd.DataFrame(missed, columns=["patient_id", "date", "detail"]).assign(kind="missed_cycles")
+        pd.DataFrame(
+            {
+                "patient_id": lookup(skipped["course_id"], patient_of).astype("int64"),
+                "date": skipped["date"].to_numpy(),
+                "detail": [str(n) for n in missed[missed > 0].tolist()],
+            }
+        ).assign(kind="missed_cycles")
     )
     events = (
         pd.concat([p for p in parts if len(p)], ignore_index=True)

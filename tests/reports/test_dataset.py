@@ -537,3 +537,36 @@ def test_nearest_in_windows_is_the_domain_rule_for_every_patient_and_time_point(
                     assert key not in got.index
                 else:
                     assert got.loc[key, "id"] == mine[index][0]
+
+
+# --- missed cycles, vectorised, equal the domain's walk over the intervals ----------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(sorted(schedule.REGIMENS)),
+            st.integers(0, 6),  # index of the administration that fell due
+            # days since it fell due, the interval boundaries often
+            st.integers(-30, 400) | st.sampled_from([-1, 0, 6, 7, 13, 14, 15, 27, 28, 42, 56]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_missed_cycles_is_the_domain_rule(cases):
+    from belimumab.reports.dataset import missed_cycles
+
+    regimens = [schedule.REGIMENS[code] for code, _, _ in cases]
+    got = missed_cycles(
+        [index for _, index, _ in cases],
+        [elapsed for _, _, elapsed in cases],
+        pd.Series([r.loading_intervals_days for r in regimens], dtype=object),
+        [r.interval_days for r in regimens],
+    )
+    expected = [
+        schedule._missed_from(r, index, elapsed)
+        for r, (_, index, elapsed) in zip(regimens, cases, strict=True)
+    ]
+    assert got.tolist() == expected
