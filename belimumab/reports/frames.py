@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from operator import itemgetter
@@ -192,18 +192,38 @@ def _typed_column(values: Sequence[Any], dtype: str) -> Any:
     return pd.array(values, dtype=dtype)
 
 
+def _numbers(column: Callable[[], Iterator[Any]], n: int, dtype: str) -> np.ndarray | None:
+    """An int64 / float64 / date column straight from the tuples (`np.fromiter`, no list of
+    values), or None when a value does not fit (None, a Decimal in an int column, a datetime):
+    then `_typed_column` types it as before."""
+    try:
+        if dtype == DATE:
+            if set(map(type, column())) != {date}:
+                return None
+            days = np.fromiter(map(date.toordinal, column()), dtype=np.int64, count=n)
+            return (days - _EPOCH_ORDINAL).astype("datetime64[D]").astype(DATE)
+        values = np.fromiter(column(), dtype=dtype, count=n)
+    except (TypeError, ValueError):
+        return None
+    return values
+
+
 def _typed_rows(rows: Rows, schema: Mapping[str, str]) -> pd.DataFrame:
     n = len(rows.tuples)
     position = {c: i for i, c in enumerate(rows.columns)}
     out = {}
     for column, dtype in schema.items():
+        if column not in position:
+            out[column] = _typed_column([None] * n, dtype)
+            continue
+        get = itemgetter(position[column])
+
+        def values(get: Callable[[Any], Any] = get) -> Iterator[Any]:
+            return map(get, rows.tuples)
+
+        typed = _numbers(values, n, dtype) if dtype in ("int64", "float64", DATE) else None
         # one pass per column (transposing with zip(*tuples) costs 4 times more)
-        values = (
-            list(map(itemgetter(position[column]), rows.tuples))
-            if column in position
-            else [None] * n
-        )
-        out[column] = _typed_column(values, dtype)
+        out[column] = typed if typed is not None else _typed_column(list(values()), dtype)
     return pd.DataFrame(out, columns=list(schema), index=pd.RangeIndex(n))
 
 
