@@ -1,7 +1,8 @@
 """Cohort figures from the analysis DataFrames (no ORM), as plotly.js figure specs.
 
 - `lab_boxes`: Figure 1 of the study, one box plot per time point for anti-dsDNA, CH50, C3, C4
-  (patients on belimumab at the time point), every value shown, the normal band shaded;
+  (patients on belimumab at the time point), every value shown (above `BOX_POINTS_LIMIT`
+  values per box: quartiles, whiskers and the values beyond them), the normal band shaded;
 - `score_boxes`: SELENA-SLEDAI and corticosteroid dose per time point;
 - `retention_curve`: Kaplan-Meier persistence on belimumab (`stats.kaplan_meier` table).
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from belimumab.core.charts import default_template
@@ -32,6 +34,11 @@ STEROID_COLOUR = "#fd7e14"
 RETENTION_COLOUR = "#198754"
 
 Figure = dict[str, Any]
+
+# Above this many values a box is drawn from its quartiles, with only the values beyond its
+# whiskers: every value of a 10,000-patient cohort is ~100,000 points (1 MB of page that the
+# browser draws one by one) for boxes that look the same.
+BOX_POINTS_LIMIT = 500
 
 
 def _figure(layout: dict[str, Any]) -> Figure:
@@ -118,12 +125,16 @@ def _time_point_order(fig: Figure) -> None:
 
 
 def _boxes(fig: Figure, frame: pd.DataFrame, column: str, colour: str, subplot: int) -> None:
-    """One box per time point, every value drawn, on subplot `subplot` (1-based)."""
+    """One box per time point on subplot `subplot` (1-based): every value drawn, or above
+    `BOX_POINTS_LIMIT` values the box from its quartiles (`_summary_box`)."""
     x_ref, y_ref = _axis_names(subplot)
     for tp in TIMEPOINTS:
         values = pd.to_numeric(
             frame.loc[frame["timepoint"] == tp, column].astype("float64"), errors="coerce"
         ).dropna()
+        if len(values) > BOX_POINTS_LIMIT:
+            fig["data"].extend(_summary_box(values.to_numpy(), tp, colour, x_ref, y_ref))
+            continue
         fig["data"].append(
             {
                 "boxpoints": "all",
@@ -141,6 +152,46 @@ def _boxes(fig: Figure, frame: pd.DataFrame, column: str, colour: str, subplot: 
                 "yaxis": y_ref,
             }
         )
+
+
+def _summary_box(
+    values: np.ndarray, tp: str, colour: str, x_ref: str, y_ref: str
+) -> list[dict[str, Any]]:
+    """A box drawn from its figures, and its outliers as points: quartiles as the report's
+    tables compute them (linear interpolation, R type 7), whiskers to the furthest values within
+    1.5 IQR of the box (Tukey, plotly's own rule)."""
+    q1, median, q3 = (float(q) for q in np.percentile(values, [25, 50, 75]))
+    low, high = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+    inside = values[(values >= low) & (values <= high)]
+    outliers = values[(values < low) | (values > high)]
+    return [
+        {
+            "boxpoints": False,
+            "fillcolor": "rgba(0,0,0,0)",
+            "line": {"color": colour},
+            "lowerfence": [float(inside.min())],
+            "median": [median],
+            "name": tp,
+            "q1": [q1],
+            "q3": [q3],
+            "upperfence": [float(inside.max())],
+            "x": [tp],
+            "type": "box",
+            "xaxis": x_ref,
+            "yaxis": y_ref,
+        },
+        {
+            "hovertemplate": f"{tp}: %{{y}}<extra></extra>",
+            "marker": {"color": colour, "opacity": 0.7, "size": 5},
+            "mode": "markers",
+            "showlegend": False,
+            "x": [tp] * len(outliers),
+            "y": outliers.tolist(),
+            "type": "scatter",
+            "xaxis": x_ref,
+            "yaxis": y_ref,
+        },
+    ]
 
 
 def lab_boxes(

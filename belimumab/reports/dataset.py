@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -755,10 +757,12 @@ def _stats(values: Any) -> dict[str, Any]:
 
 
 def _count_lists(lists: pd.Series, codes: Sequence[str]) -> dict[str, int]:
+    """Patients per code (a code listed twice for a patient counts once): `codes` first, in
+    their order, then other codes in the order met (one C-level Counter pass)."""
     counts = dict.fromkeys(codes, 0)
-    for values in lists.tolist() if isinstance(lists, pd.Series) else lists:
-        for code in set(values or ()):
-            counts[code] = counts.get(code, 0) + 1
+    values = lists.tolist() if isinstance(lists, pd.Series) else lists
+    for code, n in Counter(chain.from_iterable(set(v) for v in values if v)).items():
+        counts[code] = counts.get(code, 0) + n
     return counts
 
 

@@ -294,6 +294,7 @@ def present(
             for tp in ("M6", "M12")
         },
         "figure_labs": embed(charts.lab_boxes(rows, params.lab_ranges, text, sep), 620),
+        "box_points_limit": charts.BOX_POINTS_LIMIT,
         "figure_scores": embed(charts.score_boxes(rows, text, sep), 340),
         "figure_retention": embed(charts.retention_curve(km, text, sep), 320),
     }

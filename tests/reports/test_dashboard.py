@@ -198,3 +198,41 @@ def test_figures_are_the_specs_plotly_graph_objects_give(kind):
         assert [s["yref"] for s in layout["shapes"]] == ["y", "y3"]
     if kind == "empty":
         assert all(t["y"] == [] for t in fig["data"])
+
+
+def test_a_box_of_many_values_is_drawn_from_its_quartiles_and_outliers():
+    """Above BOX_POINTS_LIMIT values, a box carries its figures (the report's quartiles) and the
+    values beyond its whiskers only, not every value."""
+    import numpy as np
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from belimumab.reports import charts, stats
+
+    n = charts.BOX_POINTS_LIMIT + 1
+    values = [float(v) for v in np.linspace(0.5, 1.5, n - 2)] + [5.0, -3.0]  # two outliers
+    rows = pd.DataFrame(
+        {
+            "timepoint": ["M0"] * n + ["M6"] * 3,
+            "c3": [*values, 0.7, 0.8, 0.9],
+            "anti_dsdna": 1.0,
+            "ch50": 1.0,
+            "c4": 1.0,
+        }
+    )
+    fig = charts.lab_boxes(rows, {}, {})
+    go.Figure(fig)  # plotly accepts the precomputed box
+    c3 = [t for t in fig["data"] if t["yaxis"] == "y3"]  # the third panel
+    box, points = c3[0], c3[1]
+    figures = stats.describe(values)
+    assert (box["q1"], box["median"], box["q3"]) == (
+        [figures["q1"]],
+        [figures["median"]],
+        [figures["q3"]],
+    )
+    assert box["lowerfence"] == [0.5] and box["upperfence"] == [1.5]
+    assert "y" not in box and box["boxpoints"] is False
+    assert sorted(points["y"]) == [-3.0, 5.0] and points["x"] == ["M0", "M0"]
+    # a box of a few values still shows every one of them
+    m6 = next(t for t in c3 if t.get("name") == "M6")
+    assert m6["boxpoints"] == "all" and m6["y"] == [0.7, 0.8, 0.9]
