@@ -23,6 +23,7 @@ from django.views.decorators.http import require_safe
 from belimumab.clinical.models import AECategory, Flare
 from belimumab.clinical.sledai_labels import ACTIVITY_LABELS, DRUG_LABELS, label
 from belimumab.core.charts import figure_html
+from belimumab.core.collector import cycle_collector_paused
 from belimumab.core.forms import date_field
 from belimumab.patients.models import (
     Indication,
@@ -80,6 +81,7 @@ class CohortFilterForm(forms.Form):
 
 @require_safe
 @permission_required("patients.view_cohort_report", raise_exception=True)
+@cycle_collector_paused()  # the page's tables and figures too, not only the report
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = CohortFilterForm(request.GET or None)
     valid = form.is_bound and form.is_valid()
@@ -95,6 +97,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @permission_required("patients.view_cohort_report", raise_exception=True)
+@cycle_collector_paused()
 def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     if kind not in exports.KINDS or fmt not in exports.FORMATS:
         raise Http404
