@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 import pandas as pd
 
 from belimumab.core.exports import safe_cell
@@ -105,81 +105,32 @@ def to_xlsx(sheets: list[tuple[str, list[str], Iterator[list[Any]]]]) -> bytes:
     return buffer.getvalue()
 
 
-_quote = json.encoder.encode_basestring  # the C function when available
-_float_repr = float.__repr__
-_int_repr = int.__repr__
+_ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def json_text(value: Any, default: Callable[[Any], Any] | None = None) -> str:
-    """`json.dumps(json_ready(value), ensure_ascii=False, indent=2, default=default)`, the same
-    text three times faster: the standard library indents in pure Python, value by value through
-    nested generators (its C encoder cannot indent), and a 10,000-patient report holds about a
-    million values."""
-    chunks: list[str] = []
-    append = chunks.append
+    """`json.dumps(json_ready(value), ensure_ascii=False, indent=2, default=default)`, written by
+    orjson (C, ~10 times faster on a 10,000-patient report: the standard library indents in pure
+    Python, value by value).
 
-    def encode(value: Any, indent: str) -> None:
-        kind = type(value)
-        if kind is str:
-            append(_quote(value))
-        elif kind is dict:
-            if not value:
-                append("{}")
-                return
-            if not all(type(key) is str for key in value):
-                # keys as json_ready makes them: str(key), a later equal key replaces the value
-                value = {k if type(k) is str else str(k): v for k, v in value.items()}
-            inner = indent + "  "
-            separator = ",\n" + inner
-            append("{\n" + inner)
-            first = True
-            for key, item in value.items():
-                if first:
-                    first = False
-                else:
-                    append(separator)
-                append(_quote(key))
-                append(": ")
-                encode(item, inner)
-            append("\n" + indent + "}")
-        elif kind is list or kind is tuple:
-            if not value:
-                append("[]")
-                return
-            inner = indent + "  "
-            separator = ",\n" + inner
-            append("[\n" + inner)
-            first = True
-            for item in value:
-                if first:
-                    first = False
-                else:
-                    append(separator)
-                encode(item, inner)
-            append("\n" + indent + "]")
-        elif value is None:
-            append("null")
-        elif value is True:
-            append("true")
-        elif value is False:
-            append("false")
-        elif kind is int:
-            append(_int_repr(value))
-        elif kind is float:
-            append(_float_repr(value) if math.isfinite(value) else "null")
-        elif isinstance(value, str):
-            append(_quote(value))
-        else:  # numpy, pandas, dates, subclasses: as json_ready makes them
-            plain = json_ready(value)
-            if type(plain) is not kind:
-                encode(plain, indent)
-            elif default is not None:
-                encode(default(value), indent)
-            else:
-                raise TypeError(f"Object of type {kind.__name__} is not JSON serializable")
+    The same JSON values and layout; orjson writes exponents without padding or sign (1e-5 where
+    json.dumps writes 1e-05). Values orjson does not take (integers beyond 64 bits, non-text
+    dict keys, which json_ready turns into text and merges) go through json.dumps itself.
+    """
 
-    encode(value, "")
-    return "".join(chunks)
+    def fallback(item: Any) -> Any:
+        plain = json_ready(item)  # numpy scalars, dates, pandas timestamps...
+        if type(plain) is not type(item):
+            return plain
+        if default is not None:
+            return default(item)
+        raise TypeError(f"Object of type {type(item).__name__} is not JSON serializable")
+
+    try:
+        return orjson.dumps(value, default=fallback, option=_ORJSON_OPTIONS).decode("utf-8")
+    except orjson.JSONEncodeError:
+        # the reference itself (it raises TypeError for a value neither it nor `default` takes)
+        return json.dumps(json_ready(value), ensure_ascii=False, indent=2, default=default)
 
 
 def report_json(report: dict[str, Any]) -> bytes:
