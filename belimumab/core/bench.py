@@ -175,7 +175,7 @@ def run_size(engine: str, patients: int, runs: int, work: Path) -> list[Measure]
         out.append(measure(engine, patients, "infusion POST", min(runs, len(ongoing) - 2), post))
         assert Infusion.objects.count() > before
 
-    dashboard_runs = max(3, runs // 5)
+    dashboard_runs = max(5, runs // 3)  # 10 of the 30 default runs: seconds each
     dashboard = reverse("reports:dashboard")
     out.append(
         measure(engine, patients, "dashboard", dashboard_runs, lambda i: _ok(head.get(dashboard)))

@@ -113,9 +113,10 @@ def json_text(value: Any, default: Callable[[Any], Any] | None = None) -> str:
     orjson (C, ~10 times faster on a 10,000-patient report: the standard library indents in pure
     Python, value by value).
 
-    The same JSON values and layout; orjson writes exponents without padding or sign (1e-5 where
-    json.dumps writes 1e-05). Values orjson does not take (integers beyond 64 bits, non-text
-    dict keys, which json_ready turns into text and merges) go through json.dumps itself.
+    The same JSON values and layout; small and large floats may be written in another form
+    (3.9e-9 where json.dumps writes 3.9e-09, 0.0000147 for 1.47e-05): the same numbers. Values
+    orjson does not take (integers beyond 64 bits, non-text dict keys, which json_ready turns
+    into text and merges) go through json.dumps itself.
     """
 
     def fallback(item: Any) -> Any:
