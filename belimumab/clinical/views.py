@@ -38,7 +38,7 @@ from belimumab.clinical.models import (
     Visit,
 )
 from belimumab.core.services import StaleRecord
-from belimumab.core.views import both_versions, form_errors_from, refresh_version
+from belimumab.core.views import form_errors_from, save_form
 from belimumab.domain import response, sledai
 from belimumab.patients.models import Patient
 
@@ -153,6 +153,13 @@ def _visit_summary(values: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def _visit_conflict(form: VisitForm, current: Visit) -> dict[str, Any]:
+    """The stored visit beside the user's entries, in the visit's own summary (score, organs)."""
+    saved = _visit_summary(_visit_initial(current))
+    yours = _visit_summary(form.cleaned_data)
+    return {"current": current, "rows": list(zip(saved, yours, strict=True))}
+
+
 def _visit_form_page(request: HttpRequest, patient: Patient, visit: Visit | None) -> HttpResponse:
     today = timezone.localdate()
     initial = _visit_initial(visit) if visit else {"date": today, "mode": MODE_DESCRIPTORS}
@@ -160,27 +167,25 @@ def _visit_form_page(request: HttpRequest, patient: Patient, visit: Visit | None
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = _visit_input(form.cleaned_data)
-        try:
+
+        def save() -> Visit:
             if visit is None:
-                visit = services.visit_create(
+                return services.visit_create(
                     patient=patient, user=request.user, data=data, today=today
                 )
-            else:
-                services.visit_update(
-                    visit=visit,
-                    user=request.user,
-                    data=data,
-                    expected_version=form.cleaned_data.get("version"),
-                    today=today,
-                )
-        except StaleRecord as exc:
-            saved = _visit_summary(_visit_initial(exc.current))
-            yours = _visit_summary(form.cleaned_data)
-            conflict = {"current": exc.current, "rows": list(zip(saved, yours, strict=True))}
-            refresh_version(form, exc.current)
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
+            services.visit_update(
+                visit=visit,
+                user=request.user,
+                data=data,
+                expected_version=form.cleaned_data.get("version"),
+                today=today,
+            )
+            return visit
+
+        outcome = save_form(form, save, conflict=_visit_conflict)
+        conflict = outcome.conflict
+        if outcome.saved:
+            visit = outcome.value
             values = {"date": selectors.local_date(visit.date), "score": visit.sledai}
             messages.success(
                 request, _("Visit of %(date)s saved: SELENA-SLEDAI %(score)s.") % values
@@ -353,16 +358,11 @@ def _record_page(
     timeline."""
     conflict = None
     if request.method == "POST" and form.is_valid():
-        try:
-            save(form.cleaned_data)
-        except StaleRecord as exc:
-            conflict = both_versions(form, exc.current)
-            refresh_version(form, exc.current)
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
+        outcome = save_form(form, lambda: save(form.cleaned_data))
+        if outcome.saved:
             messages.success(request, saved)
             return _back(patient)
+        conflict = outcome.conflict
     return render(
         request,
         "clinical/record_form.html",
@@ -552,23 +552,21 @@ def adjudicate(request: HttpRequest, pk: int, timepoint: str) -> HttpResponse:
     form = AdjudicationForm(request.POST or None, instance=current)
     conflict = None
     if request.method == "POST" and form.is_valid():
-        try:
-            services.adjudication_record(
+        outcome = save_form(
+            form,
+            lambda: services.adjudication_record(
                 patient=patient,
                 user=request.user,
                 timepoint=timepoint,
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data.get("version"),
-            )
-        except StaleRecord as exc:
-            conflict = both_versions(form, exc.current)
-            refresh_version(form, exc.current)
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
+            ),
+        )
+        if outcome.saved:
             messages.success(request, _("Status at %(tp)s adjudicated.") % {"tp": timepoint})
             return _back(patient)
+        conflict = outcome.conflict
     records = selectors.patient_records(patient=patient)
     summary = selectors.clinical_summary(records=records, today=timezone.localdate())
     computed = next((s for s in summary.statuses if s.tp == timepoint), None)

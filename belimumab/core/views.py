@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,6 +14,8 @@ from django.shortcuts import redirect
 from django.utils import formats
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+
+from belimumab.core.services import StaleRecord
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -45,6 +49,38 @@ def refresh_version(form: Any, current: Any) -> None:
     """After a lost race the form starts from the stored version: saving again is deliberate."""
     form.data = form.data.copy()
     form.data["version"] = current.version
+
+
+@dataclass
+class Outcome:
+    """What `save_form` did: `saved` with the service's `value`, or not, with the `conflict`
+    to show (a lost edit race) or the errors already on the form."""
+
+    saved: bool
+    value: Any = None
+    conflict: dict[str, Any] | None = None
+
+
+def save_form(
+    form: Any,
+    save: Callable[[], Any],
+    conflict: Callable[[Any, Any], dict[str, Any]] | None = None,
+) -> Outcome:
+    """Run a service's `save()` for a valid bound form, the same way on every entry page.
+
+    A lost edit race (`StaleRecord`) gives `conflict(form, current)` (by default both versions
+    field by field) and the form restarts from the stored version, so saving again is
+    deliberate; any other `ValidationError` goes beside its field. Nothing is saved then."""
+    try:
+        value = save()
+    except StaleRecord as exc:
+        shown = (conflict or both_versions)(form, exc.current)
+        refresh_version(form, exc.current)
+        return Outcome(saved=False, conflict=shown)
+    except ValidationError as exc:
+        form_errors_from(form, exc)
+        return Outcome(saved=False)
+    return Outcome(saved=True, value=value)
 
 
 def both_versions(form: Any, current: Any) -> dict[str, Any]:

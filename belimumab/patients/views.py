@@ -10,8 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from belimumab.core.services import StaleRecord
-from belimumab.core.views import both_versions, form_errors_from, refresh_version
+from belimumab.core.views import form_errors_from, save_form
 from belimumab.patients import selectors, services
 from belimumab.patients.forms import CourseForm, NewPatientCourseForm, PatientForm
 from belimumab.patients.models import (
@@ -106,21 +105,19 @@ def patient_update(request: HttpRequest, pk: int) -> HttpResponse:
     stale = None
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.patient_update(
+        outcome = save_form(
+            form,
+            lambda: services.patient_update(
                 patient=patient,
                 user=request.user,
                 fields=fields,
                 expected_version=form.cleaned_data.get("version"),
-            )
-        except StaleRecord as exc:
-            stale = both_versions(form, exc.current)
-            refresh_version(form, exc.current)
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
+            ),
+        )
+        if outcome.saved:
             messages.success(request, _("Patient %(code)s saved.") % {"code": patient.code})
             return redirect("patients:detail", pk=patient.pk)
+        stale = outcome.conflict
     return render(
         request, "patients/patient_form.html", {"form": form, "patient": patient, "stale": stale}
     )
@@ -143,7 +140,8 @@ def _course_form(request: HttpRequest, patient: Patient, course: Course) -> Http
     stale = None
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
+
+        def save() -> None:
             with transaction.atomic():
                 services.course_save(
                     course=course,
@@ -151,14 +149,12 @@ def _course_form(request: HttpRequest, patient: Patient, course: Course) -> Http
                     fields=fields,
                     expected_version=form.cleaned_data.get("version"),
                 )
-        except StaleRecord as exc:
-            stale = both_versions(form, exc.current)
-            refresh_version(form, exc.current)
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
+
+        outcome = save_form(form, save)
+        if outcome.saved:
             messages.success(request, _("Course saved."))
             return redirect("patients:detail", pk=patient.pk)
+        stale = outcome.conflict
     return render(
         request,
         "patients/course_form.html",

@@ -21,9 +21,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from belimumab.core import labels
-from belimumab.core.services import StaleRecord
 from belimumab.core.templatetags.belimumab import current_app, pk_url
-from belimumab.core.views import both_versions, form_errors_from, refresh_version
+from belimumab.core.views import form_errors_from, save_form
 from belimumab.patients.models import Patient
 from belimumab.pharmacy import selectors, services
 from belimumab.pharmacy.forms import DeactivateForm, InfusionForm, parse_day
@@ -302,23 +301,21 @@ def infusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     stale = None
     if request.method == "POST" and form.is_valid():
-        try:
-            services.infusion_update(
+        outcome = save_form(
+            form,
+            lambda: services.infusion_update(
                 infusion=infusion,
                 user=request.user,
                 fields=form.service_fields(),
                 today=timezone.localdate(),
                 expected_version=form.cleaned_data["version"],
                 weight_confirmed=form.cleaned_data["confirm_weight"],
-            )
-        except StaleRecord as exc:
-            stale = both_versions(form, exc.current)
-            refresh_version(form, exc.current)
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
+            ),
+        )
+        if outcome.saved:
             _saved_message(request, infusion, _("Infusion of %(code)s corrected."))
             return redirect("patients:detail", pk=infusion.patient_id)
+        stale = outcome.conflict
     return _form_page(request, patient=infusion.patient, form=form, infusion=infusion, stale=stale)
 
 
