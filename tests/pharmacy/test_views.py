@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -479,3 +479,23 @@ def test_correcting_the_weight_recomputes_the_prescribed_dose(
     stored = Infusion.objects.get(pk=infusion.pk)
     assert (stored.prescribed_dose_mg, stored.prepared_dose_mg) == (Decimal("720.0"),) * 2
     assert stored.rounding_reason == ""
+
+
+@pytest.mark.parametrize("given", [1, 12])
+def test_infusion_form_query_count_is_constant(
+    client_for, make_patient, make_infusion, given, django_assert_num_queries
+):
+    """The new-infusion form reads the patient's courses and infusions once (the context for
+    today serves the page too), whatever the number of administrations already given."""
+    patient = make_patient(start=date(2025, 1, 6))
+    for k in range(given):
+        make_infusion(patient, date(2025, 1, 6) + timedelta(days=28 * k))
+    client = client_for("pharmacist")
+    url = reverse("pharmacy:infusion_record", kwargs={"patient_id": patient.pk})
+    # session, user, user and group permissions; the patient, its courses (with regimen) and
+    # its infusions' dates and weights, once; the preparer and checker choices (two user
+    # lists); the session saved (savepoint, update, release). 14 when the context was read twice.
+    with django_assert_num_queries(12):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["context"].cycle_index == given
