@@ -406,7 +406,8 @@ def _patterns(data: _Data) -> _Patterns:
 def _reml_terms(thetas: np.ndarray, pat: _Patterns, n_obs: int) -> dict[str, np.ndarray]:
     """Profiled REML of V_i = sigma^2 (lambda J + R_i(phi)) at each row of `thetas`
     (k x 2: log lambda, atanh phi), all rows at once: arrays of k values, loglik NaN where a
-    matrix is not positive definite. The same value as nlme's REML log-likelihood (tests)."""
+    matrix is not positive definite (and then only loglik, computed row by row). The same value
+    as nlme's REML log-likelihood (tests)."""
     thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
     lam = np.exp(thetas[:, 0])
     phi = np.tanh(thetas[:, 1])
@@ -424,9 +425,9 @@ def _reml_terms(thetas: np.ndarray, pat: _Patterns, n_obs: int) -> dict[str, np.
     except np.linalg.LinAlgError:
         if k == 1:
             return {"loglik": loglik}
-        # one matrix is not positive definite: the others one by one
-        parts = [_reml_terms(theta[None], pat, n_obs) for theta in thetas]
-        return {"loglik": np.concatenate([p["loglik"] for p in parts]), "parts": parts}
+        # one matrix is not positive definite: the log-likelihoods of the others one by one
+        parts = [_reml_terms(theta[None], pat, n_obs)["loglik"] for theta in thetas]
+        return {"loglik": np.concatenate(parts)}
     w_inv = np.linalg.inv(w)
     logdet = 2.0 * (np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(axis=-1) @ pat.n)
     xtw = np.swapaxes(pat.x, 1, 2)[None] @ w_inv  # (k, m, 3, 3)
