@@ -25,8 +25,10 @@ import numpy as np
 import pandas as pd
 
 from belimumab.core.charts import default_template
+from belimumab.domain.response import TIMEPOINTS
+from belimumab.domain.units import DAYS_PER_MONTH
+from belimumab.reports.dataset import LAB_TESTS
 
-TIMEPOINTS = ("M0", "M6", "M12")
 LAB_COLOURS = {"anti_dsdna": "#6f42c1", "ch50": "#d63384", "c3": "#0d6efd", "c4": "#20c997"}
 BAND_COLOUR = "rgba(25, 135, 84, 0.12)"
 SLEDAI_COLOUR = "#0d6efd"
@@ -199,7 +201,7 @@ def lab_boxes(
     ranges: Mapping[str, tuple[float | None, float | None]],
     labels: Mapping[str, str],
     separators: str = ".,",
-    tests: Sequence[str] = ("anti_dsdna", "ch50", "c3", "c4"),
+    tests: Sequence[str] = LAB_TESTS,
 ) -> Figure:
     """Figure 1: a 2 x 2 grid, one panel per test, boxes at M0 / M6 / M12 and the normal band.
 
@@ -250,7 +252,7 @@ def retention_curve(
     km: pd.DataFrame,
     labels: Mapping[str, str],
     separators: str = ".,",
-    days_per_month: float = 365.25 / 12,
+    days_per_month: float = DAYS_PER_MONTH,
 ) -> Figure:
     """Kaplan-Meier persistence on belimumab (%) against months since D0, as a step line."""
     fig = _figure(

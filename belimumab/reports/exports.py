@@ -18,7 +18,8 @@ import orjson
 import pandas as pd
 
 from belimumab.core.exports import safe_cell
-from belimumab.reports.dataset import Dataset, analysis_table, json_ready
+from belimumab.reports.dataset import Dataset, analysis_table
+from belimumab.reports.report import json_ready
 
 FORMATS = ("csv", "xlsx", "json")
 KINDS = ("dataset", "report")
@@ -110,8 +111,8 @@ _ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
 
 def json_text(value: Any, default: Callable[[Any], Any] | None = None) -> str:
     """`json.dumps(json_ready(value), ensure_ascii=False, indent=2, default=default)`, written by
-    orjson (C, ~10 times faster on a 10,000-patient report: the standard library indents in pure
-    Python, value by value).
+    orjson (C: the standard library indents in pure Python, value by value, which is slow on a
+    10,000-patient report).
 
     The same JSON values and layout; small and large floats may be written in another form
     (3.9e-9 where json.dumps writes 3.9e-09, 0.0000147 for 1.47e-05): the same numbers. Values

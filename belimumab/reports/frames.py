@@ -177,7 +177,7 @@ def _typed_column(values: Sequence[Any], dtype: str) -> Any:
     if dtype == "float64":
         return np.array(values, dtype=np.float64)  # None -> NaN, Decimal -> float
     if dtype == DATE and set(map(type, values)) == {date}:
-        # dates only (no None, no time of day): day numbers, 3 times faster than to_datetime
+        # dates only (no None, no time of day): day numbers, without to_datetime's parsing
         days = np.array(list(map(date.toordinal, values)), dtype=np.int64) - _EPOCH_ORDINAL
         return days.astype("datetime64[D]").astype(DATE)
     series = pd.Series(values, dtype=object)

@@ -33,16 +33,13 @@ from belimumab.patients.models import (
     InitiationReason,
     Manifestation,
     PreviousTreatment,
+    Sex,
+    Smoking,
 )
 from belimumab.pharmacy.models import Infusion
-from belimumab.reports.dataset import (
-    Dataset,
-    Params,
-    Vocabulary,
-    build_dataset,
-    build_report,
-)
+from belimumab.reports.dataset import LAB_TESTS, Dataset, Params, build_dataset
 from belimumab.reports.frames import Rows, cohort_frames
+from belimumab.reports.report import Vocabulary, build_report
 
 
 class _RawCast(Cast):
@@ -55,24 +52,20 @@ class _RawCast(Cast):
 
 
 def _float(field: str) -> Cast:
-    """A decimal column read as a float by the database: the frames compute in floats, and
-    skipping Django's Decimal conversion of every value halves the read time."""
+    """A decimal column read as a float by the database: the frames compute in floats, so
+    Django's Decimal conversion of every value would be work thrown away."""
     return _RawCast(field, FloatField())
 
 
 def _json_text(field: str) -> Cast:
     """A JSON column read as its text: the frames decode a whole column in one `json.loads`
-    instead of Django decoding 50,000 values one by one (a fifth of the patients read)."""
+    instead of Django decoding the values one by one."""
     return _RawCast(field, TextField())
 
 
 def _rows(queryset: QuerySet, **columns: Any) -> Rows:
     """`values_list` of the columns (name -> field path or expression), in that order."""
     return Rows(tuple(columns), list(queryset.values_list(*columns.values())))
-
-
-# The labs the report describes (Figure 1, anti-dsDNA and complement).
-REPORT_LABS = ("anti_dsdna", "ch50", "c3", "c4")
 
 
 @dataclass(frozen=True)
@@ -189,7 +182,7 @@ def visit_rows(courses: QuerySet[Course]) -> Rows:
 def lab_rows(courses: QuerySet[Course]) -> Rows:
     return _rows(
         LabResult.objects.filter(
-            is_active=True, patient__in=courses.values("patient_id"), test__in=REPORT_LABS
+            is_active=True, patient__in=courses.values("patient_id"), test__in=LAB_TESTS
         ).order_by("patient_id", "test", "date", "pk"),
         id="id",
         patient_id="patient_id",
@@ -256,7 +249,7 @@ def report_params() -> Params:
             None if specs[test].lower is None else float(specs[test].lower),
             None if specs[test].upper is None else float(specs[test].upper),
         )
-        for test in REPORT_LABS
+        for test in LAB_TESTS
         if test in specs
     }
     return Params.from_settings(settings.BELIMUMAB, lab_ranges=ranges)
@@ -265,6 +258,8 @@ def report_params() -> Params:
 def report_vocabulary() -> Vocabulary:
     """The codes Table 1 and the adverse events table always list (the models' choices)."""
     return Vocabulary(
+        sexes=tuple(Sex.values),
+        smoking=tuple(Smoking.values),
         manifestations=tuple(Manifestation.values),
         previous_treatments=tuple(PreviousTreatment.values),
         biologics=tuple(BIOLOGICS),

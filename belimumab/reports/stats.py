@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from belimumab.domain.response import TIMEPOINTS
+
 STAT_KEYS = ("n", "mean", "sd", "median", "q1", "q3", "min", "max")
-TIMEPOINTS = ("M0", "M6", "M12")
 # Index of each time point for the AR(1) correlation: consecutive visits are one step apart.
 TIMEPOINT_INDEX = {"M0": 1, "M6": 2, "M12": 3}
 CONTRASTS = ("M6", "M12")
@@ -253,10 +254,10 @@ def fit_ri(
 
     With one value per patient and time point (the cohort's case) the REML of ``fit_ri_ar1`` with
     phi fixed at 0 is maximised over log(tau^2 / sigma^2): V_i = sigma^2 (lambda J + I) is the
-    random-intercept model, vectorised over patterns of visits, so it costs milliseconds at any
-    cohort size. statsmodels ``MixedLM`` (which loops over patients in Python: about 1 s per
-    likelihood evaluation and 8 s for a fit started at the optimum on 10,000 patients) fits the
-    other data (several values at one time point) and is the cross-check in the tests. Either way
+    random-intercept model, vectorised over patterns of visits, so its cost does not grow with
+    the cohort. statsmodels ``MixedLM`` (which loops over patients in Python, too slow for a large
+    cohort) fits the other data (several values at one time point) and is the cross-check in the
+    tests. Either way
     the standard errors come from (X' V^-1 X)^-1 at the REML variance components, as nlme does.
     """
     return _fit_ri(_prepare(df, value, patient, timepoint), df, value, patient, timepoint)

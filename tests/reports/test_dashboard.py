@@ -236,3 +236,51 @@ def test_a_box_of_many_values_is_drawn_from_its_quartiles_and_outliers():
     # a box of a few values still shows every one of them
     m6 = next(t for t in c3 if t.get("name") == "M6")
     assert m6["boxpoints"] == "all" and m6["y"] == [0.7, 0.8, 0.9]
+
+
+def test_table2_gives_the_dose_of_every_corticosteroid_hydrocortisone_included():
+    from django.utils import translation
+
+    from belimumab.domain.treatments import CORTICOSTEROIDS
+    from belimumab.reports.presenters import table2_rows
+
+    entry = {
+        "patient": "P1",
+        "treatments_at_initiation": [
+            {"drug": "hydrocortisone", "dose": 20.0},
+            {"drug": "hydroxychloroquine", "dose": 400.0},
+            {"drug": "methylprednisolone", "dose": 8.0},
+        ],
+        "stop": None,
+        "events": {},
+    }
+    with translation.override("en"):
+        (row,) = table2_rows([entry])
+    assert (
+        row["treatments"]
+        == "Hydrocortisone 20 mg/day, Hydroxychloroquine, Methylprednisolone 8 mg/day"
+    )
+    assert "hydrocortisone" in CORTICOSTEROIDS
+
+
+def test_the_retention_figure_is_the_reports_kaplan_meier_over_the_first_year():
+    from belimumab.reports.dataset import Params
+    from belimumab.reports.report import build_report, first_year_retention
+    from tests.reports.builders import Cohort
+
+    ds = (
+        Cohort()
+        .patient(1, stop=100, reason="inefficacy")
+        .patient(2, stop=300, reason="patient_choice")
+        .patient(3)
+        .build()
+    )
+    params = Params()
+    km = first_year_retention(ds, params)
+    assert km["time"].max() <= params.first_year_days
+    curve = build_report(ds, params)["retention"]["curve"]
+    first_year = [point for point in curve if point["day"] <= params.first_year_days]
+    assert [
+        {"day": float(r.time), "survival": float(r.survival), "at_risk": int(r.at_risk)}
+        for r in km.itertuples(index=False)
+    ] == first_year

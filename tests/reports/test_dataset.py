@@ -17,13 +17,8 @@ from hypothesis import strategies as st
 from belimumab.domain import schedule
 from belimumab.domain.response import nominal_date, timepoint_index
 from belimumab.domain.treatments import steroid_dose_in_force
-from belimumab.reports.dataset import (
-    SCHEMA,
-    Params,
-    analysis_table,
-    build_report,
-    json_ready,
-)
+from belimumab.reports.dataset import Params, analysis_table
+from belimumab.reports.report import SCHEMA, build_report, json_ready
 from tests.reports.builders import D0, SC, Cohort, at, day
 
 M6, M12 = 182, 365
@@ -496,7 +491,7 @@ def test_vectorised_joins_match_the_domain(seed):
 )
 def test_nearest_in_windows_is_the_domain_rule_for_every_patient_and_time_point(events, rng):
     from belimumab.domain.response import nearest_in_window
-    from belimumab.reports.dataset import nearest_in_windows, timepoint_frame
+    from belimumab.reports.joins import nearest_in_windows, timepoint_frame
 
     params = Params()
     d0s = {1: D0, 2: D0 + timedelta(days=10), 3: D0 - timedelta(days=400)}
@@ -556,7 +551,7 @@ def test_nearest_in_windows_is_the_domain_rule_for_every_patient_and_time_point(
     )
 )
 def test_missed_cycles_is_the_domain_rule(cases):
-    from belimumab.reports.dataset import missed_cycles
+    from belimumab.reports.joins import missed_cycles
 
     regimens = [schedule.REGIMENS[code] for code, _, _ in cases]
     got = missed_cycles(

@@ -20,7 +20,8 @@ from openpyxl import load_workbook
 from belimumab.clinical.models import Visit
 from belimumab.patients.models import Course, Patient, Regimen
 from belimumab.reports import exports, selectors
-from belimumab.reports.dataset import ANALYSIS_COLUMNS, SCHEMA, json_ready
+from belimumab.reports.dataset import ANALYSIS_COLUMNS
+from belimumab.reports.report import SCHEMA, json_ready
 from tests.reports.builders import D0, day, db_cohort
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,7 @@ from django.utils.safestring import mark_safe
 
 from belimumab.patients.models import Indication, Route
 from belimumab.reports import exports, selectors
-from belimumab.reports.views import present
+from belimumab.reports.presenters import present
 
 
 def _date(value: str) -> date:

@@ -1,0 +1,45 @@
+"""The dashboard's filter form (the export links and `manage.py cohort_report` take the same
+filters)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from belimumab.core.forms import date_field
+from belimumab.patients.models import Indication, Route
+from belimumab.reports.selectors import CohortFilters
+
+
+class CohortFilterForm(forms.Form):
+    start_from = date_field(gettext_lazy("Initiated from"), required=False)
+    start_to = date_field(gettext_lazy("Initiated until"), required=False)
+    route = forms.ChoiceField(
+        label=gettext_lazy("Route"),
+        required=False,
+        choices=[("", gettext_lazy("All routes")), *Route.choices],
+    )
+    indication = forms.ChoiceField(
+        label=gettext_lazy("Indication"),
+        required=False,
+        choices=[("", gettext_lazy("All indications")), *Indication.choices],
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start_from"), data.get("start_to")
+        if start and end and end < start:
+            self.add_error("start_to", _("The end of the period is before its start."))
+        return data
+
+    def filters(self) -> CohortFilters:
+        data = self.cleaned_data
+        return CohortFilters(
+            start_from=data.get("start_from"),
+            start_to=data.get("start_to"),
+            route=data.get("route") or "",
+            indication=data.get("indication") or "",
+        )

@@ -1,0 +1,271 @@
+"""Vectorised joins of the cohort frames (no ORM, no Django): the domain's per-patient rules
+applied to whole columns at once.
+
+Each join states the domain function it vectorises (`nearest_in_window`, `dose_in_force`,
+`steroid_dose_in_force`, `schedule.gaps`, `schedule._missed_from`); tests/reports/test_dataset.py
+checks them against those functions on random cohorts. Also here: the column conversions the
+dataset and the report share (plain Python values, Decimals, dates).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from belimumab.domain.response import TIMEPOINTS
+from belimumab.domain.treatments import PREDNISONE_PER_MG
+
+
+class TimepointSettings(Protocol):
+    """What `timepoint_frame` reads of the report's settings (`dataset.Params`)."""
+
+    @property
+    def timepoint_days(self) -> Mapping[str, int]: ...
+
+    def window(self, tp: str) -> tuple[int, int]: ...
+
+
+def lookup(keys: pd.Series, values: pd.Series) -> np.ndarray:
+    """values[key] for each key (missing: NA), whatever the dtypes, empty inputs included."""
+    return values[~values.index.duplicated()].reindex(keys.to_numpy()).to_numpy()
+
+
+def days(n: Any) -> pd.Series | pd.Timedelta:
+    """`n` days as a timedelta (or a column of them)."""
+    return pd.to_timedelta(n, unit="D")
+
+
+@functools.lru_cache(maxsize=65536)
+def _float_decimal(value: float) -> Decimal:
+    return Decimal(repr(round(value, 6)))
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """A float dose as the Decimal it was entered as (doses have at most 4 decimals).
+
+    Converted once per distinct value: a cohort has a few hundred distinct doses for tens of
+    thousands of patients and time points."""
+    if type(value) is float:
+        return None if value != value else _float_decimal(value)
+    if value is None or pd.isna(value):
+        return None
+    return _float_decimal(float(value))
+
+
+def py_dates(values: pd.Series) -> list[date | None]:
+    """A datetime column as `datetime.date` objects (None for NaT), in one numpy pass."""
+    return values.to_numpy().astype("datetime64[D]").tolist()
+
+
+def py_ints(values: pd.Series) -> list[int | None]:
+    """A (nullable) integer column as Python ints, None where missing."""
+    missing = values.isna().to_numpy()
+    return [
+        None if m else int(v) for v, m in zip(values.to_numpy(dtype=object), missing, strict=True)
+    ]
+
+
+def plain(value: Any) -> Any:
+    """NaN / NA / NaT -> None; numpy scalars -> Python ones."""
+    if value is None:
+        return None
+    if isinstance(value, list | tuple | dict | str):
+        return value
+    if pd.isna(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def plain_list(values: pd.Series) -> list[Any]:
+    """The column as plain Python values, None where missing (`plain` of each value)."""
+    missing = values.isna().to_numpy()
+    return [
+        None if m else v.item() if isinstance(v, np.generic) else v
+        for v, m in zip(values.astype(object).tolist(), missing, strict=True)
+    ]
+
+
+def drug_doses(doses: pd.DataFrame, keys: Sequence[str]) -> dict[Any, dict[str, float]]:
+    """{key (or key tuple): {drug: dose}} from a `doses_in_force` frame, in one pass."""
+    out: dict[Any, dict[str, float]] = {}
+    key_values = (
+        doses[keys[0]].tolist()
+        if len(keys) == 1
+        else list(zip(*(doses[k].tolist() for k in keys), strict=True))
+    )
+    for key, drug, dose in zip(
+        key_values, doses["drug"].tolist(), doses["dose"].tolist(), strict=True
+    ):
+        out.setdefault(key, {})[drug] = dose
+    return out
+
+
+def scheduled_interval(index: np.ndarray, loading: pd.Series, interval: np.ndarray) -> np.ndarray:
+    """Days from administration `index` to the next by the regimen (loading, then interval)."""
+    out = interval.astype(np.int64).copy()
+    # rows numbered by their loading intervals (tuples, a handful of distinct ones) in one pass
+    number, distinct = pd.factorize(loading.map(tuple).to_numpy())
+    for k, intervals in enumerate(distinct):
+        if not intervals:
+            continue
+        mask = (number == k) & (index < len(intervals))
+        out[mask] = np.asarray(intervals, dtype=np.int64)[index[mask]]
+    return out
+
+
+def missed_cycles(
+    index: np.ndarray, elapsed: np.ndarray, loading: pd.Series, interval: np.ndarray
+) -> np.ndarray:
+    """Administrations missed `elapsed` days after administration `index` fell due
+    (`schedule._missed_from`, vectorised): how many partial sums of the intervals from `index`
+    on (the loading intervals left, then `interval` each) are <= `elapsed`."""
+    index = np.asarray(index, dtype=np.int64)
+    elapsed = np.asarray(elapsed, dtype=np.int64)
+    interval = np.asarray(interval, dtype=np.int64)
+    out = np.where(elapsed >= 0, elapsed // interval, 0)  # past the loading intervals
+    number, distinct = pd.factorize(loading.map(tuple).to_numpy())
+    for k, intervals in enumerate(distinct):
+        for start in range(len(intervals)):
+            rows = np.flatnonzero((number == k) & (index == start))
+            if not len(rows):
+                continue
+            sums = np.cumsum(np.asarray(intervals[start:], dtype=np.int64))
+            inside = np.searchsorted(sums, elapsed[rows], side="right")  # loading sums <= elapsed
+            beyond = (elapsed[rows] - sums[-1]) // interval[rows]  # then one per interval
+            out[rows] = np.where(elapsed[rows] >= sums[-1], len(sums) + beyond, inside)
+    return out
+
+
+def completed_years(born: pd.Series, on: pd.Series) -> pd.Series:
+    before_birthday = (on.dt.month < born.dt.month) | (
+        (on.dt.month == born.dt.month) & (on.dt.day < born.dt.day)
+    )
+    return (on.dt.year - born.dt.year - before_birthday.astype(int)).astype("Int64")
+
+
+def timepoint_frame(patients: pd.DataFrame, params: TimepointSettings) -> pd.DataFrame:
+    """One row per patient and time point: nominal date, window bounds, on belimumab at T."""
+    parts = []
+    for idx, tp in enumerate(TIMEPOINTS, start=1):
+        before, after = params.window(tp)
+        nominal = patients["d0"] + days(params.timepoint_days[tp])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "patient_id": patients["patient_id"].to_numpy(),
+                    "timepoint": tp,
+                    "idx": idx,
+                    "nominal": nominal.to_numpy(),
+                    "lo": (nominal + days(before)).to_numpy(),
+                    "hi": (nominal + days(after)).to_numpy(),
+                    "on_treatment": (
+                        (patients["d0"] <= nominal)
+                        & (patients["stop_date"].isna() | (patients["stop_date"] > nominal))
+                    ).to_numpy(),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=["patient_id", "timepoint", "idx", "nominal", "lo", "hi"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def nearest_in_windows(
+    tps: pd.DataFrame, events: pd.DataFrame, by: Sequence[str] = ()
+) -> pd.DataFrame:
+    """For each (patient, time point[, by...]) the event row nearest to the nominal date within
+    [lo, hi], ties to the earlier date then to the lower id (`nearest_in_window` of the domain,
+    vectorised). `events` has patient_id, date, id and the `by` columns.
+
+    Pairs and order are computed on numpy arrays (integer codes for the text keys, in their own
+    sort order) rather than with pandas' merge, sort and drop_duplicates, which are slow on text
+    columns."""
+    # every event against each time point of its patient: (time point row, event row) pairs
+    tp_patient = tps["patient_id"].to_numpy()
+    order = np.argsort(tp_patient, kind="stable")
+    sorted_patient = tp_patient[order]
+    ev_patient = events["patient_id"].to_numpy()
+    first = np.searchsorted(sorted_patient, ev_patient, "left")
+    counts = np.searchsorted(sorted_patient, ev_patient, "right") - first
+    ev_row = np.repeat(np.arange(len(events)), counts)
+    offset = np.arange(len(ev_row)) - np.repeat(np.cumsum(counts) - counts, counts)
+    tp_row = order[np.repeat(first, counts) + offset]
+    date = events["date"].to_numpy()[ev_row]
+    inside = (date >= tps["lo"].to_numpy()[tp_row]) & (date <= tps["hi"].to_numpy()[tp_row])
+    ev_row, tp_row, date = ev_row[inside], tp_row[inside], date[inside]
+    distance = np.abs(date - tps["nominal"].to_numpy()[tp_row])
+    # sorted as the keys sort (text in its own order), then distance, date, id; first per key
+    tp_code = pd.factorize(tps["timepoint"], sort=True)[0][tp_row]
+    by_codes = [pd.factorize(events[b], sort=True)[0][ev_row] for b in by]
+    group = [tp_patient[tp_row], tp_code, *by_codes]
+    ids = events["id"].to_numpy()[ev_row]
+    rank = np.lexsort((ids, date, distance, *reversed(group)))
+    sorted_group = [g[rank] for g in group]
+    new = np.ones(len(rank), dtype=bool)
+    if len(rank):
+        new[1:] = np.logical_or.reduce([g[1:] != g[:-1] for g in sorted_group])
+    chosen = rank[new]
+    out = events.iloc[ev_row[chosen]].reset_index(drop=True).drop(columns="patient_id")
+    out.insert(0, "patient_id", tp_patient[tp_row[chosen]])
+    out.insert(1, "timepoint", tps["timepoint"].to_numpy()[tp_row[chosen]])
+    out["distance"] = distance[chosen]
+    return out
+
+
+def doses_in_force(
+    treatments: pd.DataFrame, refs: pd.DataFrame, keys: Sequence[str]
+) -> pd.DataFrame:
+    """Dose of each drug in force on each reference date (`ref_date` of `refs`): the last change
+    dated on or before it (`dose_in_force` of the domain, vectorised). Drugs never started by
+    then give no row. Returns keys + drug + dose."""
+    columns = list(dict.fromkeys([*keys, "patient_id", "ref_date"]))
+    merged = refs[columns].merge(
+        treatments[["patient_id", "drug", "start_date", "dose", "id"]], on="patient_id"
+    )
+    merged = merged[merged["start_date"] <= merged["ref_date"]]
+    merged = merged.sort_values([*keys, "drug", "start_date", "id"], kind="stable")
+    last = merged.drop_duplicates([*keys, "drug"], keep="last")
+    return last[[*keys, "drug", "dose"]].reset_index(drop=True)
+
+
+def steroid_totals(doses: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
+    """mg/day prednisone equivalent summed over corticosteroids, indexed by `keys`; absent
+    (not NaN) where no corticosteroid was in force (`steroid_dose_in_force`, vectorised)."""
+    factors = {drug: float(f) for drug, f in PREDNISONE_PER_MG.items()}
+    steroids = doses[doses["drug"].isin(list(factors))]
+    equivalent = steroids["dose"] * steroids["drug"].map(factors).astype(float)
+    total = equivalent.groupby([steroids[k] for k in keys]).sum()
+    return total.round(6)
+
+
+def administrations(patients: pd.DataFrame, infusions: pd.DataFrame) -> pd.DataFrame:
+    """Dates given per course (one per day, in order) with their 0-based index."""
+    given = infusions.drop_duplicates(["course_id", "date"]).sort_values(["course_id", "date"])
+    given = given[["course_id", "date"]].merge(
+        patients[["course_id", "d0", "loading_intervals_days", "interval_days"]], on="course_id"
+    )
+    given["index"] = given.groupby("course_id").cumcount()
+    return given
+
+
+def interruption_gaps(given: pd.DataFrame) -> pd.DataFrame:
+    """Consecutive administrations (from `administrations`): earlier date, next date,
+    scheduled interval (days) and interruption = days between - scheduled (`schedule.gaps`,
+    vectorised)."""
+    given = given.assign(next=given.groupby("course_id")["date"].shift(-1))
+    gaps = given[given["next"].notna()].copy()
+    gaps["scheduled"] = scheduled_interval(
+        gaps["index"].to_numpy(),
+        gaps["loading_intervals_days"].reset_index(drop=True),
+        gaps["interval_days"].to_numpy(),
+    )
+    gaps["interruption"] = (gaps["next"] - gaps["date"]).dt.days - gaps["scheduled"]
+    return gaps
