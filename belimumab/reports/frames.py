@@ -270,7 +270,7 @@ class CohortFrames:
     adverse_events: pd.DataFrame
     adjudications: pd.DataFrame
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[pd.DataFrame]:
         return iter(getattr(self, f.name) for f in fields(self))
 
 

@@ -9,6 +9,7 @@ dashboard's filters; the other tables are read for those patients only, through 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -47,7 +48,7 @@ class _RawCast(Cast):
     conversion: a float (PostgreSQL double precision, SQLite REAL), a text, or NULL."""
 
     @property
-    def convert_value(self):
+    def convert_value(self) -> Callable[..., Any]:
         return self._convert_value_noop
 
 
