@@ -7,8 +7,8 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
+from belimumab.accounts.audit_log import audit_rows
 from belimumab.accounts.forms import AuditPeriodForm
-from belimumab.core.audit_log import audit_rows
 from belimumab.core.exports import safe_cell
 
 PREVIEW_ROWS = 200

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from pathlib import Path
 
 from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
+
+from belimumab.core.signals import backup_restored
 
 EXCLUDED = [
     "contenttypes",
@@ -50,8 +53,6 @@ def backup_write(path: Path) -> int:
     text = buffer.getvalue()
     with gzip.open(path, "wt", encoding="utf-8") as handle:
         handle.write(text)
-    import json
-
     return len(json.loads(text))
 
 
@@ -70,6 +71,4 @@ def backup_restore(path: Path) -> None:
                 through._base_manager.all()._raw_delete(through._base_manager.db)
             model._base_manager.all()._raw_delete(model._base_manager.db)
         call_command("loaddata", str(path), verbosity=0)
-        from belimumab.pharmacy.schedules import refresh_course_schedules
-
-        refresh_course_schedules()
+        backup_restored.send(sender=backup_restore)

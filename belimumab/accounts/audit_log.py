@@ -11,6 +11,7 @@ from django.apps import apps
 
 from belimumab.core.audit import ACTION_LABELS, action_code
 from belimumab.core.models import ClinicalModel
+from belimumab.patients.models import Patient
 
 EXCLUDED = ["version", "updated_at"]
 
@@ -96,7 +97,5 @@ def audit_rows(start: datetime, end: datetime) -> Iterator[AuditRow]:
 
 
 def _patient_codes(ids: set[str]) -> dict[str, str]:
-    from belimumab.patients.models import Patient
-
     found = Patient.objects.filter(pk__in=[int(i) for i in ids]).values_list("pk", "code")
     return {str(pk): code for pk, code in found}
