@@ -48,7 +48,7 @@ def audit_rows(start: datetime, end: datetime) -> Iterator[AuditRow]:
     """
     rows: list[AuditRow] = []
     for model in clinical_models():
-        history = model.history.model  # type: ignore[attr-defined]
+        history = model.history.model
         period = list(
             history.objects.filter(history_date__gte=start, history_date__lt=end)
             .select_related("history_user")
@@ -78,7 +78,7 @@ def audit_rows(start: datetime, end: datetime) -> Iterator[AuditRow]:
                 AuditRow(
                     when=row.history_date,
                     who=row.history_user.get_username() if row.history_user else "system",
-                    model=model._meta.model_name,
+                    model=model._meta.model_name or "",
                     record_id=row.id,
                     patient=str(getattr(row, "code", "") or getattr(row, "patient_id", "")),
                     action=action,
