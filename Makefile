@@ -33,9 +33,12 @@ test: install system-deps
 test-fast: install
 	$(PY) -m pytest -m "not e2e" -x -q
 
+# ruff, the import contracts of pyproject.toml (layers, pure domain, statistics without ORM), mypy.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -21,7 +21,8 @@ class AuditPeriodForm(forms.Form):
         self.fields["end"].initial = today
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", _("The end of the period is before its start."))
@@ -29,13 +30,12 @@ class AuditPeriodForm(forms.Form):
             self.add_error("end", _("Choose a period of ten years at most."))
         return data
 
-    def bounds(self) -> tuple[Any, Any]:
+    def bounds(self) -> tuple[datetime, datetime]:
         """[start, end + 1 day) as aware datetimes in the hospital's time zone."""
         start: date = self.cleaned_data["start"]
         end: date = self.cleaned_data["end"] + timedelta(days=1)
         tz = timezone.get_current_timezone()
-        as_dt = timezone.datetime
         return (
-            timezone.make_aware(as_dt(start.year, start.month, start.day), tz),
-            timezone.make_aware(as_dt(end.year, end.month, end.day), tz),
+            timezone.make_aware(datetime.combine(start, time()), tz),
+            timezone.make_aware(datetime.combine(end, time()), tz),
         )

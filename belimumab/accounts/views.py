@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable, Iterator
 
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 
+from belimumab.accounts.audit_log import AuditRow, audit_rows
 from belimumab.accounts.forms import AuditPeriodForm
-from belimumab.core.audit_log import audit_rows
 from belimumab.core.exports import safe_cell
 
 PREVIEW_ROWS = 200
@@ -20,7 +21,7 @@ class _Echo:
 
 
 @permission_required("patients.export_audit", raise_exception=True)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: HttpRequest) -> HttpResponseBase:
     """Administrators read the audit log of a period and download it as CSV."""
     form = AuditPeriodForm(request.GET or None)
     rows = None
@@ -36,11 +37,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _csv_response(rows, form: AuditPeriodForm) -> StreamingHttpResponse:
+def _csv_response(rows: Iterable[AuditRow], form: AuditPeriodForm) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
     header = ["when", "who", "model", "record_id", "patient", "action", "reason", "changes"]
 
-    def lines():
+    def lines() -> Iterator[str]:
         yield writer.writerow(header)
         for row in rows:
             changes = json.dumps(

@@ -152,8 +152,18 @@ SECONDARY_Y_WIDTH = 0.94  # room left on the right for the secondary y axis titl
 def activity_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
     """SELENA-SLEDAI and prednisone-equivalent dose over time; infusions and missed cycles in a
     lane below; adverse events and stops as annotated vertical lines."""
+    traces = [*_activity_traces(data, text), *_lane_traces(data, text)]
+    fig = {"data": traces, "layout": _activity_layout(text)}
+    _vertical_marks(fig, data, text)
+    if not (data["sledai"] or data["prednisone"] or data["infusions"]):
+        _empty(fig, text)
+    return fig
+
+
+def _activity_layout(text: dict[str, str]) -> dict[str, Any]:
+    """Two rows sharing the x axis: scores and doses (two y axes) above, the infusion lane."""
     top, lane = _row_domains(len(ACTIVITY_ROWS), ACTIVITY_SPACING, ACTIVITY_ROWS)
-    layout = _layout(
+    return _layout(
         text,
         460,
         {
@@ -173,6 +183,10 @@ def activity_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
             "yaxis3": {**_yaxis("x2", lane), "visible": False, "range": [-1, 1.5]},
         },
     )
+
+
+def _activity_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[str, Any]]:
+    """The upper row: SELENA-SLEDAI (left axis) and prednisone-equivalent dose (right axis)."""
     traces = []
     when = _hover_date(text)
     if data["sledai"]:
@@ -208,6 +222,13 @@ def activity_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
                 hovertemplate=when + "<br>%{y} " + _("mg/day") + "<extra></extra>",
             )
         )
+    return traces
+
+
+def _lane_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[str, Any]]:
+    """The lower lane: infusions given and missed cycles."""
+    traces = []
+    when = _hover_date(text)
     if data["infusions"]:
         traces.append(
             _scatter(
@@ -237,11 +258,7 @@ def activity_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
                 hoverinfo="text",
             )
         )
-    fig = {"data": traces, "layout": layout}
-    _vertical_marks(fig, data, text)
-    if not (data["sledai"] or data["prednisone"] or data["infusions"]):
-        _empty(fig, text)
-    return fig
+    return traces
 
 
 def _vertical_marks(fig: Figure, data: dict[str, Any], text: dict[str, str]) -> None:
@@ -298,8 +315,8 @@ def serology_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
         axes[f"xaxis{n}"] = _xaxis(text, 1.0, f"y{n}", matches=bottom)
         title = f"{text[test]}<br>({data['units'][test]})"
         axes[f"yaxis{n}"] = _yaxis(f"x{n}", domain, title=title)
-    fig = {"data": [], "layout": _layout(text, 620, axes)}
-    traces = fig["data"]
+    traces: list[dict[str, Any]] = []
+    fig = {"data": traces, "layout": _layout(text, 620, axes)}
     when = _hover_date(text)
     any_data = False
     for row, test in enumerate(SEROLOGY_ROWS, start=1):

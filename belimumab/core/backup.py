@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from pathlib import Path
 
 from django.apps import apps
 from django.core.management import call_command
-from django.db import transaction
+from django.db import models, transaction
+
+from belimumab.core.signals import backup_restored
 
 EXCLUDED = [
     "contenttypes",
@@ -25,7 +28,7 @@ EXCLUDED = [
 ]
 
 
-def backed_up_models() -> list[type]:
+def backed_up_models() -> list[type[models.Model]]:
     skipped_apps = {label for label in EXCLUDED if "." not in label}
     skipped_models = {label for label in EXCLUDED if "." in label}
     return [
@@ -50,8 +53,6 @@ def backup_write(path: Path) -> int:
     text = buffer.getvalue()
     with gzip.open(path, "wt", encoding="utf-8") as handle:
         handle.write(text)
-    import json
-
     return len(json.loads(text))
 
 
@@ -66,10 +67,9 @@ def backup_restore(path: Path) -> None:
         # primary keys: those go, so that every row comes back with its own key.
         for model in backed_up_models():
             for field in model._meta.many_to_many:
-                through = field.remote_field.through
-                through._base_manager.all()._raw_delete(through._base_manager.db)
+                through = field.remote_field.through  # None only before the models load
+                if through is not None:
+                    through._base_manager.all()._raw_delete(through._base_manager.db)
             model._base_manager.all()._raw_delete(model._base_manager.db)
         call_command("loaddata", str(path), verbosity=0)
-        from belimumab.pharmacy.schedules import refresh_course_schedules
-
-        refresh_course_schedules()
+        backup_restored.send(sender=backup_restore)

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 _ids = itertools.count(1)
 
 
-def figure_html(fig, *, height: int | None = None, css_class: str = "") -> SafeString:
+def figure_html(fig: Any, *, height: int | None = None, css_class: str = "") -> SafeString:
     """HTML for one figure: a data block and the element plots.js fills.
 
     `fig`: a plotly `go.Figure`, or the plotly.js figure spec itself as a dict

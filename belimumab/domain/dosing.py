@@ -22,6 +22,7 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 
 from belimumab.domain import defaults
 from belimumab.domain.defaults import (
@@ -181,18 +182,23 @@ def vial_plan(dose_mg: Decimal, vial_sizes: tuple[int, ...] = VIAL_SIZES_MG) -> 
     """
     dose = _check_dose(dose_mg)
     sizes = _normalise_sizes(vial_sizes)
+    # the first of the best keys, as the search has always kept; never empty: the all-zero
+    # count of the larger sizes is always tried
+    _, counts = min(_covering_counts(dose, sizes), key=itemgetter(0))
+    return _plan(dose, sizes, counts)
+
+
+def _covering_counts(
+    dose: Decimal, sizes: tuple[int, ...]
+) -> Iterator[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """(sort key, vial counts) of each combination `vial_plan` tries; smaller key is better."""
     smallest, larger = sizes[0], sizes[1:]
-    best: tuple[tuple[int, ...], tuple[int, ...]] | None = None
     for others in _larger_counts(dose, larger):
         rest = sum(size * count for size, count in zip(larger, others, strict=True))
         n_smallest = max(0, math.ceil((dose - rest) / smallest))
         counts = (n_smallest, *others)
         total = rest + n_smallest * smallest
-        key = (total, *_preference(sizes, counts))
-        if best is None or key < best[0]:
-            best = (key, counts)
-    assert best is not None  # the all-zero count of the larger sizes is always tried
-    return _plan(dose, sizes, best[1])
+        yield (total, *_preference(sizes, counts)), counts
 
 
 def rounded_plan(

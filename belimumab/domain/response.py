@@ -281,6 +281,16 @@ def response_at(
     if fall is not None and fall < 0:
         return result(True, False, False, ["worsening"])
 
+    reasons = _improvements(course, t, fall, drop, drugs)
+    if reasons:
+        return result(True, True, False, reasons)
+    return result(True, False, False, ["no_improvement"])
+
+
+def _improvements(
+    course: PatientCourse, t: int, fall: int | None, drop: int, drugs: tuple[str, ...]
+) -> list[str]:
+    """The reasons of step 4 of `response_at` that hold (none: no improvement)."""
     reasons = []
     if t == 0:
         reasons.append("score_zero")
@@ -294,9 +304,7 @@ def response_at(
         reasons.append("steroid_decrease")
     if drugs:
         reasons.append("immunosuppressant_decrease")
-    if reasons:
-        return result(True, True, False, reasons)
-    return result(True, False, False, ["no_improvement"])
+    return reasons
 
 
 def exclusion_reasons(prior_trial: bool, indication: str, interrupted: bool) -> tuple[str, ...]:

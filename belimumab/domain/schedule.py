@@ -104,9 +104,10 @@ class Regimen:
             return Decimal(self.loading_doses_mg[index])
         if self.fixed_dose_mg is not None:
             return Decimal(self.fixed_dose_mg)
+        if self.mg_per_kg is None:  # refused by __post_init__, unless the fields were forced
+            raise ValueError(f"regimen {self.code} has neither a fixed dose nor mg_per_kg")
         if weight_kg is None:
             raise ValueError(f"regimen {self.code} doses by weight: weight_kg is required")
-        assert self.mg_per_kg is not None  # guaranteed by __post_init__
         return dose_for_weight(weight_kg, self.mg_per_kg)
 
     def interval_after(self, index: int) -> int:

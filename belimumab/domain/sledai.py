@@ -297,20 +297,9 @@ def flare_criteria(f: FlareInput) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if f.platelets is not None and as_decimal(f.platelets) < SFI_PLATELETS_BELOW:
         severe.append("platelets_below_60")
 
-    if f.prednisone is not None and f.previous_prednisone is not None:
-        now, before = as_decimal(f.prednisone), as_decimal(f.previous_prednisone)
-        if now > before:
-            limit = (
-                None if f.weight_kg is None else SFI_PREDNISONE_MG_PER_KG * as_decimal(f.weight_kg)
-            )
-            doubled = before > 0 and now >= 2 * before
-            above = limit is not None and now > limit
-            if doubled:
-                severe.append("prednisone_doubled")
-            if above:
-                severe.append("prednisone_above_0_5_mg_kg")
-            if not doubled and not above:
-                mild.append("prednisone_raised")
+    prednisone_mild, prednisone_severe = _prednisone_criteria(f)
+    mild.extend(prednisone_mild)
+    severe.extend(prednisone_severe)
 
     if f.hospitalised:
         severe.append("hospitalised")
@@ -326,6 +315,22 @@ def flare_criteria(f: FlareInput) -> tuple[tuple[str, ...], tuple[str, ...]]:
             mild.append("pga_rise")
 
     return tuple(mild), tuple(severe)
+
+
+def _prednisone_criteria(f: FlareInput) -> tuple[list[str], list[str]]:
+    """The prednisone criteria of `flare_criteria`: (mild codes, severe codes)."""
+    if f.prednisone is None or f.previous_prednisone is None:
+        return [], []
+    now, before = as_decimal(f.prednisone), as_decimal(f.previous_prednisone)
+    if now <= before:
+        return [], []
+    limit = None if f.weight_kg is None else SFI_PREDNISONE_MG_PER_KG * as_decimal(f.weight_kg)
+    severe = []
+    if before > 0 and now >= 2 * before:
+        severe.append("prednisone_doubled")
+    if limit is not None and now > limit:
+        severe.append("prednisone_above_0_5_mg_kg")
+    return ([] if severe else ["prednisone_raised"]), severe
 
 
 def flare_index(f: FlareInput) -> str:

@@ -117,9 +117,9 @@ def steroid_dose_in_force(changes: Sequence[tuple[str, date, Decimal]], on: date
             by_drug.setdefault(drug, []).append((when, dose))
     total: Decimal | None = None
     for drug, drug_changes in by_drug.items():
-        dose = dose_in_force(drug_changes, on)
-        if dose is not None:
-            total = (total or Decimal(0)) + prednisone_equivalent(drug, dose)
+        in_force = dose_in_force(drug_changes, on)
+        if in_force is not None:
+            total = (total or Decimal(0)) + prednisone_equivalent(drug, in_force)
     return total
 
 

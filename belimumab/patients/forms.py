@@ -86,7 +86,8 @@ class CourseForm(forms.ModelForm):
     def __init__(self, *args: Any, patient: Patient | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.patient = patient or getattr(self.instance, "patient", None)
-        self.fields["regimen"].queryset = Regimen.objects.all()
+        regimen: forms.ModelChoiceField[Regimen] = self.fields["regimen"]  # type: ignore[assignment]
+        regimen.queryset = Regimen.objects.all()
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 
@@ -94,7 +95,8 @@ class CourseForm(forms.ModelForm):
         return _not_in_future(self.cleaned_data.get("stop_date"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, stop, reason = data.get("start_date"), data.get("stop_date"), data.get("stop_reason")
         if start and stop and stop < start:
             self.add_error("stop_date", _("The stop date is before the start date."))

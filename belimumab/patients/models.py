@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from belimumab.core.models import ClinicalModel
+from belimumab.domain.schedule import Regimen as DomainRegimen
 
 
 class Sex(models.TextChoices):
@@ -146,9 +147,7 @@ class Regimen(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def as_domain(self):  # -> belimumab.domain.schedule.Regimen
-        from belimumab.domain.schedule import Regimen as DomainRegimen
-
+    def as_domain(self) -> DomainRegimen:
         return DomainRegimen(
             code=self.code,
             route=self.route,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from belimumab.domain import defaults
+from belimumab.patients.models import Regimen
 
 REGIMENS: list[dict[str, Any]] = [
     {
@@ -60,7 +61,5 @@ def ensure_regimens(sender: Any = None, **kwargs: Any) -> None:
     """Create the regimens that are missing (post_migrate receiver)."""
     if sender is not None and sender.name != "belimumab.patients":
         return
-    from belimumab.patients.models import Regimen
-
     for regimen in REGIMENS:
         Regimen.objects.get_or_create(code=regimen["code"], defaults=regimen)

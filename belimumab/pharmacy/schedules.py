@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from belimumab.core.signals import backup_restored
 from belimumab.domain import schedule
 from belimumab.patients.models import Course, Patient
 from belimumab.pharmacy.models import CourseSchedule, Infusion
@@ -126,3 +127,8 @@ def _patient_saved(sender: type, instance: Patient, raw: bool = False, **kwargs:
         return
     # code or deactivation: the worklist filters and sorts on copies of them
     refresh_course_schedules(instance.courses.values_list("pk", flat=True))
+
+
+@receiver(backup_restored, dispatch_uid="pharmacy.restore_schedules")
+def _backup_restored(sender: Any, **kwargs: Any) -> None:
+    refresh_course_schedules()  # the backup leaves the snapshots out: they are derived

@@ -114,7 +114,8 @@ def _apply_dose(
 ) -> None:
     """Prescribed dose from the regimen, prepared dose checked against it, vials recomputed."""
     prescribed = proposal.prescribed_mg
-    assert prescribed is not None
+    if prescribed is None:  # only without a weight, which _check_weight refused before
+        raise ValueError("a dose proposal without a prescribed dose cannot be applied")
     prepared = prescribed if prepared is None else prepared.quantize(_TENTH, ROUND_HALF_UP)
     infusion.prescribed_dose_mg = prescribed
     infusion.prepared_dose_mg = prepared

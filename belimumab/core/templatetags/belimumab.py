@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from typing import Any
 
 from django import template
 from django.urls import reverse
@@ -14,7 +15,7 @@ def cycle(code: str) -> str:
     return labels.cycle_label(str(code))
 
 
-def current_app(request: object) -> str | None:
+def current_app(request: Any) -> str | None:
     """The namespace `{% url %}` reverses in for this request (same lookup)."""
     try:
         return request.current_app
@@ -56,7 +57,11 @@ def record_url(context: template.Context, name: str, *args: object) -> str:
     app = _current_app(context)
     if type(pk) is not int or pk < 0:
         return reverse(name, args=args, current_app=app)
-    cache = context.render_context.setdefault("record_url", {})
+    # django-stubs types RenderContext for the template loaders' own keys only
+    render_context: Any = context.render_context
+    cache: dict[tuple[object, ...], Callable[[int], str]] = render_context.setdefault(
+        "record_url", {}
+    )
     key = (name, app, *fixed)
     if key not in cache:
         cache[key] = pk_url(name, *fixed, current_app=app)

@@ -11,6 +11,7 @@ from django.apps import apps
 
 from belimumab.core.audit import ACTION_LABELS, action_code
 from belimumab.core.models import ClinicalModel
+from belimumab.patients.models import Patient
 
 EXCLUDED = ["version", "updated_at"]
 
@@ -47,7 +48,7 @@ def audit_rows(start: datetime, end: datetime) -> Iterator[AuditRow]:
     """
     rows: list[AuditRow] = []
     for model in clinical_models():
-        history = model.history.model  # type: ignore[attr-defined]
+        history = model.history.model
         period = list(
             history.objects.filter(history_date__gte=start, history_date__lt=end)
             .select_related("history_user")
@@ -77,7 +78,7 @@ def audit_rows(start: datetime, end: datetime) -> Iterator[AuditRow]:
                 AuditRow(
                     when=row.history_date,
                     who=row.history_user.get_username() if row.history_user else "system",
-                    model=model._meta.model_name,
+                    model=model._meta.model_name or "",
                     record_id=row.id,
                     patient=str(getattr(row, "code", "") or getattr(row, "patient_id", "")),
                     action=action,
@@ -96,7 +97,5 @@ def audit_rows(start: datetime, end: datetime) -> Iterator[AuditRow]:
 
 
 def _patient_codes(ids: set[str]) -> dict[str, str]:
-    from belimumab.patients.models import Patient
-
     found = Patient.objects.filter(pk__in=[int(i) for i in ids]).values_list("pk", "code")
     return {str(pk): code for pk, code in found}
