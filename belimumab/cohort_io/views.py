@@ -28,7 +28,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.reports.importing import ImportResult, Progress, cohort_import_steps
+from belimumab.cohort_io.importing import ImportResult, Progress, cohort_import_steps
 
 UPLOAD_ROOT = Path(tempfile.gettempdir()) / "belimumab-import"
 SESSION_KEY = "cohort_import_token"
@@ -151,7 +151,7 @@ def _run(request: HttpRequest, token: str, source: Path, dry_run: bool) -> Strea
     get_token(request)  # the confirm form's CSRF token, before the headers leave
     steps = cohort_import_steps(source=source, user=request.user, dry_run=dry_run)
     page = render_to_string(
-        "reports/import_run.html", {"dry_run": dry_run, "markers": MARKERS}, request=request
+        "cohort_io/import_run.html", {"dry_run": dry_run, "markers": MARKERS}, request=request
     )
     head, rest = page.split(MARKERS[0])
     middle, tail = rest.split(MARKERS[1])
@@ -174,7 +174,7 @@ def _run(request: HttpRequest, token: str, source: Path, dry_run: bool) -> Strea
         if not confirm:
             _discard(token)
         yield render_to_string(
-            "reports/_import_report.html",
+            "cohort_io/_import_report.html",
             {"result": result, "token": token if confirm else None},
             request=request,
         )
@@ -195,10 +195,10 @@ def import_cohort(request: HttpRequest) -> HttpResponse:
             del request.session[SESSION_KEY]
             return _run(request, token, source, dry_run=False)
         expired = _("These files were already imported or have expired: upload them again.")
-        return render(request, "reports/import.html", {"form": ImportForm(), "error": expired})
+        return render(request, "cohort_io/import.html", {"form": ImportForm(), "error": expired})
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         token = _store(form.cleaned_data["files"])
         request.session[SESSION_KEY] = token
         return _run(request, token, _stored(token), dry_run=True)
-    return render(request, "reports/import.html", {"form": form})
+    return render(request, "cohort_io/import.html", {"form": form})

@@ -104,10 +104,10 @@ def run_size(engine: str, patients: int, runs: int, work: Path) -> list[Measure]
     from django.core.management import call_command
 
     from belimumab.clinical.models import AdverseEvent, LabResult, TreatmentDose, Visit
+    from belimumab.cohort_io.generator import generate_cohort, write_csv_files
+    from belimumab.cohort_io.importing import cohort_import
     from belimumab.patients.models import Course
     from belimumab.pharmacy.models import Infusion
-    from belimumab.reports.generate import generate_cohort, write_csv_files
-    from belimumab.reports.importing import cohort_import
 
     today = timezone.localdate()
     folder = work / f"cohort-{patients}"
