@@ -10,7 +10,7 @@ missed cycles, the occasional long interruption and stops with a reason; visits 
 months with SELENA-SLEDAI descriptors (or, for retrospective-style patients, the total only), a
 PGA and a flare assessment; labs at each visit consistent with the lab descriptors; concomitant
 treatments with tapering; adverse events. No Django import: the output feeds
-`importing.tables_from_rows` or `write_csv_files`.
+`readers.tables_from_rows` or `write_csv_files`.
 """
 
 from __future__ import annotations

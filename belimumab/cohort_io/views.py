@@ -28,7 +28,8 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.cohort_io.importing import ImportResult, Progress, cohort_import_steps
+from belimumab.cohort_io.results import ImportResult, Progress
+from belimumab.cohort_io.services import cohort_import_steps
 
 UPLOAD_ROOT = Path(tempfile.gettempdir()) / "belimumab-import"
 SESSION_KEY = "cohort_import_token"
@@ -168,7 +169,8 @@ def _run(request: HttpRequest, token: str, source: Path, dry_run: bool) -> Strea
                 if (step.phase, percent) != last:
                     last = (step.phase, percent)
                     yield _step_html(step.phase, percent)
-        assert result is not None
+        if result is None:
+            raise RuntimeError("cohort_import_steps ended without its result")
         yield middle
         confirm = dry_run and result.ok and result.changes > 0
         if not confirm:

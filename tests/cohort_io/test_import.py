@@ -12,13 +12,19 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from belimumab.clinical.models import AdverseEvent, LabResult, TreatmentDose, Visit
-from belimumab.cohort_io import importing
-from belimumab.cohort_io.importing import cohort_import, shift_dates, tables_from_rows
+from belimumab.cohort_io import readers
+from belimumab.cohort_io.generator import generate_cohort
 from belimumab.cohort_io.management.commands.import_cohort import TerminalProgress
+from belimumab.cohort_io.readers import tables_from_rows
+from belimumab.cohort_io.results import Progress
+from belimumab.cohort_io.services import cohort_import
+from belimumab.cohort_io.shifting import latest_date, shift_dates, shift_to
 from belimumab.domain.sledai import DESCRIPTOR_CODES
 from belimumab.patients.models import Course, Patient
 from belimumab.pharmacy.models import Infusion
@@ -539,7 +545,7 @@ def test_zip_of_csv_files(db, tmp_path):
 
 
 def test_zip_too_large_once_unpacked_is_refused(db, tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_ARCHIVE_BYTES", 1000)
+    monkeypatch.setattr(readers, "MAX_ARCHIVE_BYTES", 1000)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("patients.csv", csv_text(base_files()["patients"]) + "\n" * 5000)
@@ -577,8 +583,8 @@ def test_shift_dates_moves_every_date_and_keeps_the_rest():
     }
     assert [v["date"] for _line, v in shifted["visits"].rows] == ["2026-02-12", "not a date"]
     assert tables["visits"].rows[0][1]["date"] == "2026-02-02"  # the input is not changed
-    moved, days = importing.shift_to(tables, date(2026, 3, 1))
-    assert days == 27 and importing.latest_date(moved) == date(2026, 3, 1)
+    moved, days = shift_to(tables, date(2026, 3, 1))
+    assert days == 27 and latest_date(moved) == date(2026, 3, 1)
 
 
 # --------------------------------------------------------------------------- command
@@ -654,8 +660,8 @@ def test_progress_bar_only_on_a_terminal():
     for tty in (True, False):
         stream = _Tty(tty)
         bar = TerminalProgress(stream)
-        bar(importing.Progress("validate", 50, 100))
-        bar(importing.Progress("validate", 50, 100))
+        bar(Progress("validate", 50, 100))
+        bar(Progress("validate", 50, 100))
         bar.close()
         if tty:
             assert stream.getvalue() == "\rchecking   [" + "#" * 15 + "." * 15 + "]  50%\n"
@@ -665,16 +671,11 @@ def test_progress_bar_only_on_a_terminal():
 
 def test_import_queries_do_not_grow_with_the_rows(db, django_assert_max_num_queries):
     """Few queries, not one per row: a cohort 3 times larger costs the same number of queries."""
-    from belimumab.cohort_io.generator import generate_cohort
-
     counts = []
     for patients, prefix in ((20, "SMALL"), (60, "LARGE")):
         cohort = tables_from_rows(
             generate_cohort(patients=patients, seed=3, today=TODAY, prefix=prefix)
         )
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         with CaptureQueriesContext(connection) as queries:
             result = cohort_import(source=cohort, today=TODAY)
         assert result.ok
@@ -781,9 +782,6 @@ def test_browser_page_streams_progress_without_script(admin):
 
 def test_import_refreshes_the_planner_statistics_on_postgresql(db):
     """After the bulk writes the planner must know the new table sizes (PostgreSQL only)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as queries:
         result = cohort_import(source=STUDY)
     assert result.written
@@ -797,9 +795,6 @@ def test_import_refreshes_the_planner_statistics_on_postgresql(db):
 def test_a_small_import_into_a_larger_cohort_leaves_the_statistics_to_autovacuum(db, tmp_path):
     """ANALYZE costs seconds on a large database: an import that changes under a tenth of every
     table it writes does not run it (PostgreSQL; never on SQLite)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     assert cohort_import(source=STUDY).written  # the study's 16 patients, analysed
     files = base_files()
     files = {"patients": files["patients"][:2]}  # one new patient: 1 row of 17

@@ -124,7 +124,7 @@ def test_stored_status_equals_the_rule(
 def test_the_import_fills_the_snapshots_in_bulk(today):
     from pathlib import Path
 
-    from belimumab.cohort_io.importing import cohort_import
+    from belimumab.cohort_io.services import cohort_import
     from belimumab.patients.models import Course
 
     result = cohort_import(source=Path(__file__).resolve().parents[2] / "fixtures/study")

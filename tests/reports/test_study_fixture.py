@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from belimumab.cohort_io.importing import cohort_import
+from belimumab.cohort_io.services import cohort_import
 from belimumab.domain import response, schedule, sledai, treatments
 from belimumab.patients.models import BIOLOGICS, Patient
 

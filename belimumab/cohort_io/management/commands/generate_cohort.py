@@ -12,8 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from belimumab.cohort_io.generator import generate_cohort, write_csv_files
-from belimumab.cohort_io.importing import cohort_import, tables_from_rows
 from belimumab.cohort_io.management.commands.import_cohort import TerminalProgress
+from belimumab.cohort_io.readers import tables_from_rows
+from belimumab.cohort_io.services import cohort_import
 
 
 class Command(BaseCommand):

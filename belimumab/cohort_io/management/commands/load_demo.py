@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from belimumab.accounts.demo import DEMO_PASSWORD, DEMO_USERS, demo_users_create
-from belimumab.cohort_io.importing import cohort_import
+from belimumab.cohort_io.services import cohort_import
 from belimumab.patients.models import Patient
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
