@@ -18,9 +18,11 @@ import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import permission_required
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -46,11 +48,11 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     """A file field accepting several files (Django's documented recipe)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".csv,.xlsx,.zip"}))
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         single = super().clean
         if isinstance(data, list | tuple) and data:
             return [single(item, initial) for item in data]
@@ -67,7 +69,7 @@ class ImportForm(forms.Form):
         ),
     )
 
-    def clean_files(self):
+    def clean_files(self) -> list[UploadedFile]:
         files = self.cleaned_data["files"]
         names = [f.name.lower() for f in files]
         if len(files) > 1 and any(n.endswith((".xlsx", ".zip")) for n in names):
@@ -90,8 +92,9 @@ def _remove_stale() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _store(files) -> str:
-    """Keep the upload as one upload.xlsx or upload.zip (CSV files are zipped); its token."""
+def _store(files: list[UploadedFile]) -> tuple[str, Path]:
+    """Keep the upload as one upload.xlsx or upload.zip (CSV files are zipped); its token and
+    path."""
     _remove_stale()
     token = secrets.token_urlsafe(24)
     folder = UPLOAD_ROOT / token
@@ -102,13 +105,14 @@ def _store(files) -> str:
         with target.open("wb") as out:
             for chunk in files[0].chunks():
                 out.write(chunk)
-        return token
+        return token, target
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for upload in files:
             archive.writestr(Path(upload.name).name, b"".join(upload.chunks()))
-    (folder / "upload.zip").write_bytes(buffer.getvalue())
-    return token
+    target = folder / "upload.zip"
+    target.write_bytes(buffer.getvalue())
+    return token, target
 
 
 def _stored(token: str | None) -> Path | None:
@@ -200,7 +204,7 @@ def import_cohort(request: HttpRequest) -> HttpResponse:
         return render(request, "cohort_io/import.html", {"form": ImportForm(), "error": expired})
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        token = _store(form.cleaned_data["files"])
+        token, source = _store(form.cleaned_data["files"])
         request.session[SESSION_KEY] = token
-        return _run(request, token, _stored(token), dry_run=True)
+        return _run(request, token, source, dry_run=True)
     return render(request, "cohort_io/import.html", {"form": form})
