@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "belimumab.pharmacy",
     "belimumab.clinical",
     "belimumab.reports",
+    "belimumab.cohort_io",
+    "belimumab.benchmarks",
 ]
 
 MIDDLEWARE = [

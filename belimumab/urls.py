@@ -14,6 +14,7 @@ urlpatterns = [
     path("patients/", include("belimumab.patients.urls")),
     path("pharmacy/", include("belimumab.pharmacy.urls")),
     path("clinical/", include("belimumab.clinical.urls")),
+    path("reports/", include("belimumab.cohort_io.urls")),
     path("reports/", include("belimumab.reports.urls")),
     path("accounts/", include("belimumab.accounts.urls")),
     path("admin/", admin.site.urls),

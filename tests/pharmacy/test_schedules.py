@@ -124,8 +124,8 @@ def test_stored_status_equals_the_rule(
 def test_the_import_fills_the_snapshots_in_bulk(today):
     from pathlib import Path
 
+    from belimumab.cohort_io.services import cohort_import
     from belimumab.patients.models import Course
-    from belimumab.reports.importing import cohort_import
 
     result = cohort_import(source=Path(__file__).resolve().parents[2] / "fixtures/study")
     assert result.written and not result.problems

@@ -5,8 +5,6 @@ from tests.access_spec import ADMINISTRATOR, DEPARTMENT_HEAD, Rule
 COHORT_REPORT = frozenset({DEPARTMENT_HEAD, ADMINISTRATOR})  # patients.view_cohort_report
 
 RULES = [
-    # Cohort import: administrators only (patients.import_cohort), GET the form, POST files.
-    Rule("reports:import", get=frozenset({ADMINISTRATOR}), post=frozenset({ADMINISTRATOR})),
     # Cohort dashboard and exports: department heads and administrators, GET only.
     Rule("reports:dashboard", get=COHORT_REPORT),
     Rule(

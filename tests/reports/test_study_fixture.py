@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from belimumab.cohort_io.services import cohort_import
 from belimumab.domain import response, schedule, sledai, treatments
 from belimumab.patients.models import BIOLOGICS, Patient
-from belimumab.reports.importing import cohort_import
 
 STUDY = Path(settings.BASE_DIR) / "fixtures" / "study"
 TIMEPOINTS = ("M0", "M6", "M12")

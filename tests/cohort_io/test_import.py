@@ -12,16 +12,22 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from belimumab.clinical.models import AdverseEvent, LabResult, TreatmentDose, Visit
+from belimumab.cohort_io import readers
+from belimumab.cohort_io.generator import generate_cohort
+from belimumab.cohort_io.management.commands.import_cohort import TerminalProgress
+from belimumab.cohort_io.readers import tables_from_rows
+from belimumab.cohort_io.results import Progress
+from belimumab.cohort_io.services import cohort_import
+from belimumab.cohort_io.shifting import latest_date, shift_dates, shift_to
 from belimumab.domain.sledai import DESCRIPTOR_CODES
 from belimumab.patients.models import Course, Patient
 from belimumab.pharmacy.models import Infusion
-from belimumab.reports import importing
-from belimumab.reports.importing import cohort_import, shift_dates, tables_from_rows
-from belimumab.reports.management.commands.import_cohort import TerminalProgress
 
 TODAY = date(2026, 11, 25)
 STUDY = Path(__file__).resolve().parents[2] / "fixtures" / "study"
@@ -539,7 +545,7 @@ def test_zip_of_csv_files(db, tmp_path):
 
 
 def test_zip_too_large_once_unpacked_is_refused(db, tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_ARCHIVE_BYTES", 1000)
+    monkeypatch.setattr(readers, "MAX_ARCHIVE_BYTES", 1000)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("patients.csv", csv_text(base_files()["patients"]) + "\n" * 5000)
@@ -577,8 +583,8 @@ def test_shift_dates_moves_every_date_and_keeps_the_rest():
     }
     assert [v["date"] for _line, v in shifted["visits"].rows] == ["2026-02-12", "not a date"]
     assert tables["visits"].rows[0][1]["date"] == "2026-02-02"  # the input is not changed
-    moved, days = importing.shift_to(tables, date(2026, 3, 1))
-    assert days == 27 and importing.latest_date(moved) == date(2026, 3, 1)
+    moved, days = shift_to(tables, date(2026, 3, 1))
+    assert days == 27 and latest_date(moved) == date(2026, 3, 1)
 
 
 # --------------------------------------------------------------------------- command
@@ -654,8 +660,8 @@ def test_progress_bar_only_on_a_terminal():
     for tty in (True, False):
         stream = _Tty(tty)
         bar = TerminalProgress(stream)
-        bar(importing.Progress("validate", 50, 100))
-        bar(importing.Progress("validate", 50, 100))
+        bar(Progress("validate", 50, 100))
+        bar(Progress("validate", 50, 100))
         bar.close()
         if tty:
             assert stream.getvalue() == "\rchecking   [" + "#" * 15 + "." * 15 + "]  50%\n"
@@ -665,16 +671,11 @@ def test_progress_bar_only_on_a_terminal():
 
 def test_import_queries_do_not_grow_with_the_rows(db, django_assert_max_num_queries):
     """Few queries, not one per row: a cohort 3 times larger costs the same number of queries."""
-    from belimumab.reports.generate import generate_cohort
-
     counts = []
     for patients, prefix in ((20, "SMALL"), (60, "LARGE")):
         cohort = tables_from_rows(
             generate_cohort(patients=patients, seed=3, today=TODAY, prefix=prefix)
         )
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         with CaptureQueriesContext(connection) as queries:
             result = cohort_import(source=cohort, today=TODAY)
         assert result.ok
@@ -712,7 +713,7 @@ def test_browser_dry_run_shows_problems_and_writes_nothing(admin):
     _bad_date(files)
     _unknown_code(files)
     client = admin
-    response = client.post(reverse("reports:import"), {"files": _uploads(files)})
+    response = client.post(reverse("cohort_io:import"), {"files": _uploads(files)})
     assert response.status_code == 200
     page = _content(response)
     assert "2 problems: nothing was imported." in page
@@ -724,39 +725,39 @@ def test_browser_dry_run_shows_problems_and_writes_nothing(admin):
 
 def test_browser_dry_run_then_confirm_imports(admin, users):
     client = admin
-    response = client.post(reverse("reports:import"), {"files": _uploads(base_files())})
+    response = client.post(reverse("cohort_io:import"), {"files": _uploads(base_files())})
     page = _content(response)
     assert "The files are correct. Nothing has been written yet." in page
     assert Patient.objects.count() == 0
     token = client.session["cohort_import_token"]
     assert f'name="token" value="{token}"' in page
-    response = client.post(reverse("reports:import"), {"token": token})
+    response = client.post(reverse("cohort_io:import"), {"token": token})
     page = _content(response)
     assert "The cohort was imported." in page
     assert Patient.objects.count() == 2
     assert {h.history_user for h in Infusion.history.all()} == {users["administrator"]}
     # The same token cannot import twice.
-    response = client.post(reverse("reports:import"), {"token": token})
+    response = client.post(reverse("cohort_io:import"), {"token": token})
     assert "already imported or have expired" in response.content.decode()
 
 
 def test_browser_token_of_another_session_is_refused(admin, client_for):
-    _content(admin.post(reverse("reports:import"), {"files": _uploads(base_files())}))
+    _content(admin.post(reverse("cohort_io:import"), {"files": _uploads(base_files())}))
     token = admin.session["cohort_import_token"]
     other = client_for("administrator")
-    response = other.post(reverse("reports:import"), {"token": token})
+    response = other.post(reverse("cohort_io:import"), {"token": token})
     assert response.context["error"]  # "already imported or expired", in the page's language
     assert Patient.objects.count() == 0
 
 
 def test_browser_xlsx_upload(admin):
     upload = SimpleUploadedFile("cohort.xlsx", _xlsx(base_files()))
-    page = _content(admin.post(reverse("reports:import"), {"files": [upload]}))
+    page = _content(admin.post(reverse("cohort_io:import"), {"files": [upload]}))
     assert "The files are correct." in page
 
 
 def test_browser_without_files_says_required_beside_the_field(admin):
-    response = admin.post(reverse("reports:import"), {"files": "x"})
+    response = admin.post(reverse("cohort_io:import"), {"files": "x"})
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert list(errors) == ["files"] and len(errors["files"]) == 1  # the page is in French
@@ -765,12 +766,12 @@ def test_browser_without_files_says_required_beside_the_field(admin):
 
 def test_browser_refuses_a_mix_of_workbook_and_csv(admin):
     uploads = [SimpleUploadedFile("cohort.xlsx", b"x"), *_uploads(base_files())]
-    response = admin.post(reverse("reports:import"), {"files": uploads})
+    response = admin.post(reverse("cohort_io:import"), {"files": uploads})
     assert "not a mix" in response.content.decode()
 
 
 def test_browser_page_streams_progress_without_script(admin):
-    response = admin.post(reverse("reports:import"), {"files": _uploads(base_files())})
+    response = admin.post(reverse("cohort_io:import"), {"files": _uploads(base_files())})
     assert response.streaming
     page = _content(response)
     steps = page.index('<div class="import-step">')
@@ -781,9 +782,6 @@ def test_browser_page_streams_progress_without_script(admin):
 
 def test_import_refreshes_the_planner_statistics_on_postgresql(db):
     """After the bulk writes the planner must know the new table sizes (PostgreSQL only)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as queries:
         result = cohort_import(source=STUDY)
     assert result.written
@@ -797,9 +795,6 @@ def test_import_refreshes_the_planner_statistics_on_postgresql(db):
 def test_a_small_import_into_a_larger_cohort_leaves_the_statistics_to_autovacuum(db, tmp_path):
     """ANALYZE costs seconds on a large database: an import that changes under a tenth of every
     table it writes does not run it (PostgreSQL; never on SQLite)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     assert cohort_import(source=STUDY).written  # the study's 16 patients, analysed
     files = base_files()
     files = {"patients": files["patients"][:2]}  # one new patient: 1 row of 17

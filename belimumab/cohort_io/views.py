@@ -18,9 +18,11 @@ import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import permission_required
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -28,7 +30,8 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.reports.importing import ImportResult, Progress, cohort_import_steps
+from belimumab.cohort_io.results import ImportResult, Progress
+from belimumab.cohort_io.services import cohort_import_steps
 
 UPLOAD_ROOT = Path(tempfile.gettempdir()) / "belimumab-import"
 SESSION_KEY = "cohort_import_token"
@@ -45,11 +48,11 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     """A file field accepting several files (Django's documented recipe)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".csv,.xlsx,.zip"}))
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         single = super().clean
         if isinstance(data, list | tuple) and data:
             return [single(item, initial) for item in data]
@@ -66,7 +69,7 @@ class ImportForm(forms.Form):
         ),
     )
 
-    def clean_files(self):
+    def clean_files(self) -> list[UploadedFile]:
         files = self.cleaned_data["files"]
         names = [f.name.lower() for f in files]
         if len(files) > 1 and any(n.endswith((".xlsx", ".zip")) for n in names):
@@ -89,8 +92,9 @@ def _remove_stale() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _store(files) -> str:
-    """Keep the upload as one upload.xlsx or upload.zip (CSV files are zipped); its token."""
+def _store(files: list[UploadedFile]) -> tuple[str, Path]:
+    """Keep the upload as one upload.xlsx or upload.zip (CSV files are zipped); its token and
+    path."""
     _remove_stale()
     token = secrets.token_urlsafe(24)
     folder = UPLOAD_ROOT / token
@@ -101,13 +105,14 @@ def _store(files) -> str:
         with target.open("wb") as out:
             for chunk in files[0].chunks():
                 out.write(chunk)
-        return token
+        return token, target
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for upload in files:
             archive.writestr(Path(upload.name).name, b"".join(upload.chunks()))
-    (folder / "upload.zip").write_bytes(buffer.getvalue())
-    return token
+    target = folder / "upload.zip"
+    target.write_bytes(buffer.getvalue())
+    return token, target
 
 
 def _stored(token: str | None) -> Path | None:
@@ -151,7 +156,7 @@ def _run(request: HttpRequest, token: str, source: Path, dry_run: bool) -> Strea
     get_token(request)  # the confirm form's CSRF token, before the headers leave
     steps = cohort_import_steps(source=source, user=request.user, dry_run=dry_run)
     page = render_to_string(
-        "reports/import_run.html", {"dry_run": dry_run, "markers": MARKERS}, request=request
+        "cohort_io/import_run.html", {"dry_run": dry_run, "markers": MARKERS}, request=request
     )
     head, rest = page.split(MARKERS[0])
     middle, tail = rest.split(MARKERS[1])
@@ -168,13 +173,14 @@ def _run(request: HttpRequest, token: str, source: Path, dry_run: bool) -> Strea
                 if (step.phase, percent) != last:
                     last = (step.phase, percent)
                     yield _step_html(step.phase, percent)
-        assert result is not None
+        if result is None:
+            raise RuntimeError("cohort_import_steps ended without its result")
         yield middle
         confirm = dry_run and result.ok and result.changes > 0
         if not confirm:
             _discard(token)
         yield render_to_string(
-            "reports/_import_report.html",
+            "cohort_io/_import_report.html",
             {"result": result, "token": token if confirm else None},
             request=request,
         )
@@ -195,10 +201,10 @@ def import_cohort(request: HttpRequest) -> HttpResponse:
             del request.session[SESSION_KEY]
             return _run(request, token, source, dry_run=False)
         expired = _("These files were already imported or have expired: upload them again.")
-        return render(request, "reports/import.html", {"form": ImportForm(), "error": expired})
+        return render(request, "cohort_io/import.html", {"form": ImportForm(), "error": expired})
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        token = _store(form.cleaned_data["files"])
+        token, source = _store(form.cleaned_data["files"])
         request.session[SESSION_KEY] = token
-        return _run(request, token, _stored(token), dry_run=True)
-    return render(request, "reports/import.html", {"form": form})
+        return _run(request, token, source, dry_run=True)
+    return render(request, "cohort_io/import.html", {"form": form})

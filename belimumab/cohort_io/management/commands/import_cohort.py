@@ -12,7 +12,8 @@ from typing import Any, TextIO
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from belimumab.reports.importing import Progress, cohort_import
+from belimumab.cohort_io.results import Progress
+from belimumab.cohort_io.services import cohort_import
 
 PHASES = {
     "read": "reading",

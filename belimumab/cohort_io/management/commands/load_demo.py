@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from belimumab.accounts.demo import DEMO_PASSWORD, DEMO_USERS, demo_users_create
+from belimumab.cohort_io.services import cohort_import
 from belimumab.patients.models import Patient
-from belimumab.reports.importing import cohort_import
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 

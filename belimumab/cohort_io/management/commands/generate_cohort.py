@@ -11,9 +11,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from belimumab.reports.generate import generate_cohort, write_csv_files
-from belimumab.reports.importing import cohort_import, tables_from_rows
-from belimumab.reports.management.commands.import_cohort import TerminalProgress
+from belimumab.cohort_io.generator import generate_cohort, write_csv_files
+from belimumab.cohort_io.management.commands.import_cohort import TerminalProgress
+from belimumab.cohort_io.readers import tables_from_rows
+from belimumab.cohort_io.services import cohort_import
 
 
 class Command(BaseCommand):

@@ -12,10 +12,8 @@ from django.conf import settings
 from django.core.management import call_command
 
 from belimumab.clinical.models import AdverseEvent, Visit
-from belimumab.domain import schedule
-from belimumab.patients.models import Course, Patient
-from belimumab.pharmacy.models import Infusion
-from belimumab.reports.generate import (
+from belimumab.cohort_io.formats import FILES
+from belimumab.cohort_io.generator import (
     COLUMNS,
     FIRST_NAMES_F,
     FIRST_NAMES_M,
@@ -23,13 +21,12 @@ from belimumab.reports.generate import (
     generate_cohort,
     write_csv_files,
 )
-from belimumab.reports.importing import (
-    FILES,
-    cohort_import,
-    latest_date,
-    read_source,
-    tables_from_rows,
-)
+from belimumab.cohort_io.readers import read_source, tables_from_rows
+from belimumab.cohort_io.services import cohort_import
+from belimumab.cohort_io.shifting import latest_date
+from belimumab.domain import schedule
+from belimumab.patients.models import Course, Patient
+from belimumab.pharmacy.models import Infusion
 
 TODAY = date(2026, 11, 25)
 DEMO = Path(settings.BASE_DIR) / "fixtures" / "demo"

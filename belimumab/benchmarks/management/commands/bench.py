@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import get_runner, setup_test_environment
 from django.utils import timezone
 
-from belimumab.core import bench
+from belimumab.benchmarks import bench
 
 
 class Command(BaseCommand):

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
@@ -29,8 +30,6 @@ def test_load_demo_creates_every_role_and_a_current_worklist(settings):
 
 
 def test_load_demo_refuses_production(settings):
-    from django.core.management.base import CommandError
-
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("load_demo")

@@ -18,15 +18,23 @@ import tracemalloc
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+
+from belimumab.clinical.models import AdverseEvent, LabResult, TreatmentDose, Visit
+from belimumab.cohort_io.generator import generate_cohort, write_csv_files
+from belimumab.cohort_io.services import cohort_import
+from belimumab.patients.models import Course
+from belimumab.pharmacy.models import Infusion
 
 
 @dataclass(frozen=True)
@@ -84,9 +92,7 @@ def _ok(response: Any, expected: int = 200) -> Any:
     return response
 
 
-def _users() -> dict[str, Any]:
-    from django.contrib.auth.models import Group, User
-
+def _users() -> dict[str, User]:
     users = {}
     for username, role in (
         ("bench-pharmacist", "pharmacist"),
@@ -101,28 +107,9 @@ def _users() -> dict[str, Any]:
 
 
 def run_size(engine: str, patients: int, runs: int, work: Path) -> list[Measure]:
-    from django.core.management import call_command
-
-    from belimumab.clinical.models import AdverseEvent, LabResult, TreatmentDose, Visit
-    from belimumab.patients.models import Course
-    from belimumab.pharmacy.models import Infusion
-    from belimumab.reports.generate import generate_cohort, write_csv_files
-    from belimumab.reports.importing import cohort_import
-
+    """Generate and import a cohort of `patients`, then measure the main pages on it."""
     today = timezone.localdate()
-    folder = work / f"cohort-{patients}"
-    started = time.perf_counter()
-    write_csv_files(generate_cohort(patients=patients, seed=1, today=today), folder)
-    generated_s = time.perf_counter() - started
-    started = time.perf_counter()
-    result = cohort_import(source=folder)
-    import_s = time.perf_counter() - started
-    if result.problems:
-        raise RuntimeError(f"generated cohort does not import: {result.problems[:3]}")
-    out = [
-        Measure(engine, patients, "generate_cohort (s)", 1, generated_s * 1000, 0, 0, 0),
-        Measure(engine, patients, "import_cohort (s)", 1, import_s * 1000, 0, 0, 0),
-    ]
+    out = _load_cohort(engine, patients, work / f"cohort-{patients}", today)
     users = _users()
     pharmacist, clinician, head = Client(), Client(), Client()
     pharmacist.force_login(users["bench-pharmacist"])
@@ -140,40 +127,7 @@ def run_size(engine: str, patients: int, runs: int, work: Path) -> list[Measure]
     timeline = reverse("clinical:timeline", args=[busiest])
     out.append(measure(engine, patients, "timeline", runs, lambda i: _ok(clinician.get(timeline))))
 
-    # infusion POST: one per ongoing course never infused today, each on a different patient
-    ongoing = list(
-        Course.objects.filter(stop_date__isnull=True, regimen__route="iv")
-        .exclude(patient__infusions__date=today)
-        .values_list("patient_id", flat=True)[: runs + 2]
-    )
-    checker = users["bench-checker"].pk
-    preparer = users["bench-pharmacist"].pk
-
-    def post(i: int) -> None:
-        patient_id = ongoing[(i + 1) % len(ongoing)]
-        url = reverse("pharmacy:infusion_record", args=[patient_id])
-        response = pharmacist.post(
-            url,
-            {
-                "date": today.isoformat(),
-                "weight_kg": "70",
-                "confirm_weight": "on",
-                "lots": "BENCH1",
-                "diluent": "nacl_0.9",
-                "prepared_by": preparer,
-                "checked_by": checker,
-                "premedication": "on",
-                "reaction": "none",
-                "rounding_reason": "bench",
-            },
-        )
-        if response.status_code != 302:
-            raise RuntimeError(f"infusion POST refused: {response.status_code}")
-
-    if ongoing:
-        before = Infusion.objects.count()
-        out.append(measure(engine, patients, "infusion POST", min(runs, len(ongoing) - 2), post))
-        assert Infusion.objects.count() > before
+    out.extend(_infusion_posts(engine, patients, runs, pharmacist, users, today))
 
     dashboard_runs = max(5, runs // 3)  # 10 of the 30 default runs: seconds each
     dashboard = reverse("reports:dashboard")
@@ -198,6 +152,69 @@ def run_size(engine: str, patients: int, runs: int, work: Path) -> list[Measure]
         )
     )
     return out
+
+
+def _load_cohort(engine: str, patients: int, folder: Path, today: date) -> list[Measure]:
+    """Generate the cohort's files and import them: the two timings, in seconds."""
+    started = time.perf_counter()
+    write_csv_files(generate_cohort(patients=patients, seed=1, today=today), folder)
+    generated_s = time.perf_counter() - started
+    started = time.perf_counter()
+    result = cohort_import(source=folder)
+    import_s = time.perf_counter() - started
+    if result.problems:
+        raise RuntimeError(f"generated cohort does not import: {result.problems[:3]}")
+    return [
+        Measure(engine, patients, "generate_cohort (s)", 1, generated_s * 1000, 0, 0, 0),
+        Measure(engine, patients, "import_cohort (s)", 1, import_s * 1000, 0, 0, 0),
+    ]
+
+
+def _infusion_posts(
+    engine: str,
+    patients: int,
+    runs: int,
+    pharmacist: Client,
+    users: dict[str, User],
+    today: date,
+) -> list[Measure]:
+    """Infusion POST: one per ongoing course never infused today, each on a different patient."""
+    ongoing = list(
+        Course.objects.filter(stop_date__isnull=True, regimen__route="iv")
+        .exclude(patient__infusions__date=today)
+        .values_list("patient_id", flat=True)[: runs + 2]
+    )
+    if not ongoing:
+        return []
+    checker = users["bench-checker"].pk
+    preparer = users["bench-pharmacist"].pk
+
+    def post(i: int) -> None:
+        patient_id = ongoing[(i + 1) % len(ongoing)]
+        url = reverse("pharmacy:infusion_record", args=[patient_id])
+        response = pharmacist.post(
+            url,
+            {
+                "date": today.isoformat(),
+                "weight_kg": "70",
+                "confirm_weight": "on",
+                "lots": "BENCH1",
+                "diluent": "nacl_0.9",
+                "prepared_by": preparer,
+                "checked_by": checker,
+                "premedication": "on",
+                "reaction": "none",
+                "rounding_reason": "bench",
+            },
+        )
+        if response.status_code != 302:
+            raise RuntimeError(f"infusion POST refused: {response.status_code}")
+
+    before = Infusion.objects.count()
+    measured = measure(engine, patients, "infusion POST", min(runs, len(ongoing) - 2), post)
+    if Infusion.objects.count() <= before:
+        raise RuntimeError("the infusion POSTs recorded no infusion")
+    return [measured]
 
 
 def markdown(measures: list[Measure], engine: str) -> str:
@@ -258,6 +275,3 @@ def write_report(path: Path, engine: str, body: str, header: str) -> None:
 
 def temporary_folder() -> tempfile.TemporaryDirectory:
     return tempfile.TemporaryDirectory(prefix="belimumab-bench-")
-
-
-__all__ = ["Measure", "machine", "markdown", "run_size", "timedelta", "write_report"]

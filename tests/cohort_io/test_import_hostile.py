@@ -14,7 +14,7 @@ from django.apps import apps
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from belimumab.reports.importing import cohort_import
+from belimumab.cohort_io.services import cohort_import
 
 EXAMPLES = 40
 HOSTILE = st.one_of(

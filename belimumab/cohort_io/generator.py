@@ -9,8 +9,8 @@ started within `history_days` before `today`, administrations following the regi
 missed cycles, the occasional long interruption and stops with a reason; visits about every three
 months with SELENA-SLEDAI descriptors (or, for retrospective-style patients, the total only), a
 PGA and a flare assessment; labs at each visit consistent with the lab descriptors; concomitant
-treatments with tapering; adverse events. No Django import: the output feeds
-`importing.tables_from_rows` or `write_csv_files`.
+treatments with tapering; adverse events. The columns are those of `formats.FILES`; the output
+feeds `readers.tables_from_rows` or `write_csv_files`.
 """
 
 from __future__ import annotations
@@ -24,51 +24,12 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from belimumab.cohort_io.formats import FILES, MANIFESTATIONS
 from belimumab.domain import dosing, sledai
 from belimumab.domain.schedule import IV_STANDARD, SC_STANDARD, Regimen
 
-# Column order of each generated file (every column of the format).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "patients": (
-        "code",
-        "last_name",
-        "first_name",
-        "sex",
-        "birth_date",
-        "smoking",
-        "manifestations",
-        "previous_treatments",
-        "initiation_reasons",
-        "indication",
-        "prior_trial",
-        "start_date",
-        "route",
-        "stop_date",
-        "stop_reason",
-    ),
-    "treatments": ("patient", "drug", "start_date", "dose", "unit"),
-    "infusions": (
-        "patient",
-        "date",
-        "weight_kg",
-        "dose_mg",
-        "vials_120",
-        "vials_400",
-        "lot",
-        "reaction",
-    ),
-    "visits": (
-        "patient",
-        "date",
-        "sledai_total",
-        *sledai.DESCRIPTOR_CODES,
-        "pga",
-        "flare",
-        "notes",
-    ),
-    "labs": ("patient", "date", "test", "value", "unit", "lower_limit", "upper_limit"),
-    "adverse_events": ("patient", "onset_date", "term", "category", "serious", "outcome"),
-}
+# Column order of each generated file: every column of the format.
+COLUMNS: dict[str, tuple[str, ...]] = {name: spec.columns for name, spec in FILES.items()}
 
 # Invented names (no real person): first names common in France, surnames made up.
 FIRST_NAMES_F = (
@@ -194,6 +155,28 @@ class _Patient:
             self.start -= timedelta(days=7)
         age = min(75, max(18, round(rng.gauss(39, 11))))
         birth = self.start - timedelta(days=age * 365 + rng.randint(0, 364))
+        self.manifestations = self._manifestations()
+        previous = self._previous_treatments()
+        reasons = [
+            name
+            for name, p in (("inefficacy", 0.7), ("worsening", 0.35), ("steroid_sparing", 0.45))
+            if rng.random() < p
+        ] or ["inefficacy"]
+        self.sc = rng.random() < 0.2
+        self.regimen: Regimen = SC_STANDARD if self.sc else IV_STANDARD
+        self.response = _weighted(rng, (("good", 55), ("partial", 25), ("none", 20)))
+        self.weight = min(140.0, max(40.0, rng.gauss(66 if female else 78, 12)))
+        self.stop, self.stop_reason = self._stop()
+        self.end = min(self.today, self.stop) if self.stop else self.today
+        self.rows["patients"].append(self._patient_row(female, birth, previous, reasons))
+        self._administrations()
+        self._treatments()
+        self._visits()
+        self._adverse_events()
+        return self.rows
+
+    def _manifestations(self) -> set[str]:
+        rng = self.rng
         manifestations = {"cutaneous_articular"} if rng.random() < 0.95 else set()
         for name, p in (
             ("renal", 0.4),
@@ -206,15 +189,19 @@ class _Patient:
                 manifestations.add(name)
         if not manifestations:
             manifestations.add("haematological")
-        previous = [
+        return manifestations
+
+    def _previous_treatments(self) -> list[str]:
+        renal = "renal" in self.manifestations
+        return [
             name
             for name, p in (
                 ("hydroxychloroquine", 0.95),
                 ("corticosteroids", 0.85),
-                ("mycophenolate", 0.45 if "renal" in manifestations else 0.2),
+                ("mycophenolate", 0.45 if renal else 0.2),
                 ("methotrexate", 0.4),
                 ("azathioprine", 0.3),
-                ("cyclophosphamide", 0.35 if "renal" in manifestations else 0.02),
+                ("cyclophosphamide", 0.35 if renal else 0.02),
                 ("dapsone", 0.1),
                 ("chloroquine", 0.1),
                 ("thalidomide", 0.05),
@@ -224,58 +211,32 @@ class _Patient:
                 ("etanercept", 0.02),
                 ("other_biologic", 0.03),
             )
-            if rng.random() < p
+            if self.rng.random() < p
         ]
-        reasons = [
-            name
-            for name, p in (("inefficacy", 0.7), ("worsening", 0.35), ("steroid_sparing", 0.45))
-            if rng.random() < p
-        ] or ["inefficacy"]
-        self.sc = rng.random() < 0.2
-        self.regimen: Regimen = SC_STANDARD if self.sc else IV_STANDARD
-        self.response = _weighted(rng, (("good", 55), ("partial", 25), ("none", 20)))
-        self.weight = min(140.0, max(40.0, rng.gauss(66 if female else 78, 12)))
-        self.manifestations = manifestations
-        self.stop, self.stop_reason = self._stop()
-        self.end = min(self.today, self.stop) if self.stop else self.today
 
-        self.rows["patients"].append(
-            {
-                "code": self.code,
-                "last_name": rng.choice(LAST_NAMES),
-                "first_name": rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M),
-                "sex": "F" if female else "M",
-                "birth_date": birth.isoformat(),
-                "smoking": _weighted(
-                    rng, (("current", 20), ("former", 15), ("never", 55), ("unknown", 10))
-                ),
-                "manifestations": ";".join(
-                    m
-                    for m in (
-                        "cutaneous_articular",
-                        "renal",
-                        "haematological",
-                        "cardiac",
-                        "pulmonary",
-                        "neurological",
-                    )
-                    if m in manifestations
-                ),
-                "previous_treatments": ";".join(previous),
-                "initiation_reasons": ";".join(reasons),
-                "indication": "other" if rng.random() < 0.02 else "sle",
-                "prior_trial": "yes" if rng.random() < 0.03 else "no",
-                "start_date": self.start.isoformat(),
-                "route": "sc" if self.sc else "iv",
-                "stop_date": self.stop.isoformat() if self.stop else "",
-                "stop_reason": self.stop_reason,
-            }
-        )
-        self._administrations()
-        self._treatments()
-        self._visits()
-        self._adverse_events()
-        return self.rows
+    def _patient_row(
+        self, female: bool, birth: date, previous: list[str], reasons: list[str]
+    ) -> dict[str, str]:
+        rng = self.rng
+        return {
+            "code": self.code,
+            "last_name": rng.choice(LAST_NAMES),
+            "first_name": rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M),
+            "sex": "F" if female else "M",
+            "birth_date": birth.isoformat(),
+            "smoking": _weighted(
+                rng, (("current", 20), ("former", 15), ("never", 55), ("unknown", 10))
+            ),
+            "manifestations": ";".join(m for m in MANIFESTATIONS if m in self.manifestations),
+            "previous_treatments": ";".join(previous),
+            "initiation_reasons": ";".join(reasons),
+            "indication": "other" if rng.random() < 0.02 else "sle",
+            "prior_trial": "yes" if rng.random() < 0.03 else "no",
+            "start_date": self.start.isoformat(),
+            "route": "sc" if self.sc else "iv",
+            "stop_date": self.stop.isoformat() if self.stop else "",
+            "stop_reason": self.stop_reason,
+        }
 
     def _stop(self) -> tuple[date | None, str]:
         rng = self.rng
@@ -305,53 +266,61 @@ class _Patient:
         while day < self.today and day <= self.end and (lost is None or day <= lost):
             given.append(day)
             weight = min(140.0, max(40.0, weight + rng.gauss(0, 0.5)))
-            row = {
-                "patient": self.code,
-                "date": day.isoformat(),
-                "weight_kg": "",
-                "dose_mg": "",
-                "vials_120": "",
-                "vials_400": "",
-                "lot": "",
-                "reaction": "none",
-            }
-            if self.sc:
-                if index % 12 == 0:
-                    row["weight_kg"] = _d1(weight)
-                row["reaction"] = ""
-            else:
-                row["weight_kg"] = _d1(weight)
-                row["lot"] = lot_pool[min(2, (day - self.start).days // 400)]
-                dose = dosing.dose_for_weight(Decimal(row["weight_kg"]))
-                rounded = dosing.rounded_plan(dose) if rng.random() < 0.15 else None
-                if rounded is not None:
-                    row["dose_mg"] = str(rounded.total_mg)
-                    row["vials_120"] = str(rounded.count(120))
-                    row["vials_400"] = str(rounded.count(400))
-                reaction = rng.random()
-                if reaction < 0.003:
-                    row["reaction"] = "moderate"
-                elif reaction < 0.018:
-                    row["reaction"] = "mild"
-            self.rows["infusions"].append(row)
-            interval = self.regimen.interval_after(index)
+            self.rows["infusions"].append(self._infusion_row(day, index, weight, lot_pool))
+            day = self._next_administration(day, index)
             index += 1
-            # Missed cycles: usually one, rarely a long interruption (cohort exclusion).
-            roll = rng.random()
-            if roll < 0.004:
-                interval += 3 * self.regimen.interval_days
-            elif roll < (0.01 if self.sc else 0.03):
-                interval += self.regimen.interval_days
-            delay = 0
-            if not self.sc:
-                roll = rng.random()
-                delay = (
-                    0 if roll < 0.7 else rng.randint(1, 3) if roll < 0.95 else rng.randint(4, 10)
-                )
-                day = _weekday(day + timedelta(days=interval + delay))
-            else:
-                day = day + timedelta(days=interval + (1 if rng.random() < 0.1 else 0))
         self.given = given
+
+    def _infusion_row(
+        self, day: date, index: int, weight: float, lot_pool: list[str]
+    ) -> dict[str, str]:
+        rng = self.rng
+        row = {
+            "patient": self.code,
+            "date": day.isoformat(),
+            "weight_kg": "",
+            "dose_mg": "",
+            "vials_120": "",
+            "vials_400": "",
+            "lot": "",
+            "reaction": "none",
+        }
+        if self.sc:
+            if index % 12 == 0:
+                row["weight_kg"] = _d1(weight)
+            row["reaction"] = ""
+            return row
+        row["weight_kg"] = _d1(weight)
+        row["lot"] = lot_pool[min(2, (day - self.start).days // 400)]
+        dose = dosing.dose_for_weight(Decimal(row["weight_kg"]))
+        rounded = dosing.rounded_plan(dose) if rng.random() < 0.15 else None
+        if rounded is not None:
+            row["dose_mg"] = str(rounded.total_mg)
+            row["vials_120"] = str(rounded.count(120))
+            row["vials_400"] = str(rounded.count(400))
+        reaction = rng.random()
+        if reaction < 0.003:
+            row["reaction"] = "moderate"
+        elif reaction < 0.018:
+            row["reaction"] = "mild"
+        return row
+
+    def _next_administration(self, day: date, index: int) -> date:
+        """The day after administration `index`: the regimen's interval, the occasional missed
+        cycle and, for IV, the day hospital's delays."""
+        rng = self.rng
+        interval = self.regimen.interval_after(index)
+        # Missed cycles: usually one, rarely a long interruption (cohort exclusion).
+        roll = rng.random()
+        if roll < 0.004:
+            interval += 3 * self.regimen.interval_days
+        elif roll < (0.01 if self.sc else 0.03):
+            interval += self.regimen.interval_days
+        if self.sc:
+            return day + timedelta(days=interval + (1 if rng.random() < 0.1 else 0))
+        roll = rng.random()
+        delay = 0 if roll < 0.7 else rng.randint(1, 3) if roll < 0.95 else rng.randint(4, 10)
+        return _weekday(day + timedelta(days=interval + delay))
 
     # ------------------------------------------------------------------ treatments
 

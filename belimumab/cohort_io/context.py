@@ -1,0 +1,108 @@
+"""What the checks know beforehand (`Context`) and the typed rows they produce."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from belimumab.clinical.labs import TestSpec, lab_specs
+from belimumab.cohort_io.batches import QUERY_CHUNK, chunks
+from belimumab.cohort_io.formats import Tables
+from belimumab.cohort_io.results import Problem
+from belimumab.domain.schedule import Regimen as DomainRegimen
+from belimumab.patients.models import Course, Patient, Regimen
+
+
+@dataclass(frozen=True)
+class ExistingCourse:
+    start_date: date
+    stop_date: date | None
+    regimen: str
+
+
+@dataclass
+class Context:
+    """What validation needs to know from the database and the settings."""
+
+    today: date
+    known_codes: set[str] = field(default_factory=set)
+    inactive_codes: set[str] = field(default_factory=set)
+    courses: dict[str, list[ExistingCourse]] = field(default_factory=dict)
+    regimens: dict[str, DomainRegimen] = field(default_factory=dict)
+    vial_sizes: tuple[int, ...] = (120, 400)
+    max_weight_kg: Decimal = Decimal(250)
+    labs: dict[str, TestSpec] = field(default_factory=dict)
+    # Default range of each (test, unit): computed once, not for every row of labs.csv.
+    lab_ranges: dict[tuple[str, str], tuple[Decimal | None, Decimal | None]] = field(
+        default_factory=dict
+    )
+
+    @property
+    def lab_tests(self) -> tuple[str, ...]:
+        return tuple(self.labs)
+
+    def lab_range(self, test: str, unit: str) -> tuple[Decimal | None, Decimal | None]:
+        found = self.lab_ranges.get((test, unit))
+        if found is None:
+            found = self.lab_ranges[(test, unit)] = self.labs[test].range_in(unit)
+        return found
+
+
+@dataclass
+class PatientRow:
+    line: int
+    code: str
+    fields: dict[str, Any]
+    course: dict[str, Any]  # start_date, regimen (code), stop_date, stop_reason
+
+
+@dataclass
+class ChildRow:
+    table: str
+    line: int
+    code: str
+    key: tuple[Any, ...]
+    fields: dict[str, Any]
+    course_start: date | None = None  # infusions: start date of the course they belong to
+
+
+@dataclass
+class Parsed:
+    patients: dict[str, PatientRow] = field(default_factory=dict)
+    children: dict[str, list[ChildRow]] = field(default_factory=lambda: defaultdict(list))
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_context(tables: Tables, today: date | None = None) -> Context:
+    """The database facts validation needs: known patient codes, their courses, the regimens."""
+    config = settings.BELIMUMAB
+    context = Context(
+        today=today or timezone.localdate(),
+        vial_sizes=tuple(config["VIAL_SIZES_MG"]),
+        max_weight_kg=Decimal(str(config["MAX_WEIGHT_KG"])),
+        regimens={r.code: r.as_domain() for r in Regimen.objects.all()},
+        labs=lab_specs(),
+    )
+    codes: set[str] = set()
+    for name, table in tables.items():
+        column = "code" if name == "patients" else "patient"
+        codes.update(v[column] for _line, v in table.rows if v.get(column))
+    ordered = sorted(codes)
+    for chunk in chunks(ordered, QUERY_CHUNK):
+        for code, active in Patient.objects.filter(code__in=chunk).values_list("code", "is_active"):
+            context.known_codes.add(code)
+            if not active:
+                context.inactive_codes.add(code)
+        for code, start, stop, regimen in (
+            Course.objects.filter(patient__code__in=chunk, is_active=True)
+            .values_list("patient__code", "start_date", "stop_date", "regimen__code")
+            .order_by("start_date")
+        ):
+            context.courses.setdefault(code, []).append(ExistingCourse(start, stop, regimen))
+    return context

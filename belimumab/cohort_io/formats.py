@@ -1,0 +1,144 @@
+"""The cohort file format (docs/data-format.md), declared once for the importer and the generator.
+
+Six files, one per table: `patients` (required) and its child tables, each row of a child table
+naming its patient by code. For each file: its columns (in the order the generator writes
+them), those a header must have, the natural key after the patient and the date columns (moved
+together by a date shift).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from belimumab.clinical.models import AECategory, AEOutcome, Flare
+from belimumab.domain import sledai
+from belimumab.patients.models import (
+    Indication,
+    InitiationReason,
+    Manifestation,
+    PreviousTreatment,
+    Route,
+    Sex,
+    Smoking,
+    StopReason,
+)
+from belimumab.pharmacy.models import Reaction
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """One import file: `columns` in the generator's order, the `required` ones a header must
+    have, the natural `key` of a row after its patient, the `dates` columns."""
+
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    key: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.required + self.key + self.dates) - set(self.columns)
+        if unknown:
+            raise ValueError(f"columns not in the file: {sorted(unknown)}")
+
+
+DESCRIPTOR_COLUMNS: tuple[str, ...] = sledai.DESCRIPTOR_CODES
+
+FILES: dict[str, FileFormat] = {
+    "patients": FileFormat(
+        columns=(
+            "code",
+            "last_name",
+            "first_name",
+            "sex",
+            "birth_date",
+            "smoking",
+            "manifestations",
+            "previous_treatments",
+            "initiation_reasons",
+            "indication",
+            "prior_trial",
+            "start_date",
+            "route",
+            "stop_date",
+            "stop_reason",
+        ),
+        required=("code", "sex", "birth_date", "start_date", "route"),
+        dates=("birth_date", "start_date", "stop_date"),
+    ),
+    "treatments": FileFormat(
+        columns=("patient", "drug", "start_date", "dose", "unit"),
+        required=("patient", "drug", "start_date", "dose"),
+        key=("drug", "start_date"),
+        dates=("start_date",),
+    ),
+    "infusions": FileFormat(
+        columns=(
+            "patient",
+            "date",
+            "weight_kg",
+            "dose_mg",
+            "vials_120",
+            "vials_400",
+            "lot",
+            "reaction",
+        ),
+        required=("patient", "date"),
+        key=("date",),
+        dates=("date",),
+    ),
+    "visits": FileFormat(
+        columns=("patient", "date", "sledai_total", *DESCRIPTOR_COLUMNS, "pga", "flare", "notes"),
+        required=("patient", "date"),
+        key=("date",),
+        dates=("date",),
+    ),
+    "labs": FileFormat(
+        columns=("patient", "date", "test", "value", "unit", "lower_limit", "upper_limit"),
+        required=("patient", "date", "test", "value"),
+        key=("date", "test"),
+        dates=("date",),
+    ),
+    "adverse_events": FileFormat(
+        columns=("patient", "onset_date", "term", "category", "serious", "outcome"),
+        required=("patient", "onset_date", "term", "category"),
+        key=("onset_date", "term"),
+        dates=("onset_date",),
+    ),
+}
+REQUIRED_FILES = ("patients",)
+CHILD_TABLES = ("treatments", "infusions", "visits", "labs", "adverse_events")
+
+# Route of patients.csv -> regimen code of the course.
+ROUTE_REGIMENS = {Route.IV.value: "iv_standard", Route.SC.value: "sc_standard"}
+
+# Accepted values of the choice columns (matched case-insensitively).
+SEX = tuple(Sex.values)
+SMOKING = tuple(Smoking.values)
+MANIFESTATIONS = tuple(Manifestation.values)
+PREVIOUS_TREATMENTS = tuple(PreviousTreatment.values)
+INITIATION_REASONS = tuple(InitiationReason.values)
+INDICATIONS = tuple(Indication.values)
+ROUTES = tuple(Route.values)
+STOP_REASONS = tuple(StopReason.values)
+REACTIONS = tuple(Reaction.values)
+FLARES = tuple(Flare.values)
+AE_CATEGORIES = tuple(AECategory.values)
+AE_OUTCOMES = tuple(AEOutcome.values)
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class RawTable:
+    """One import file as read: `name` ("patients"), `label` shown in problems ("patients.csv"
+    or the sheet name), header `columns` and rows as (line number, {column: text})."""
+
+    name: str
+    label: str
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+
+Tables = dict[str, RawTable]

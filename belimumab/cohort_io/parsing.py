@@ -1,0 +1,369 @@
+"""Checks of every cell of the tables against the format and the rules of the domain.
+
+`parse_steps` turns `RawTable`s into typed rows (`PatientRow`, `ChildRow`) and `Problem`s
+("FILE:LINE: COLUMN: message"). It reads the database only through a `Context` (the patients,
+courses and regimens the files refer to), loaded beforehand by `load_context`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from belimumab.clinical.models import AEOutcome
+from belimumab.clinical.services import CORTICOSTEROID_UNIT, TREATMENT_UNITS
+from belimumab.cohort_io.cells import Cells
+from belimumab.cohort_io.context import ChildRow, Context, Parsed, PatientRow
+from belimumab.cohort_io.formats import (
+    AE_CATEGORIES,
+    AE_OUTCOMES,
+    CHILD_TABLES,
+    CODE_RE,
+    DESCRIPTOR_COLUMNS,
+    FILES,
+    FLARES,
+    INDICATIONS,
+    INITIATION_REASONS,
+    MANIFESTATIONS,
+    PREVIOUS_TREATMENTS,
+    REACTIONS,
+    REQUIRED_FILES,
+    ROUTE_REGIMENS,
+    ROUTES,
+    SEX,
+    SMOKING,
+    STOP_REASONS,
+    RawTable,
+    Tables,
+)
+from belimumab.cohort_io.infusion_doses import resolve_infusions
+from belimumab.cohort_io.results import Problem, Progress
+from belimumab.domain import sledai, treatments
+from belimumab.patients.models import Indication, Smoking
+from belimumab.pharmacy.models import Reaction
+
+
+def _check_headers(tables: Tables, problems: list[Problem]) -> None:
+    for name in REQUIRED_FILES:
+        if name not in tables:
+            problems.append(Problem(f"{name}.csv", 1, "-", _("required file is missing")))
+    for name, table in tables.items():
+        spec = FILES[name]
+        for column in table.columns:
+            if column not in spec.columns:
+                problems.append(Problem(table.label, 1, column, _("unknown column")))
+        for column in spec.required:
+            if column not in table.columns:
+                problems.append(Problem(table.label, 1, column, _("required column is missing")))
+        if name == "visits":
+            given = [c for c in DESCRIPTOR_COLUMNS if c in table.columns]
+            if given:
+                for column in DESCRIPTOR_COLUMNS:
+                    if column not in table.columns:
+                        problems.append(
+                            Problem(
+                                table.label,
+                                1,
+                                column,
+                                _("missing: the 24 descriptor columns come all together"),
+                            )
+                        )
+
+
+def parse_steps(tables: Tables, context: Context) -> Iterator[Progress | Parsed]:
+    """Validate every cell of `tables`; yields Progress, then the Parsed rows and problems.
+
+    A file with a header problem (unknown or missing column) has only its header reported; the
+    other files are still checked, so one run lists every problem.
+    """
+    parsed = Parsed()
+    problems = parsed.problems
+    _check_headers(tables, problems)
+    bad_files = {p.file for p in problems}
+    total = sum(len(t.rows) for t in tables.values())
+    done = 0
+    patients = tables.get("patients")
+    raw_codes: set[str] = set()
+    if patients is not None:
+        raw_codes = {v["code"] for _line, v in patients.rows if v.get("code")}
+        if patients.label not in bad_files:
+            _parse_patients(patients, context, parsed)
+        done += len(patients.rows)
+        yield Progress("validate", done, total)
+    # Codes of patients.csv count as known even when their row is wrong: their other rows are
+    # still checked, and the row's own problem is not repeated as "unknown patient".
+    known = raw_codes | (context.known_codes - context.inactive_codes)
+    for name in CHILD_TABLES:
+        table = tables.get(name)
+        if table is None or table.label in bad_files:
+            continue
+        parser = _CHILD_PARSERS[name]
+        seen: dict[tuple[Any, ...], int] = {}
+        units: dict[tuple[str, str], tuple[str, int]] = {}
+        for line, values in table.rows:
+            cells = Cells(table, line, values, problems, context.today)
+            row = parser(cells, known, context)
+            if row is not None and cells.ok and name == "treatments":
+                _check_unit(cells, row, units)
+            if row is not None and cells.ok:
+                full_key = (row.code, *row.key)
+                if full_key in seen:
+                    cells.problem(
+                        "-",
+                        _("duplicate row: same %(key)s as line %(line)d")
+                        % {"key": ", ".join(("patient", *FILES[name].key)), "line": seen[full_key]},
+                    )
+                else:
+                    seen[full_key] = line
+                    parsed.children[name].append(row)
+            done += 1
+            if done % 5000 == 0:
+                yield Progress("validate", done, total)
+    skip = raw_codes - set(parsed.patients) - context.known_codes
+    resolve_infusions(tables.get("infusions"), parsed, context, skip)
+    yield Progress("validate", total, total)
+    yield parsed
+
+
+def _check_unit(cells: Cells, row: ChildRow, units: dict[tuple[str, str], tuple[str, int]]) -> None:
+    """The doses of one drug of one patient share one unit (the dose changes compare)."""
+    unit = row.fields["unit"]
+    first = units.setdefault((row.code, row.key[0]), (unit, cells.line))
+    if first[0] != unit:
+        cells.problem(
+            "unit",
+            _("line %(line)d gives this drug in %(unit)s: use the same unit")
+            % {"line": first[1], "unit": first[0]},
+        )
+
+
+def _parse_patients(table: RawTable, context: Context, parsed: Parsed) -> None:
+    seen: dict[str, int] = {}
+    for line, values in table.rows:
+        cells = Cells(table, line, values, parsed.problems, context.today)
+        code = cells.required("code")
+        if code is not None:
+            if _repeated_code(cells, code, context, seen):
+                continue
+            seen[code] = line
+        fields = _patient_fields(cells)
+        course = _patient_course(cells, context)
+        birth, start = fields["birth_date"], course["start_date"]
+        if birth is not None and birth.year < 1900:  # the patient form's rule too
+            cells.problem("birth_date", _("Enter a birth date after 1900."))
+        if birth is not None and start is not None and birth >= start:
+            cells.problem("birth_date", _("not before the start date %(start)s") % {"start": start})
+        if cells.ok and code is not None:
+            parsed.patients[code] = PatientRow(line, code, fields, course)
+
+
+def _repeated_code(cells: Cells, code: str, context: Context, seen: dict[str, int]) -> bool:
+    """Record the problem of a patient code; True when an earlier row has it (row skipped)."""
+    if not CODE_RE.match(code):
+        cells.problem(
+            "code",
+            _(
+                "%(code)r: a code is 1-32 letters, digits or . _ / - (starting with a letter "
+                "or digit)"
+            )
+            % {"code": code[:40]},
+        )
+    elif code in context.inactive_codes:
+        cells.problem("code", _("patient %(code)s is deactivated in the database") % {"code": code})
+    elif code in seen:
+        cells.problem("code", _("duplicate row: same code as line %(line)d") % {"line": seen[code]})
+        return True
+    return False
+
+
+def _patient_fields(cells: Cells) -> dict[str, Any]:
+    """The patient's own fields (the columns the file has; the others keep their value)."""
+    fields: dict[str, Any] = {
+        "sex": cells.choice("sex", SEX),
+        "birth_date": cells.date("birth_date", required=True),
+    }
+    if cells.has("smoking"):
+        fields["smoking"] = cells.choice("smoking", SMOKING, Smoking.UNKNOWN.value)
+    for column, choices in (
+        ("manifestations", MANIFESTATIONS),
+        ("previous_treatments", PREVIOUS_TREATMENTS),
+        ("initiation_reasons", INITIATION_REASONS),
+    ):
+        if cells.has(column):
+            fields[column] = cells.choice_list(column, choices)
+    if cells.has("indication"):
+        fields["indication"] = cells.choice("indication", INDICATIONS, Indication.SLE.value)
+    if cells.has("prior_trial"):
+        fields["prior_trial"] = cells.boolean("prior_trial")
+    for column in ("last_name", "first_name"):
+        if cells.has(column):
+            fields[column] = cells.text(column, max_length=100)
+    return fields
+
+
+def _patient_course(cells: Cells, context: Context) -> dict[str, Any]:
+    """The patient's belimumab course: start_date, regimen (code), stop_date, stop_reason."""
+    start = cells.date("start_date", required=True)
+    route = cells.choice("route", ROUTES)
+    course: dict[str, Any] = {"start_date": start, "regimen": ROUTE_REGIMENS.get(route or "")}
+    if route is not None and course["regimen"] not in context.regimens:
+        cells.problem(
+            "route", _("regimen %(code)s is not in the database") % {"code": course["regimen"]}
+        )
+    if cells.has("stop_date"):
+        stop = cells.date("stop_date")
+        reason = ""
+        if cells.has("stop_reason"):
+            reason = cells.choice("stop_reason", STOP_REASONS, "") or ""
+        if stop is not None and start is not None and stop < start:
+            cells.problem("stop_date", _("before the start date %(start)s") % {"start": start})
+        if cells.raw("stop_date") and not cells.raw("stop_reason"):
+            cells.problem("stop_reason", _("required when there is a stop date"))
+        if cells.raw("stop_reason") and not cells.raw("stop_date"):
+            cells.problem("stop_date", _("required when there is a stop reason"))
+        course["stop_date"] = stop
+        course["stop_reason"] = reason
+    elif cells.has("stop_reason") and cells.raw("stop_reason"):
+        cells.problem("stop_reason", _("a stop reason needs the stop_date column"))
+    return course
+
+
+def _parse_treatment(cells: Cells, known: set[str], context: Context) -> ChildRow | None:
+    code = cells.patient(known)
+    drug = cells.choice("drug", treatments.ALL_DRUGS)
+    start = cells.date("start_date", required=True)
+    dose = cells.decimal("dose", max_digits=8, places=2, required=True)
+    unit = CORTICOSTEROID_UNIT
+    if cells.raw("unit"):
+        unit = cells.choice("unit", TREATMENT_UNITS) or unit
+    if drug in treatments.CORTICOSTEROIDS and unit != CORTICOSTEROID_UNIT:
+        cells.problem(
+            "unit", _("corticosteroid doses are in %(unit)s") % {"unit": CORTICOSTEROID_UNIT}
+        )
+    if not cells.ok or code is None:
+        return None
+    return ChildRow("treatments", cells.line, code, (drug, start), {"dose": dose, "unit": unit})
+
+
+def _parse_infusion(cells: Cells, known: set[str], context: Context) -> ChildRow | None:
+    code = cells.patient(known)
+    day = cells.date("date", required=True)
+    weight = cells.decimal("weight_kg", max_digits=5, places=1, positive=True)
+    dose = cells.decimal("dose_mg", max_digits=7, places=1, positive=True)
+    vials_120 = cells.integer("vials_120", 0, 100)
+    vials_400 = cells.integer("vials_400", 0, 100)
+    fields: dict[str, Any] = {
+        "weight_kg": weight,
+        "dose_mg": dose,
+        "vials": None
+        if not cells.raw("vials_120") and not cells.raw("vials_400")
+        else (vials_120 or 0, vials_400 or 0),
+    }
+    if cells.has("lot"):
+        fields["lots"] = cells.text("lot", max_length=200)
+    if cells.has("reaction"):
+        fields["reaction"] = cells.choice("reaction", REACTIONS, Reaction.NONE.value)
+    if not cells.ok or code is None:
+        return None
+    return ChildRow("infusions", cells.line, code, (day,), fields)
+
+
+def _parse_visit(cells: Cells, known: set[str], context: Context) -> ChildRow | None:
+    code = cells.patient(known)
+    day = cells.date("date", required=True)
+    total = cells.integer("sledai_total", 0, sledai.MAX_SCORE)
+    descriptors: list[str] | None = None
+    if cells.has(DESCRIPTOR_COLUMNS[0]) and any(cells.raw(c) for c in DESCRIPTOR_COLUMNS):
+        descriptors = []
+        for column in DESCRIPTOR_COLUMNS:
+            text = cells.raw(column)
+            if text == "1":
+                descriptors.append(column)
+            elif text == "":
+                cells.problem(column, _("empty while other descriptors are given: write 1 or 0"))
+            elif text != "0":
+                cells.problem(
+                    column, _("%(value)r: write 1 (present) or 0 (absent)") % {"value": text[:40]}
+                )
+    score: int | None = total
+    if descriptors is not None and cells.ok:
+        try:
+            score = sledai.visit_score(descriptors, total)
+        except sledai.SledaiMismatch:
+            cells.problem(
+                "sledai_total",
+                _("total %(total)d differs from the weighted sum of the descriptors, %(sum)d")
+                % {"total": total, "sum": sledai.score(descriptors)},
+            )
+    fields: dict[str, Any] = {
+        "descriptors_recorded": descriptors is not None,
+        "descriptors": descriptors or [],
+        "recorded_total": total,
+        "sledai": score,
+    }
+    if cells.has("pga"):
+        fields["pga"] = cells.decimal("pga", max_digits=2, places=1, maximum=Decimal(3))
+    if cells.has("flare"):
+        fields["flare"] = cells.choice("flare", FLARES, "")
+    if cells.has("notes"):
+        fields["notes"] = cells.text("notes", max_length=10_000)
+    if not cells.ok or code is None:
+        return None
+    return ChildRow("visits", cells.line, code, (day,), fields)
+
+
+def _parse_lab(cells: Cells, known: set[str], context: Context) -> ChildRow | None:
+    code = cells.patient(known)
+    day = cells.date("date", required=True)
+    test = cells.choice("test", context.lab_tests)
+    value = cells.decimal("value", max_digits=10, places=3, required=True)
+    lower = cells.decimal("lower_limit", max_digits=10, places=3)
+    upper = cells.decimal("upper_limit", max_digits=10, places=3)
+    unit = ""
+    if test is not None:
+        spec = context.labs[test]
+        unit = spec.unit
+        if cells.raw("unit"):
+            unit = cells.choice("unit", tuple(spec.units)) or unit
+        default_lower, default_upper = context.lab_range(test, unit)
+        if not cells.raw("lower_limit"):
+            lower = default_lower
+        if not cells.raw("upper_limit"):
+            upper = default_upper
+        if lower is not None and upper is not None and lower > upper:
+            cells.problem("upper_limit", _("below the lower limit %(lower)s") % {"lower": lower})
+    if not cells.ok or code is None:
+        return None
+    return ChildRow(
+        "labs",
+        cells.line,
+        code,
+        (day, test),
+        {"value": value, "unit": unit, "lower_limit": lower, "upper_limit": upper},
+    )
+
+
+def _parse_adverse_event(cells: Cells, known: set[str], context: Context) -> ChildRow | None:
+    code = cells.patient(known)
+    day = cells.date("onset_date", required=True)
+    term = cells.text("term", max_length=200, required=True)
+    fields: dict[str, Any] = {"category": cells.choice("category", AE_CATEGORIES)}
+    if cells.has("serious"):
+        fields["serious"] = cells.boolean("serious")
+    if cells.has("outcome"):
+        fields["outcome"] = cells.choice("outcome", AE_OUTCOMES, AEOutcome.UNKNOWN.value)
+    if not cells.ok or code is None:
+        return None
+    return ChildRow("adverse_events", cells.line, code, (day, term), fields)
+
+
+_CHILD_PARSERS: dict[str, Callable[[Cells, set[str], Context], ChildRow | None]] = {
+    "treatments": _parse_treatment,
+    "infusions": _parse_infusion,
+    "visits": _parse_visit,
+    "labs": _parse_lab,
+    "adverse_events": _parse_adverse_event,
+}
