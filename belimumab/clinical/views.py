@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
@@ -23,7 +23,6 @@ from belimumab.clinical.forms import (
     MODE_TOTAL,
     AdjudicationForm,
     AdverseEventForm,
-    DeactivateForm,
     LabPanelForm,
     LabResultForm,
     TreatmentForm,
@@ -37,8 +36,8 @@ from belimumab.clinical.models import (
     TreatmentDose,
     Visit,
 )
-from belimumab.core.services import StaleRecord
-from belimumab.core.views import form_errors_from, save_form
+from belimumab.core.forms import DeactivateForm
+from belimumab.core.views import save_form
 from belimumab.domain import response, sledai
 from belimumab.patients.models import Patient
 
@@ -328,18 +327,18 @@ def lab_create(request: HttpRequest, pk: int) -> HttpResponse:
             )
             for code in form.entered_tests()
         ]
-        try:
-            saved = services.lab_results_record(
+        outcome = save_form(
+            form,
+            lambda: services.lab_panel_record(
                 patient=patient,
                 user=request.user,
                 on=form.cleaned_data["date"],
                 results=results,
                 today=today,
-            )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, _("%(n)s lab results saved.") % {"n": len(saved)})
+            ),
+        )
+        if outcome.saved:
+            messages.success(request, _("%(n)s lab results saved.") % {"n": len(outcome.value)})
             return _back(patient)
     return render(request, "clinical/lab_form.html", {"patient": patient, "form": form})
 
@@ -412,11 +411,9 @@ def _treatment_page(
     def save(data: dict[str, Any]) -> None:
         fields = {k: data[k] for k in ("drug", "start_date", "dose", "unit")}
         if treatment.pk is None:
-            services.treatment_change_record(
-                patient=patient, user=request.user, today=today, **fields
-            )
+            services.treatment_record(patient=patient, user=request.user, today=today, **fields)
         else:
-            services.treatment_change_update(
+            services.treatment_update(
                 treatment=treatment,
                 user=request.user,
                 expected_version=data.get("version"),
@@ -613,7 +610,7 @@ DEACTIVATE_PERMISSIONS = {
 
 
 def record_deactivate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    """Confirm, then deactivate a record entered by mistake (never deleted)."""
+    """Confirm with a reason, then deactivate a record entered by mistake (never deleted)."""
     if kind not in DEACTIVATE_PERMISSIONS:
         raise Http404
     if not request.user.has_perm(DEACTIVATE_PERMISSIONS[kind]):
@@ -622,20 +619,21 @@ def record_deactivate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     record = get_object_or_404(
         model.objects.select_related("patient"),  # type: ignore[attr-defined]
         pk=pk,
+        is_active=True,
     )
     form = DeactivateForm(request.POST or None, initial={"version": record.version})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.record_deactivate(
-                record=record, user=request.user, expected_version=form.cleaned_data["version"]
-            )
-        except StaleRecord:
-            form.add_error(
-                None, _("This record changed meanwhile: nothing was deactivated. Review it first.")
-            )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
+        outcome = save_form(
+            form,
+            lambda: services.record_deactivate(
+                record=record,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            ),
+            conflict=DeactivateForm.changed_meanwhile,
+        )
+        if outcome.saved:
             messages.success(
                 request, _("%(record)s deactivated.") % {"record": _record_label(kind, record)}
             )

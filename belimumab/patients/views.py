@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from belimumab.core.views import form_errors_from, save_form
+from belimumab.core.views import save_form
 from belimumab.patients import selectors, services
 from belimumab.patients.forms import CourseForm, NewPatientCourseForm, PatientForm
 from belimumab.patients.models import (
@@ -83,18 +83,19 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     course_form = NewPatientCourseForm(request.POST or None, prefix="course")
     if request.method == "POST" and form.is_valid() and course_form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            patient = services.patient_register(
+        outcome = save_form(
+            form,
+            lambda: services.patient_register(
                 user=request.user,
                 fields=fields,
                 regimen=course_form.cleaned_data["regimen"],
                 start_date=course_form.cleaned_data["start_date"],
-            )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, _("Patient %(code)s registered.") % {"code": patient.code})
-            return redirect("patients:detail", pk=patient.pk)
+            ),
+        )
+        if outcome.saved:
+            code = outcome.value.code
+            messages.success(request, _("Patient %(code)s registered.") % {"code": code})
+            return redirect("patients:detail", pk=outcome.value.pk)
     return render(request, "patients/patient_form.html", {"form": form, "course_form": course_form})
 
 

@@ -14,7 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
 
 from belimumab.domain import dosing, schedule
 from belimumab.domain.schedule import Gap, ScheduleStatus
@@ -23,6 +24,20 @@ from belimumab.pharmacy.models import CourseSchedule, Infusion
 
 _TENTH = Decimal("0.1")
 _HUNDRED = Decimal(100)
+
+
+# --- people --------------------------------------------------------------------------------------
+
+PREPARER_PERMISSION = "pharmacy.add_infusion"
+
+
+def preparers() -> QuerySet[Any]:
+    """Active users who may prepare or check a preparation (those who may record one)."""
+    return (
+        get_user_model()
+        .objects.with_perm(PREPARER_PERMISSION, backend="django.contrib.auth.backends.ModelBackend")
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 # --- settings -------------------------------------------------------------------------------

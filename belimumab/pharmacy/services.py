@@ -11,10 +11,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError
-from django.db.models import QuerySet
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
@@ -24,17 +22,7 @@ from belimumab.patients.models import Patient, Route
 from belimumab.pharmacy import selectors
 from belimumab.pharmacy.models import Diluent, Infusion
 
-PREPARER_PERMISSION = "pharmacy.add_infusion"
 _TENTH = Decimal("0.1")
-
-
-def preparers() -> QuerySet[Any]:
-    """Active users who may prepare or check a preparation (those who may record one)."""
-    return (
-        get_user_model()
-        .objects.with_perm(PREPARER_PERMISSION, backend="django.contrib.auth.backends.ModelBackend")
-        .order_by("last_name", "first_name", "username")
-    )
 
 
 def _short(day: date) -> str:
@@ -85,7 +73,7 @@ def _check_people(
         if checker is None:
             errors["checked_by"] = _("Say who checked the preparation.")
     chosen = [user.pk for user in (preparer, checker) if user is not None]
-    allowed = set(preparers().filter(pk__in=chosen).values_list("pk", flat=True)) | kept
+    allowed = set(selectors.preparers().filter(pk__in=chosen).values_list("pk", flat=True)) | kept
     if preparer is not None and preparer.pk not in allowed:
         errors["prepared_by"] = _("This person may not prepare infusions.")
     if checker is not None and checker.pk not in allowed:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
@@ -21,11 +21,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from belimumab.core import labels
+from belimumab.core.forms import DeactivateForm
 from belimumab.core.templatetags.belimumab import current_app, pk_url
-from belimumab.core.views import form_errors_from, save_form
+from belimumab.core.views import save_form
 from belimumab.patients.models import Patient
 from belimumab.pharmacy import selectors, services
-from belimumab.pharmacy.forms import DeactivateForm, InfusionForm, parse_day
+from belimumab.pharmacy.forms import InfusionForm, parse_day
 from belimumab.pharmacy.models import Diluent, Infusion
 
 
@@ -282,18 +283,18 @@ def infusion_record(request: HttpRequest, patient_id: int) -> HttpResponse:
         initial={"date": today, "prepared_by": request.user.pk},
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            infusion = services.infusion_record(
+        outcome = save_form(
+            form,
+            lambda: services.infusion_record(
                 patient=patient,
                 user=request.user,
                 fields=form.service_fields(),
                 today=today,
                 weight_confirmed=form.cleaned_data["confirm_weight"],
-            )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            _saved_message(request, infusion, _("Infusion recorded for %(code)s."))
+            ),
+        )
+        if outcome.saved:
+            _saved_message(request, outcome.value, _("Infusion recorded for %(code)s."))
             return redirect("patients:detail", pk=patient.pk)
     # nothing was written: today's context still holds
     return _form_page(request, patient=patient, form=form, known=(today, ctx))
@@ -329,19 +330,21 @@ def infusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("pharmacy.change_infusion", raise_exception=True)
 def infusion_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm with a reason, then deactivate an infusion entered by mistake (never deleted)."""
     infusion = get_object_or_404(Infusion.objects.select_related("patient"), pk=pk, is_active=True)
     form = DeactivateForm(request.POST or None, initial={"version": infusion.version})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.infusion_deactivate(
+        outcome = save_form(
+            form,
+            lambda: services.infusion_deactivate(
                 infusion=infusion,
                 user=request.user,
                 expected_version=form.cleaned_data["version"],
                 reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:  # StaleRecord included: nothing was changed
-            form_errors_from(form, exc)
-        else:
+            ),
+            conflict=DeactivateForm.changed_meanwhile,
+        )
+        if outcome.saved:
             _saved_message(request, infusion, _("Infusion of %(code)s deactivated."))
             return redirect("patients:detail", pk=infusion.patient_id)
     return render(
