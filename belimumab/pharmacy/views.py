@@ -11,13 +11,10 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.formats import date_format, localize, sanitize_separators
-from django.utils.safestring import mark_safe
+from django.utils.formats import date_format, sanitize_separators
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from belimumab.core import labels
@@ -26,6 +23,7 @@ from belimumab.core.templatetags.belimumab import current_app, pk_url
 from belimumab.core.views import save_form
 from belimumab.patients.models import Patient
 from belimumab.pharmacy import selectors, services
+from belimumab.pharmacy.display import worklist_lines
 from belimumab.pharmacy.forms import InfusionForm, parse_day
 from belimumab.pharmacy.models import Diluent, Infusion
 
@@ -41,7 +39,15 @@ def worklist(request: HttpRequest) -> HttpResponse:
     pages = {kind: _page_number(request.GET.get(kind)) for kind in ("due", "overdue", "missed")}
     worklist = selectors.worklist(today=today, pages=pages, query=request.GET.get("q", "")[:40])
     identity = _identity(request)
-    cells = _WorklistCells(request, today=today, identity=identity)
+    app = current_app(request)
+    links = {
+        "today": today,
+        "identity": identity,
+        "patient_url": pk_url("patients:detail", current_app=app),
+        "record_url": pk_url("pharmacy:infusion_record", current_app=app)
+        if request.user.has_perm("pharmacy.add_infusion")
+        else None,
+    }
     return render(
         request,
         "pharmacy/worklist.html",
@@ -49,13 +55,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
             "worklist": worklist,
             "identity": identity,
             "sections": [
-                (
-                    section,
-                    title,
-                    badge,
-                    _pager(request, section),
-                    [cells.row(row) for row in section.rows],
-                )
+                (section, title, badge, _pager(request, section), worklist_lines(section, **links))
                 for section, title, badge in (
                     (worklist.due, _("Due"), "primary"),
                     (worklist.overdue, _("Overdue"), "danger"),
@@ -64,102 +64,6 @@ def worklist(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
-
-
-class _WorklistCells:
-    """The text of each worklist row's cells (a dict per row), formatted once per distinct value.
-
-    The same functions as the template filters the rows used (`date`, `floatformat`, `cycle`,
-    `get_route_display`, `{% url %}`), so the page is the same; formatting 75 rows in the
-    template cost about 0.4 ms a row, most of the page's time.
-    """
-
-    def __init__(self, request: HttpRequest, *, today: date, identity: bool) -> None:
-        self.today = today
-        self.identity = identity
-        app = current_app(request)
-        self.patient_url = pk_url("patients:detail", current_app=app)
-        self.record_url = (
-            pk_url("pharmacy:infusion_record", current_app=app)
-            if request.user.has_perm("pharmacy.add_infusion")
-            else None
-        )
-        self.dates: dict[date, str] = {}
-        self.numbers: dict[tuple[Decimal, int], str] = {}
-        self.routes: dict[str, str] = {}
-        self.cycles: dict[str, str] = {}
-        self.vials: dict[tuple[tuple[int, int], ...], str] = {}
-        self.lates: dict[int, str] = {}
-        self.misses: dict[int, str] = {}
-
-    def day(self, value: date | None) -> str:
-        """`{{ value|date:"SHORT_DATE_FORMAT"|default:"—" }}`"""
-        if value is None:
-            return "—"
-        if value not in self.dates:
-            self.dates[value] = date_format(value, "SHORT_DATE_FORMAT")
-        return self.dates[value]
-
-    def number(self, value: Decimal, places: int) -> str:
-        """`{{ value|floatformat:places }}`"""
-        key = (value, places)
-        if key not in self.numbers:
-            self.numbers[key] = floatformat(value, places)
-        return self.numbers[key]
-
-    def late(self, days: int) -> str:
-        """`{% blocktranslate count days=... %}`: the translation is not escaped, its number is."""
-        if days not in self.lates:
-            self.lates[days] = mark_safe(
-                ngettext("%(days)s day late", "%(days)s days late", days) % {"days": localize(days)}
-            )
-        return self.lates[days]
-
-    def missed(self, cycles: int) -> str:
-        if cycles not in self.misses:
-            self.misses[cycles] = mark_safe(
-                ngettext("%(cycles)s cycle missed", "%(cycles)s cycles missed", cycles)
-                % {"cycles": localize(cycles)}
-            )
-        return self.misses[cycles]
-
-    def row(self, row: selectors.WorklistRow) -> dict[str, Any]:
-        course, status = row.course, row.status
-        patient = course.patient
-        regimen = course.regimen
-        if regimen.route not in self.routes:
-            self.routes[regimen.route] = regimen.get_route_display()
-        if status.cycle_label not in self.cycles:
-            self.cycles[status.cycle_label] = labels.cycle_label(str(status.cycle_label))
-        vials = tuple(row.vials)
-        if vials not in self.vials:
-            self.vials[vials] = (
-                " + ".join(
-                    f"{localize(count)} \N{MULTIPLICATION SIGN} {localize(size)} mg"
-                    for size, count in vials
-                )
-                or "—"
-            )
-        return {
-            "code": patient.code,
-            "name": f"{patient.last_name.upper()} {patient.first_name}" if self.identity else "",
-            "url": self.patient_url(course.patient_id),
-            "record_url": self.record_url(course.patient_id) if self.record_url else None,
-            "due": self.day(status.next_due),
-            "today": status.next_due == self.today,
-            "route": self.routes[regimen.route],
-            "cycle": self.cycles[status.cycle_label],
-            "last_date": self.day(row.last_date),
-            "last_weight": "—"
-            if row.last_weight is None
-            else self.number(row.last_weight, 1) or "—",
-            "dose": self.number(row.expected_dose_mg, 0) if row.expected_dose_mg else None,
-            "vials": self.vials[vials],
-            "overdue_days": status.overdue_days,
-            "late": self.late(status.overdue_days) if status.overdue_days else "",
-            "missed_cycles": status.total_missed_cycles,
-            "missed": self.missed(status.total_missed_cycles) if status.total_missed_cycles else "",
-        }
 
 
 def _page_number(raw: str | None) -> int:
