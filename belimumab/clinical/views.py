@@ -36,6 +36,7 @@ from belimumab.clinical.models import (
     TreatmentDose,
     Visit,
 )
+from belimumab.core.audit import record_history
 from belimumab.core.forms import DeactivateForm
 from belimumab.core.views import save_form
 from belimumab.domain import response, sledai
@@ -654,8 +655,6 @@ def record_deactivate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_safe
 @permission_required("patients.view_history", raise_exception=True)
 def history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    from belimumab.core.audit import record_history
-
     if kind not in selectors.HISTORY_MODELS:
         raise Http404
     try:

@@ -43,7 +43,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     links = {
         "today": today,
         "identity": identity,
-        "patient_url": pk_url("patients:detail", current_app=app),
+        "patient_url": pk_url("clinical:patient_detail", current_app=app),
         "record_url": pk_url("pharmacy:infusion_record", current_app=app)
         if request.user.has_perm("pharmacy.add_infusion")
         else None,
@@ -180,7 +180,7 @@ def infusion_record(request: HttpRequest, patient_id: int) -> HttpResponse:
     ctx = selectors.infusion_context(patient=patient, on_date=today)
     if ctx.course is None:
         messages.error(request, _("This patient has no belimumab course."))
-        return redirect("patients:detail", pk=patient.pk)
+        return redirect("clinical:patient_detail", pk=patient.pk)
     form = InfusionForm(
         request.POST or None,
         route=ctx.course.regimen.route,
@@ -199,7 +199,7 @@ def infusion_record(request: HttpRequest, patient_id: int) -> HttpResponse:
         )
         if outcome.saved:
             _saved_message(request, outcome.value, _("Infusion recorded for %(code)s."))
-            return redirect("patients:detail", pk=patient.pk)
+            return redirect("clinical:patient_detail", pk=patient.pk)
     # nothing was written: today's context still holds
     return _form_page(request, patient=patient, form=form, known=(today, ctx))
 
@@ -227,7 +227,7 @@ def infusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if outcome.saved:
             _saved_message(request, infusion, _("Infusion of %(code)s corrected."))
-            return redirect("patients:detail", pk=infusion.patient_id)
+            return redirect("clinical:patient_detail", pk=infusion.patient_id)
         stale = outcome.conflict
     return _form_page(request, patient=infusion.patient, form=form, infusion=infusion, stale=stale)
 
@@ -250,7 +250,7 @@ def infusion_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if outcome.saved:
             _saved_message(request, infusion, _("Infusion of %(code)s deactivated."))
-            return redirect("patients:detail", pk=infusion.patient_id)
+            return redirect("clinical:patient_detail", pk=infusion.patient_id)
     return render(
         request,
         "pharmacy/infusion_deactivate.html",

@@ -320,7 +320,7 @@ def test_history_shows_who_changed_what(clinician, patient, users):
 def test_patient_page_includes_the_clinical_panel(client_for, patient):
     add_visit(patient, D0, ["rash"], pga="0.5")
     for role, entry_links in (("clinician", True), ("pharmacist", False)):
-        html = client_for(role).get(reverse("patients:detail", args=[patient.pk]))
+        html = client_for(role).get(reverse("clinical:patient_detail", args=[patient.pk]))
         html = html.content.decode()
         assert 'id="clinical-panel"' in html
         assert reverse("clinical:timeline", args=[patient.pk]) in html

@@ -122,7 +122,7 @@ def test_worklist_search_by_patient_code(client_for, make_patient, make_infusion
 _TEMPLATE_CELLS = (
     "{{ row.patient.code }}",
     "{{ row.patient.last_name|upper }} {{ row.patient.first_name }}",
-    "{% url 'patients:detail' row.course.patient_id %}",
+    "{% url 'clinical:patient_detail' row.course.patient_id %}",
     "{% url 'pharmacy:infusion_record' row.course.patient_id %}",
     '{{ row.status.next_due|date:"SHORT_DATE_FORMAT" }}',
     "{{ row.course.regimen.get_route_display }}",
@@ -222,7 +222,7 @@ def test_pharmacist_records_an_infusion_and_sees_the_next_due_date(
 ):
     response = client_for("pharmacist").post(_record_url(iv_patient), payload())
     assert response.status_code == 302
-    assert response["Location"] == reverse("patients:detail", args=[iv_patient.pk])
+    assert response["Location"] == reverse("clinical:patient_detail", args=[iv_patient.pk])
     infusion = Infusion.objects.get(date=today)
     assert (infusion.prescribed_dose_mg, infusion.vials_120, infusion.vials_400) == (
         Decimal("700.0"),
