@@ -20,6 +20,7 @@ from typing import Any
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from belimumab.clinical import sledai_labels as L
 from belimumab.core.charts import default_template, figure_html
 
 SLEDAI_COLOUR = "#0d6efd"
@@ -183,7 +184,7 @@ def activity_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
                 "y",
                 x=list(dates),
                 y=list(scores),
-                customdata=list(classes),
+                customdata=[L.label(L.ACTIVITY_LABELS, c) for c in classes],
                 mode="lines+markers",
                 name=text["sledai"],
                 line={"color": SLEDAI_COLOUR, "width": 2},

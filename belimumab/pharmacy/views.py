@@ -22,7 +22,7 @@ from belimumab.core.forms import DeactivateForm
 from belimumab.core.templatetags.belimumab import current_app, pk_url
 from belimumab.core.views import save_form
 from belimumab.patients.models import Patient
-from belimumab.pharmacy import selectors, services
+from belimumab.pharmacy import doses, selectors, services
 from belimumab.pharmacy.display import worklist_lines
 from belimumab.pharmacy.forms import InfusionForm, parse_day
 from belimumab.pharmacy.models import Diluent, Infusion
@@ -139,7 +139,7 @@ def _form_page(
             "show_confirm": show_confirm,
             "identity": _identity(request),
             "stale": stale,
-            "max_weight": selectors.setting("MAX_WEIGHT_KG"),
+            "max_weight": doses.setting("MAX_WEIGHT_KG"),
         },
     )
 
@@ -153,16 +153,16 @@ def _parse_weight(raw: Any) -> Decimal | None:
         value = Decimal(sanitize_separators(str(raw).strip()))
     except (InvalidOperation, ValueError):
         return None
-    maximum = Decimal(str(selectors.setting("MAX_WEIGHT_KG")))
+    maximum = Decimal(str(doses.setting("MAX_WEIGHT_KG")))
     return value if value.is_finite() and 0 < value <= maximum else None
 
 
-def _proposal(ctx: selectors.InfusionContext, raw_weight: Any) -> selectors.DoseProposal | None:
+def _proposal(ctx: selectors.InfusionContext, raw_weight: Any) -> doses.DoseProposal | None:
     regimen = ctx.regimen
     if regimen is None:
         return None
     try:
-        return selectors.dose_proposal(
+        return doses.dose_proposal(
             regimen=regimen,
             cycle_index=ctx.cycle_index,
             weight_kg=_parse_weight(raw_weight),
@@ -291,7 +291,7 @@ def dose_plan(request: HttpRequest) -> JsonResponse:
             "proposal": proposal,
             "context": ctx,
             "weight_typed": bool(raw.strip()),
-            "max_weight": selectors.setting("MAX_WEIGHT_KG"),
+            "max_weight": doses.setting("MAX_WEIGHT_KG"),
         },
         request=request,
     )
