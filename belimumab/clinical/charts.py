@@ -153,8 +153,17 @@ SECONDARY_Y_WIDTH = 0.94  # room left on the right for the secondary y axis titl
 def activity_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
     """SELENA-SLEDAI and prednisone-equivalent dose over time; infusions and missed cycles in a
     lane below; adverse events and stops as annotated vertical lines."""
+    traces = _activity_traces(data, text) + _schedule_traces(data, text)
+    fig = {"data": traces, "layout": _activity_layout(text)}
+    _vertical_marks(fig, data, text)
+    if not (data["sledai"] or data["prednisone"] or data["infusions"]):
+        _empty(fig, text)
+    return fig
+
+
+def _activity_layout(text: dict[str, str]) -> dict[str, Any]:
     top, lane = _row_domains(len(ACTIVITY_ROWS), ACTIVITY_SPACING, ACTIVITY_ROWS)
-    layout = _layout(
+    return _layout(
         text,
         460,
         {
@@ -174,6 +183,10 @@ def activity_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
             "yaxis3": {**_yaxis("x2", lane), "visible": False, "range": [-1, 1.5]},
         },
     )
+
+
+def _activity_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[str, Any]]:
+    """SELENA-SLEDAI (left axis) and the prednisone-equivalent dose (right axis)."""
     traces = []
     when = _hover_date(text)
     if data["sledai"]:
@@ -209,6 +222,13 @@ def activity_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
                 hovertemplate=when + "<br>%{y} " + _("mg/day") + "<extra></extra>",
             )
         )
+    return traces
+
+
+def _schedule_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[str, Any]]:
+    """Infusions and missed cycles, in the lane below."""
+    traces = []
+    when = _hover_date(text)
     if data["infusions"]:
         traces.append(
             _scatter(
@@ -238,11 +258,7 @@ def activity_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
                 hoverinfo="text",
             )
         )
-    fig = {"data": traces, "layout": layout}
-    _vertical_marks(fig, data, text)
-    if not (data["sledai"] or data["prednisone"] or data["infusions"]):
-        _empty(fig, text)
-    return fig
+    return traces
 
 
 def _vertical_marks(fig: Figure, data: dict[str, Any], text: dict[str, str]) -> None:

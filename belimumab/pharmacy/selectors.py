@@ -133,11 +133,14 @@ class WorklistRow:
         return opened_vials(self.plan)
 
 
+WORKLIST_SECTIONS = ("due", "overdue", "missed")  # also the names of their page parameters
+
+
 @dataclass
 class WorklistSection:
     """One part of the worklist: `count` courses in all, `rows` those of page `page`."""
 
-    kind: str  # "due", "overdue", "missed": also the page parameter's name
+    kind: str  # one of WORKLIST_SECTIONS
     count: int
     page: int
     pages: int
@@ -222,6 +225,34 @@ _ROW_FIELDS = (
 )
 
 
+def _section(
+    snapshots: QuerySet[CourseSchedule],
+    *,
+    kind: str,
+    count: int,
+    page: int,
+    page_size: int,
+    today: date,
+    regimens: dict[int, schedule.Regimen],
+) -> WorklistSection:
+    """Page `page` (clamped to the pages there are) of one section, its rows built."""
+    pages_count = max(1, -(-count // page_size))
+    page = min(max(1, page), pages_count)
+    offset = (page - 1) * page_size
+    shown = (
+        snapshots.select_related("course__patient", "course__regimen")
+        .only(*_ROW_FIELDS)
+        .order_by("next_due", "patient_code", "course_id")[offset : offset + page_size]
+    )
+    return WorklistSection(
+        kind=kind,
+        count=count,
+        page=page,
+        pages=pages_count,
+        rows=[_row(snap, today, regimens) for snap in shown],
+    )
+
+
 def worklist(
     *,
     today: date,
@@ -262,21 +293,14 @@ def worklist(
     regimens: dict[int, schedule.Regimen] = {}
 
     def section(kind: str) -> WorklistSection:
-        pages_count = max(1, -(-counts[kind] // page_size))
-        page = min(max(1, pages.get(kind, 1)), pages_count)
-        offset = (page - 1) * page_size
-        snapshots = (
-            running.filter(conditions[kind])
-            .select_related("course__patient", "course__regimen")
-            .only(*_ROW_FIELDS)
-            .order_by("next_due", "patient_code", "course_id")[offset : offset + page_size]
-        )
-        return WorklistSection(
+        return _section(
+            running.filter(conditions[kind]),
             kind=kind,
             count=counts[kind],
-            page=page,
-            pages=pages_count,
-            rows=[_row(snap, today, regimens) for snap in snapshots],
+            page=pages.get(kind, 1),
+            page_size=page_size,
+            today=today,
+            regimens=regimens,
         )
 
     return Worklist(

@@ -36,7 +36,7 @@ def _identity(request: HttpRequest) -> bool:
 @permission_required("pharmacy.view_infusion", raise_exception=True)
 def worklist(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    pages = {kind: _page_number(request.GET.get(kind)) for kind in ("due", "overdue", "missed")}
+    pages = {kind: _page_number(request.GET.get(kind)) for kind in selectors.WORKLIST_SECTIONS}
     worklist = selectors.worklist(today=today, pages=pages, query=request.GET.get("q", "")[:40])
     identity = _identity(request)
     app = current_app(request)
