@@ -581,12 +581,9 @@ PANEL_VISITS = 5
 PANEL_EVENTS = 5
 
 
-def patient_clinical_panel(*, patient: Patient, today: date | None = None) -> dict[str, Any]:
+def patient_clinical_panel(*, patient: Patient, today: date) -> dict[str, Any]:
     """Latest visits, the latest result of each test, latest adverse events, treatments in
     force: four queries."""
-    from django.utils import timezone
-
-    today = today or timezone.localdate()
     visits = list(
         Visit.objects.filter(patient=patient, is_active=True).order_by("-date", "-pk")[
             :PANEL_VISITS
