@@ -12,8 +12,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("patients/", include("belimumab.patients.urls")),
+    path("", include("belimumab.clinical.urls")),  # its paths start with clinical/ or patients/
     path("pharmacy/", include("belimumab.pharmacy.urls")),
-    path("clinical/", include("belimumab.clinical.urls")),
     path("reports/", include("belimumab.cohort_io.urls")),
     path("reports/", include("belimumab.reports.urls")),
     path("accounts/", include("belimumab.accounts.urls")),

@@ -20,6 +20,7 @@ from typing import Any
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from belimumab.clinical import sledai_labels as L
 from belimumab.core.charts import default_template, figure_html
 
 SLEDAI_COLOUR = "#0d6efd"
@@ -152,7 +153,7 @@ SECONDARY_Y_WIDTH = 0.94  # room left on the right for the secondary y axis titl
 def activity_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
     """SELENA-SLEDAI and prednisone-equivalent dose over time; infusions and missed cycles in a
     lane below; adverse events and stops as annotated vertical lines."""
-    traces = [*_activity_traces(data, text), *_lane_traces(data, text)]
+    traces = _activity_traces(data, text) + _schedule_traces(data, text)
     fig = {"data": traces, "layout": _activity_layout(text)}
     _vertical_marks(fig, data, text)
     if not (data["sledai"] or data["prednisone"] or data["infusions"]):
@@ -161,7 +162,6 @@ def activity_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
 
 
 def _activity_layout(text: dict[str, str]) -> dict[str, Any]:
-    """Two rows sharing the x axis: scores and doses (two y axes) above, the infusion lane."""
     top, lane = _row_domains(len(ACTIVITY_ROWS), ACTIVITY_SPACING, ACTIVITY_ROWS)
     return _layout(
         text,
@@ -186,7 +186,7 @@ def _activity_layout(text: dict[str, str]) -> dict[str, Any]:
 
 
 def _activity_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[str, Any]]:
-    """The upper row: SELENA-SLEDAI (left axis) and prednisone-equivalent dose (right axis)."""
+    """SELENA-SLEDAI (left axis) and the prednisone-equivalent dose (right axis)."""
     traces = []
     when = _hover_date(text)
     if data["sledai"]:
@@ -197,7 +197,7 @@ def _activity_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[st
                 "y",
                 x=list(dates),
                 y=list(scores),
-                customdata=list(classes),
+                customdata=[L.label(L.ACTIVITY_LABELS, c) for c in classes],
                 mode="lines+markers",
                 name=text["sledai"],
                 line={"color": SLEDAI_COLOUR, "width": 2},
@@ -225,8 +225,8 @@ def _activity_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[st
     return traces
 
 
-def _lane_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[str, Any]]:
-    """The lower lane: infusions given and missed cycles."""
+def _schedule_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[str, Any]]:
+    """Infusions and missed cycles, in the lane below."""
     traces = []
     when = _hover_date(text)
     if data["infusions"]:
@@ -315,8 +315,8 @@ def serology_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
         axes[f"xaxis{n}"] = _xaxis(text, 1.0, f"y{n}", matches=bottom)
         title = f"{text[test]}<br>({data['units'][test]})"
         axes[f"yaxis{n}"] = _yaxis(f"x{n}", domain, title=title)
-    traces: list[dict[str, Any]] = []
-    fig = {"data": traces, "layout": _layout(text, 620, axes)}
+    fig = {"data": [], "layout": _layout(text, 620, axes)}
+    traces = fig["data"]
     when = _hover_date(text)
     any_data = False
     for row, test in enumerate(SEROLOGY_ROWS, start=1):

@@ -313,9 +313,3 @@ class AdjudicationForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
-
-
-class DeactivateForm(forms.Form):
-    """The version the user confirmed: a record changed since is not deactivated blindly."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -144,7 +144,3 @@ def lab_specs() -> dict[str, TestSpec]:
             units={unit: Decimal(str(f)) for unit, f in merged["units"].items()},
         )
     return specs
-
-
-def lab_spec(code: str) -> TestSpec:
-    return lab_specs()[code]

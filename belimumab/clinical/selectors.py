@@ -16,7 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Model, OuterRef, Q, Subquery
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from belimumab.clinical import sledai_labels as L
@@ -39,19 +38,6 @@ FOLLOW_UP = tuple(tp for tp in response.TIMEPOINTS if tp != "M0")
 
 def config(key: str) -> Any:
     return settings.BELIMUMAB[key]
-
-
-def local_number(value: Decimal | float | int | None) -> str:
-    """A number in the user's language without useless zeros: 7.50 -> "7,5", 20.00 -> "20"."""
-    if value is None:
-        return "—"
-    value = Decimal(str(value))
-    plain = value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
-    return formats.number_format(plain)
-
-
-def local_date(value: date | None) -> str:
-    return "" if value is None else formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
 # --- rows -> domain inputs ---------------------------------------------------------------------
@@ -149,16 +135,11 @@ def lab_suggestions_for(*, patient: Patient, on: date) -> dict[str, date]:
 
 @dataclass(frozen=True)
 class FlareSuggestion:
+    """The SELENA flare index's category and the criteria met, as codes (clinical.display
+    gives their labels)."""
+
     code: str
     criteria: tuple[str, ...]
-
-    @property
-    def label(self) -> str:
-        return L.label(dict(Visit._meta.get_field("flare").flatchoices), self.code)
-
-    @property
-    def criteria_labels(self) -> list[str]:
-        return [L.label(L.FLARE_CRITERIA_LABELS, c) for c in self.criteria]
 
 
 def flare_suggestion(
@@ -304,7 +285,7 @@ class StatusRow:
 
     tp: str
     result: response.Response
-    reasons: list[str]
+    threshold: int  # the SELENA-SLEDAI drop that makes a responder
     adjudication: Adjudication | None
     awaited: bool = False
     window_end: date | None = None
@@ -333,9 +314,9 @@ class ClinicalSummary:
         return all(row.sri4 is None or row.sri4.without_bilag for row in self.visits)
 
 
-def activity_label(score: int | None) -> str:
-    code = sledai.activity_class(score, config("ACTIVITY_BANDS"))
-    return L.label(L.ACTIVITY_LABELS, code)
+def activity_class(score: int | None) -> str:
+    """The activity band of a SELENA-SLEDAI score (a code: clinical.display gives its label)."""
+    return sledai.activity_class(score, config("ACTIVITY_BANDS"))
 
 
 def _timepoint_rows(records: PatientRecords, course: Course) -> list[TimepointRow]:
@@ -355,31 +336,13 @@ def _timepoint_rows(records: PatientRecords, course: Course) -> list[TimepointRo
                 on_treatment=response.on_treatment(course.start_date, course.stop_date, nominal),
                 visit=visit,
                 sledai=visit.sledai if visit else None,
-                activity=activity_label(visit.sledai) if visit else "",
+                activity=activity_class(visit.sledai) if visit else "",
                 prednisone=steroid_on(changes, dose_date),
                 dose_date=dose_date,
                 labs=nearest_labs(records.labs, nominal, before, after),
             )
         )
     return rows
-
-
-def reason_texts(result: response.Response, threshold: int) -> list[str]:
-    """The response's reason codes in words, with its numbers in the user's language."""
-    detail = result.detail
-    m0, t = detail.get("sledai_m0"), detail.get("sledai_t")
-    values = {
-        "tp": result.timepoint,
-        "sledai_m0": local_number(m0),
-        "sledai_t": local_number(t),
-        "drop": local_number(detail.get("drop")),
-        "rise": local_number(t - m0) if m0 is not None and t is not None else "—",
-        "steroid_m0": local_number(detail.get("steroid_m0")),
-        "steroid_t": local_number(detail.get("steroid_t")),
-        "drugs": ", ".join(L.label(L.DRUG_LABELS, d) for d in detail.get("drugs", ())),
-        "threshold": threshold,
-    }
-    return [str(L.RESPONSE_REASONS.get(code, code)) % values for code in result.reasons]
 
 
 def _status_rows(
@@ -408,7 +371,7 @@ def _status_rows(
             StatusRow(
                 tp,
                 result,
-                reason_texts(result, drop),
+                drop,
                 adjudications.get(tp),
                 awaited=row.visit is None and result.on_treatment and today <= window_end,
                 window_end=window_end,
@@ -439,7 +402,7 @@ def _visit_rows(records: PatientRecords, baseline: Visit | None) -> list[VisitRo
         rows.append(
             VisitRow(
                 visit=visit,
-                activity=activity_label(visit.sledai),
+                activity=activity_class(visit.sledai),
                 prednisone=prednisone,
                 descriptor_labels=[L.label(L.DESCRIPTOR_LABELS, c) for c in codes or ()],
                 sri4=sri,
@@ -596,7 +559,7 @@ def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
     starts = [c.start_date for c in records.courses]
     return {
         "sledai": [
-            (v.date, v.sledai, activity_label(v.sledai))
+            (v.date, v.sledai, activity_class(v.sledai))
             for v in records.visits
             if v.sledai is not None
         ],
@@ -618,12 +581,9 @@ PANEL_VISITS = 5
 PANEL_EVENTS = 5
 
 
-def patient_clinical_panel(*, patient: Patient, today: date | None = None) -> dict[str, Any]:
+def patient_clinical_panel(*, patient: Patient, today: date) -> dict[str, Any]:
     """Latest visits, the latest result of each test, latest adverse events, treatments in
     force: four queries."""
-    from django.utils import timezone
-
-    today = today or timezone.localdate()
     visits = list(
         Visit.objects.filter(patient=patient, is_active=True).order_by("-date", "-pk")[
             :PANEL_VISITS
@@ -652,7 +612,7 @@ def patient_clinical_panel(*, patient: Patient, today: date | None = None) -> di
     )
     return {
         "patient": patient,
-        "visits": [(v, activity_label(v.sledai)) for v in visits],
+        "visits": [(v, activity_class(v.sledai)) for v in visits],
         "labs": labs,
         "treatments": treatments_in_force(doses, today),
         "adverse_events": events,

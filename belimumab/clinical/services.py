@@ -30,7 +30,7 @@ from belimumab.clinical.models import (
     TreatmentDose,
     Visit,
 )
-from belimumab.core.services import clinical_deactivate, clinical_save
+from belimumab.core.services import clinical_save
 from belimumab.domain import response, sledai, treatments
 from belimumab.patients.models import Patient
 from belimumab.pharmacy.models import Infusion
@@ -74,7 +74,7 @@ class VisitInput:
     notes: str = ""
 
 
-def visit_score(data: VisitInput) -> int | None:
+def _visit_score(data: VisitInput) -> int | None:
     """The visit's SELENA-SLEDAI (weighted sum or recorded total), errors keyed by field."""
     if data.descriptors is None and data.recorded_total is None:
         raise ValidationError(
@@ -114,7 +114,7 @@ def _validate_visit(data: VisitInput, patient: Patient, today: date) -> int | No
     if data.flare and data.flare not in Flare.values:
         errors["flare"] = [_("Unknown flare category.")]
     try:
-        score = visit_score(data)
+        score = _visit_score(data)
     except ValidationError as exc:
         for key, messages in exc.message_dict.items():
             errors.setdefault(key, []).extend(messages)
@@ -212,7 +212,7 @@ def _lab_fill(lab: LabResult, item: LabInput) -> LabResult:
     return lab
 
 
-def lab_results_record(
+def lab_panel_record(
     *, patient: Patient, user: Any, on: date, results: Sequence[LabInput], today: date
 ) -> list[LabResult]:
     """Record several results of one date at once, all or nothing.
@@ -300,7 +300,7 @@ def _treatment_errors(
     return errors
 
 
-def treatment_change_record(
+def treatment_record(
     *,
     patient: Patient,
     user: Any,
@@ -326,7 +326,7 @@ def treatment_change_record(
     return clinical_save(row, user=user, integrity_errors=_TREATMENT_RACES)
 
 
-def treatment_change_update(
+def treatment_update(
     *,
     treatment: TreatmentDose,
     user: Any,
@@ -475,9 +475,17 @@ def adjudication_record(
 # --- deactivation ------------------------------------------------------------------------------
 
 
-def record_deactivate(*, record: Any, user: Any, expected_version: int) -> Any:
+def record_deactivate(*, record: Any, user: Any, expected_version: int | None, reason: str) -> Any:
     """Withdraw a record entered by mistake: never deleted, hidden from every page and figure,
-    kept with its history (who deactivated it and when). Refused when it changed meanwhile."""
+    kept with its history (who deactivated it, when and why). Refused when it changed meanwhile."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why this record is deactivated.")})
     if not record.is_active:
         raise ValidationError({"version": _("This record is already deactivated.")})
-    return clinical_deactivate(record, user=user, expected_version=expected_version)
+    record.is_active = False
+    return clinical_save(
+        record,
+        user=user,
+        expected_version=expected_version,
+        reason=_("deactivated: %(reason)s") % {"reason": reason.strip()},
+    )

@@ -9,21 +9,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
-from belimumab.clinical import charts, selectors, services
+from belimumab.clinical import charts, display, selectors, services
 from belimumab.clinical import sledai_labels as L
 from belimumab.clinical.forms import (
     MODE_DESCRIPTORS,
     MODE_TOTAL,
     AdjudicationForm,
     AdverseEventForm,
-    DeactivateForm,
     LabPanelForm,
     LabResultForm,
     TreatmentForm,
@@ -37,8 +36,9 @@ from belimumab.clinical.models import (
     TreatmentDose,
     Visit,
 )
-from belimumab.core.services import StaleRecord
-from belimumab.core.views import form_errors_from, save_form
+from belimumab.core.audit import record_history
+from belimumab.core.forms import DeactivateForm
+from belimumab.core.views import save_form
 from belimumab.domain import response, sledai
 from belimumab.patients.models import Patient
 
@@ -133,7 +133,7 @@ def _visit_summary(values: dict[str, Any]) -> list[tuple[str, str]]:
     codes = values.get("descriptors") or []
     pga = values.get("pga")
     return [
-        (_("Visit date"), selectors.local_date(values.get("date"))),
+        (_("Visit date"), display.local_date(values.get("date"))),
         (
             _("Descriptors"),
             _("not recorded (total only)")
@@ -186,7 +186,7 @@ def _visit_form_page(request: HttpRequest, patient: Patient, visit: Visit | None
         conflict = outcome.conflict
         if outcome.saved:
             visit = outcome.value
-            values = {"date": selectors.local_date(visit.date), "score": visit.sledai}
+            values = {"date": display.local_date(visit.date), "score": visit.sledai}
             messages.success(
                 request, _("Visit of %(date)s saved: SELENA-SLEDAI %(score)s.") % values
             )
@@ -226,8 +226,13 @@ def _visit_form_context(
         "bands_json": json.dumps([[lower, code] for lower, code in bands]),
         "band_labels_json": json.dumps({k: str(v) for k, v in L.ACTIVITY_LABELS.items()}),
         "live_total": total,
-        "live_class": selectors.activity_label(total) if total is not None else "",
-        "flare_suggestion": flare,
+        "live_class": display.activity_label(selectors.activity_class(total))
+        if total is not None
+        else "",
+        "flare_suggestion": {
+            "label": display.flare_label(flare.code),
+            "criteria_labels": display.flare_criteria_labels(flare.criteria),
+        },
     }
 
 
@@ -263,7 +268,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "visit": visit,
             "patient": visit.patient,
             "descriptors": weights,
-            "activity": selectors.activity_label(visit.sledai),
+            "activity": display.activity_label(selectors.activity_class(visit.sledai)),
         },
     )
 
@@ -297,13 +302,13 @@ def visit_suggestions(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(
         {
             "labs": {
-                code: _("suggested by labs of %(date)s") % {"date": selectors.local_date(day)}
+                code: _("suggested by labs of %(date)s") % {"date": display.local_date(day)}
                 for code, day in labs.items()
             },
             "flare": {
                 "code": flare.code,
-                "label": flare.label,
-                "criteria": flare.criteria_labels,
+                "label": display.flare_label(flare.code),
+                "criteria": display.flare_criteria_labels(flare.criteria),
             },
         }
     )
@@ -328,18 +333,18 @@ def lab_create(request: HttpRequest, pk: int) -> HttpResponse:
             )
             for code in form.entered_tests()
         ]
-        try:
-            saved = services.lab_results_record(
+        outcome = save_form(
+            form,
+            lambda: services.lab_panel_record(
                 patient=patient,
                 user=request.user,
                 on=form.cleaned_data["date"],
                 results=results,
                 today=today,
-            )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, _("%(n)s lab results saved.") % {"n": len(saved)})
+            ),
+        )
+        if outcome.saved:
+            messages.success(request, _("%(n)s lab results saved.") % {"n": len(outcome.value)})
             return _back(patient)
     return render(request, "clinical/lab_form.html", {"patient": patient, "form": form})
 
@@ -412,11 +417,9 @@ def _treatment_page(
     def save(data: dict[str, Any]) -> None:
         fields = {k: data[k] for k in ("drug", "start_date", "dose", "unit")}
         if treatment.pk is None:
-            services.treatment_change_record(
-                patient=patient, user=request.user, today=today, **fields
-            )
+            services.treatment_record(patient=patient, user=request.user, today=today, **fields)
         else:
-            services.treatment_change_update(
+            services.treatment_update(
                 treatment=treatment,
                 user=request.user,
                 expected_version=data.get("version"),
@@ -583,26 +586,6 @@ def adjudicate(request: HttpRequest, pk: int, timepoint: str) -> HttpResponse:
     )
 
 
-def _record_label(kind: str, record: Any) -> str:
-    """What a clinician calls the record: "Visit of 10/05/2026", "C3 of 10/05/2026"..."""
-    day = selectors.local_date
-    if kind == "visit":
-        return _("Visit of %(date)s") % {"date": day(record.date)}
-    if kind == "lab":
-        return _("%(test)s of %(date)s") % {
-            "test": record.get_test_display(),
-            "date": day(record.date),
-        }
-    if kind == "treatment":
-        return _("%(drug)s from %(date)s") % {
-            "drug": L.label(L.DRUG_LABELS, record.drug),
-            "date": day(record.start_date),
-        }
-    if kind == "adverse_event":
-        return _("%(term)s (%(date)s)") % {"term": record.term, "date": day(record.onset_date)}
-    return _("Status at %(tp)s") % {"tp": record.timepoint}
-
-
 DEACTIVATE_PERMISSIONS = {
     "visit": "clinical.change_visit",
     "lab": "clinical.change_labresult",
@@ -613,7 +596,7 @@ DEACTIVATE_PERMISSIONS = {
 
 
 def record_deactivate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    """Confirm, then deactivate a record entered by mistake (never deleted)."""
+    """Confirm with a reason, then deactivate a record entered by mistake (never deleted)."""
     if kind not in DEACTIVATE_PERMISSIONS:
         raise Http404
     if not request.user.has_perm(DEACTIVATE_PERMISSIONS[kind]):
@@ -622,22 +605,24 @@ def record_deactivate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     record = get_object_or_404(
         model.objects.select_related("patient"),  # type: ignore[attr-defined]
         pk=pk,
+        is_active=True,
     )
     form = DeactivateForm(request.POST or None, initial={"version": record.version})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.record_deactivate(
-                record=record, user=request.user, expected_version=form.cleaned_data["version"]
-            )
-        except StaleRecord:
-            form.add_error(
-                None, _("This record changed meanwhile: nothing was deactivated. Review it first.")
-            )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
+        outcome = save_form(
+            form,
+            lambda: services.record_deactivate(
+                record=record,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            ),
+            conflict=DeactivateForm.changed_meanwhile,
+        )
+        if outcome.saved:
             messages.success(
-                request, _("%(record)s deactivated.") % {"record": _record_label(kind, record)}
+                request,
+                _("%(record)s deactivated.") % {"record": display.record_label(kind, record)},
             )
             return _back(record.patient)
     return render(
@@ -648,7 +633,7 @@ def record_deactivate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "record": record,
             "kind": kind,
             "patient": record.patient,
-            "record_label": _record_label(kind, record),
+            "record_label": display.record_label(kind, record),
         },
     )
 
@@ -656,8 +641,6 @@ def record_deactivate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_safe
 @permission_required("patients.view_history", raise_exception=True)
 def history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    from belimumab.core.audit import record_history
-
     if kind not in selectors.HISTORY_MODELS:
         raise Http404
     try:
@@ -669,7 +652,7 @@ def history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "clinical/history.html",
         {
             "record": record,
-            "record_label": _record_label(kind, record),
+            "record_label": display.record_label(kind, record),
             "patient": record.patient,
             "entries": record_history(record),
         },

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -20,3 +21,23 @@ def date_field(
     return forms.DateField(
         label=label, widget=DATE_WIDGET, localize=True, required=required, help_text=help_text
     )
+
+
+class DeactivateForm(forms.Form):
+    """Confirm a deactivation: why (kept in the audit history) and the version the user saw,
+    so a record changed since is not deactivated blindly."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("For example: recorded on the wrong patient, entered twice."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def changed_meanwhile(self, current: Any) -> dict[str, Any]:
+        """`save_form`'s conflict: say nothing was deactivated (the form then holds the stored
+        version, so confirming again is deliberate)."""
+        self.add_error(
+            None, _("This record changed meanwhile: nothing was deactivated. Review it first.")
+        )
+        return {"current": current}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from belimumab.patients.models import Course, Patient
 
@@ -13,8 +13,6 @@ def patient_list(*, search: str = "", include_identity: bool = False) -> QuerySe
         Prefetch("courses", queryset=courses, to_attr="active_courses")
     )
     if search:
-        from django.db.models import Q
-
         query = Q(code__icontains=search)
         if include_identity:
             query |= Q(last_name__icontains=search) | Q(first_name__icontains=search)

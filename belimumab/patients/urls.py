@@ -6,7 +6,6 @@ app_name = "patients"
 urlpatterns = [
     path("", views.patient_list, name="list"),
     path("new/", views.patient_create, name="create"),
-    path("<int:pk>/", views.patient_detail, name="detail"),
     path("<int:pk>/edit/", views.patient_update, name="update"),
     path("<int:pk>/history/", views.patient_history, name="history"),
     path("<int:pk>/courses/new/", views.course_create, name="course_create"),

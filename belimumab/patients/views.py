@@ -2,23 +2,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from belimumab.core.views import form_errors_from, save_form
+from belimumab.core.audit import record_history
+from belimumab.core.views import save_form
 from belimumab.patients import selectors, services
 from belimumab.patients.forms import CourseForm, NewPatientCourseForm, PatientForm
 from belimumab.patients.models import (
     Course,
-    InitiationReason,
-    Manifestation,
     Patient,
-    PreviousTreatment,
 )
 
 IDENTITY_FIELDS = ("last_name", "first_name", "birth_date")
@@ -30,10 +27,6 @@ def _patient_form(request: HttpRequest, *args, **kwargs) -> PatientForm:
         for name in IDENTITY_FIELDS:
             form.fields.pop(name)
     return form
-
-
-def _labels(choices, codes: list[str]) -> list[str]:
-    return [str(choices(code).label) for code in codes if code in choices.values]
 
 
 PATIENTS_PER_PAGE = 50
@@ -52,49 +45,25 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@permission_required("patients.view_patient", raise_exception=True)
-def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from belimumab.clinical.selectors import patient_clinical_panel
-    from belimumab.pharmacy.selectors import patient_infusion_panel
-
-    try:
-        patient = selectors.patient_detail(pk=pk)
-    except Patient.DoesNotExist as exc:
-        raise Http404 from exc
-    today = timezone.localdate()
-    return render(
-        request,
-        "patients/patient_detail.html",
-        {
-            "patient": patient,
-            "identity": request.user.has_perm("patients.view_identity"),
-            "manifestations": _labels(Manifestation, patient.manifestations),
-            "previous_treatments": _labels(PreviousTreatment, patient.previous_treatments),
-            "initiation_reasons": _labels(InitiationReason, patient.initiation_reasons),
-            "infusion_panel": patient_infusion_panel(patient=patient, today=today),
-            "clinical_panel": patient_clinical_panel(patient=patient, today=today),
-        },
-    )
-
-
 @permission_required("patients.add_patient", raise_exception=True)
 def patient_create(request: HttpRequest) -> HttpResponse:
     form = _patient_form(request, request.POST or None)
     course_form = NewPatientCourseForm(request.POST or None, prefix="course")
     if request.method == "POST" and form.is_valid() and course_form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            patient = services.patient_register(
+        outcome = save_form(
+            form,
+            lambda: services.patient_register(
                 user=request.user,
                 fields=fields,
                 regimen=course_form.cleaned_data["regimen"],
                 start_date=course_form.cleaned_data["start_date"],
-            )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, _("Patient %(code)s registered.") % {"code": patient.code})
-            return redirect("patients:detail", pk=patient.pk)
+            ),
+        )
+        if outcome.saved:
+            code = outcome.value.code
+            messages.success(request, _("Patient %(code)s registered.") % {"code": code})
+            return redirect("clinical:patient_detail", pk=outcome.value.pk)
     return render(request, "patients/patient_form.html", {"form": form, "course_form": course_form})
 
 
@@ -116,7 +85,7 @@ def patient_update(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if outcome.saved:
             messages.success(request, _("Patient %(code)s saved.") % {"code": patient.code})
-            return redirect("patients:detail", pk=patient.pk)
+            return redirect("clinical:patient_detail", pk=patient.pk)
         stale = outcome.conflict
     return render(
         request, "patients/patient_form.html", {"form": form, "patient": patient, "stale": stale}
@@ -153,7 +122,7 @@ def _course_form(request: HttpRequest, patient: Patient, course: Course) -> Http
         outcome = save_form(form, save)
         if outcome.saved:
             messages.success(request, _("Course saved."))
-            return redirect("patients:detail", pk=patient.pk)
+            return redirect("clinical:patient_detail", pk=patient.pk)
         stale = outcome.conflict
     return render(
         request,
@@ -164,8 +133,6 @@ def _course_form(request: HttpRequest, patient: Patient, course: Course) -> Http
 
 @permission_required("patients.view_history", raise_exception=True)
 def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
-    from belimumab.core.audit import record_history
-
     patient = get_object_or_404(Patient, pk=pk)
     if not request.user.has_perm("patients.view_identity"):
         raise PermissionDenied

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from belimumab.core.forms import DATE_WIDGET
 from belimumab.patients.models import Route
 from belimumab.pharmacy.models import Diluent, Infusion, Reaction
-from belimumab.pharmacy.services import preparers
+from belimumab.pharmacy.selectors import preparers
 
 # Fields copied to the service as they are (the rest is computed there).
 SERVICE_FIELDS = (
@@ -129,12 +129,3 @@ class InfusionForm(forms.Form):
     def service_fields(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {name: data[name] for name in SERVICE_FIELDS if name in data}
-
-
-class DeactivateForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=200,
-        help_text=_("For example: recorded on the wrong patient, entered twice."),
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

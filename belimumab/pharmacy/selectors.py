@@ -1,4 +1,5 @@
-"""Pharmacy reads: worklist, patient panel, dose proposal. Constant query counts.
+"""Pharmacy reads: worklist, where an infusion falls in its course, patient panel, preparation
+sheet, people who may prepare. Constant query counts.
 
 Each reader fetches narrow rows in one or two queries, then computes with the pure domain
 functions (`belimumab.domain.dosing`, `belimumab.domain.schedule`) in Python, so the number of
@@ -10,167 +11,40 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Count, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
 
 from belimumab.domain import dosing, schedule
 from belimumab.domain.schedule import Gap, ScheduleStatus
 from belimumab.patients.models import Course, Patient, Route
+from belimumab.pharmacy.doses import (
+    InfusionCost,
+    infusion_cost,
+    opened_vials,
+    recorded_plan,
+    setting,
+    vial_sizes,
+)
 from belimumab.pharmacy.models import CourseSchedule, Infusion
 
 _TENTH = Decimal("0.1")
 _HUNDRED = Decimal(100)
 
 
-# --- settings -------------------------------------------------------------------------------
+# --- people --------------------------------------------------------------------------------------
+
+PREPARER_PERMISSION = "pharmacy.add_infusion"
 
 
-def setting(name: str, default: Any = None) -> Any:
-    """One number of `settings.BELIMUMAB` (DOMAIN.md: every number is a setting)."""
-    return settings.BELIMUMAB.get(name, default)
-
-
-def vial_sizes() -> tuple[int, ...]:
-    return tuple(int(size) for size in setting("VIAL_SIZES_MG"))
-
-
-def vial_prices() -> dict[int, Decimal]:
-    """Price of one vial by size (mg), read through `str` so that 121.50 stays exact."""
-    return {int(size): Decimal(str(price)) for size, price in setting("VIAL_PRICES").items()}
-
-
-def tolerance_pct() -> Decimal:
-    return Decimal(str(setting("ROUNDING_TOLERANCE_PCT", 0)))
-
-
-# --- dose proposal: weight -> dose, vials, rounding, cost ---------------------------------------
-
-
-def opened_vials(plan: dosing.VialPlan | None) -> list[tuple[int, int]]:
-    """(size, count) of the vials a plan opens, largest first ("1 x 400 + 3 x 120")."""
-    if plan is None:
-        return []
-    return [(size, count) for size, count in reversed(plan.vials) if count]
-
-
-@dataclass(frozen=True)
-class PlanView:
-    """A vial plan with what the pharmacist reads beside it (cost, volume, water)."""
-
-    plan: dosing.VialPlan
-    cost: Decimal
-    waste_cost: Decimal
-    volume_ml: Decimal  # reconstituted solution to draw for the dose given with this plan
-    given_mg: Decimal
-
-    @property
-    def vials(self) -> list[tuple[int, int]]:
-        return opened_vials(self.plan)
-
-    @property
-    def water(self) -> list[tuple[int, int, Decimal]]:
-        """(size, count, water per vial in mL) for every size opened."""
-        return [(s, c, dosing.reconstitution_water_ml(s)) for s, c in self.vials]
-
-
-@dataclass(frozen=True)
-class DoseProposal:
-    """Everything the form shows once the weight is known (computed, never typed)."""
-
-    route: str
-    cycle_index: int
-    cycle_label: str
-    weight_kg: Decimal | None
-    mg_per_kg: int | None
-    prescribed_mg: Decimal | None
-    covering: PlanView | None
-    rounded: PlanView | None
-    saving: Decimal
-    tolerance_pct: Decimal
-    currency: str
-    previous_date: date | None
-    previous_weight: Decimal | None
-    weight_change_pct: Decimal | None
-    needs_weight_confirmation: bool
-
-    @property
-    def is_iv(self) -> bool:
-        return self.route == Route.IV
-
-    @property
-    def rounded_under_pct(self) -> Decimal | None:
-        return None if self.rounded is None else self.rounded.plan.under_pct
-
-    @property
-    def vials_saved(self) -> int:
-        if self.covering is None or self.rounded is None:
-            return 0
-        return self.covering.plan.vial_count - self.rounded.plan.vial_count
-
-
-def _plan_view(plan: dosing.VialPlan, given_mg: Decimal) -> PlanView:
-    prices = vial_prices()
-    return PlanView(
-        plan=plan,
-        cost=dosing.plan_cost(plan, prices),
-        waste_cost=dosing.waste_cost(plan, prices),
-        volume_ml=dosing.volume_to_draw_ml(given_mg, setting("CONCENTRATION_MG_PER_ML")),
-        given_mg=given_mg,
-    )
-
-
-def weight_change_pct(weight: Decimal | None, previous: Decimal | None) -> Decimal | None:
-    """Change of weight since the previous infusion, in percent of the previous weight."""
-    if weight is None or previous is None or previous <= 0:
-        return None
-    return (weight - previous) * _HUNDRED / previous
-
-
-def dose_proposal(
-    *,
-    regimen: schedule.Regimen,
-    cycle_index: int,
-    weight_kg: Decimal | None,
-    previous_date: date | None = None,
-    previous_weight: Decimal | None = None,
-) -> DoseProposal:
-    """Dose of administration `cycle_index` for a weight, with the vial plans and their cost.
-
-    IV: the covering plan (least waste) and, within the department's tolerance, the rounded plan
-    that avoids opening a vial. Raises ValueError when a weight-based dose has no valid weight.
-    """
-    prescribed = regimen.dose_mg(weight_kg, cycle_index).quantize(_TENTH, ROUND_HALF_UP)
-    covering = rounded = None
-    saving = Decimal(0)
-    if regimen.route == Route.IV:
-        sizes = vial_sizes()
-        covering_plan = dosing.vial_plan(prescribed, sizes)
-        rounded_plan = dosing.rounded_plan(prescribed, sizes, float(tolerance_pct()))
-        covering = _plan_view(covering_plan, prescribed)
-        if rounded_plan is not None:
-            rounded = _plan_view(rounded_plan, Decimal(rounded_plan.total_mg))
-            saving = dosing.saving(covering_plan, rounded_plan, vial_prices())
-    change = weight_change_pct(weight_kg, previous_weight)
-    threshold = Decimal(str(setting("WEIGHT_CHANGE_CONFIRM_PCT")))
-    return DoseProposal(
-        route=regimen.route,
-        cycle_index=cycle_index,
-        cycle_label=schedule.cycle_label(regimen, cycle_index),
-        weight_kg=weight_kg,
-        mg_per_kg=regimen.mg_per_kg if regimen.fixed_dose_mg is None else None,
-        prescribed_mg=prescribed,
-        covering=covering,
-        rounded=rounded,
-        saving=saving,
-        tolerance_pct=tolerance_pct(),
-        currency=setting("CURRENCY"),
-        previous_date=previous_date,
-        previous_weight=previous_weight,
-        weight_change_pct=change,
-        needs_weight_confirmation=change is not None and abs(change) > threshold,
+def preparers() -> QuerySet[Any]:
+    """Active users who may prepare or check a preparation (those who may record one)."""
+    return (
+        get_user_model()
+        .objects.with_perm(PREPARER_PERMISSION, backend="django.contrib.auth.backends.ModelBackend")
+        .order_by("last_name", "first_name", "username")
     )
 
 
@@ -238,37 +112,6 @@ def infusion_context(
     )
 
 
-# --- cost of a recorded infusion ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InfusionCost:
-    cost: Decimal | None  # None: not priced (SC pens have no price setting)
-    waste_mg: Decimal
-    waste_cost: Decimal
-    saving: Decimal  # money saved by the dose rounding, against the covering plan
-
-
-def recorded_plan(infusion: Infusion) -> dosing.VialPlan:
-    """The vials recorded on an infusion as a domain plan (dose = the prepared dose)."""
-    vials = tuple((size, getattr(infusion, f"vials_{size}", 0) or 0) for size in vial_sizes())
-    return dosing.VialPlan(dose_mg=infusion.prepared_dose_mg, vials=vials)
-
-
-def infusion_cost(infusion: Infusion) -> InfusionCost:
-    """Drug cost, waste and the saving of rounding, from the vials recorded (IV only)."""
-    plan = recorded_plan(infusion)
-    if plan.vial_count == 0:
-        return InfusionCost(None, Decimal(0), Decimal(0), Decimal(0))
-    prices = vial_prices()
-    cost = dosing.plan_cost(plan, prices)
-    saving = Decimal(0)
-    if infusion.prepared_dose_mg < infusion.prescribed_dose_mg:
-        covering = dosing.vial_plan(infusion.prescribed_dose_mg, vial_sizes())
-        saving = max(Decimal(0), dosing.plan_cost(covering, prices) - cost)
-    return InfusionCost(cost, plan.waste_mg, dosing.waste_cost(plan, prices), saving)
-
-
 # --- worklist ------------------------------------------------------------------------------------
 
 
@@ -290,11 +133,14 @@ class WorklistRow:
         return opened_vials(self.plan)
 
 
+WORKLIST_SECTIONS = ("due", "overdue", "missed")  # also the names of their page parameters
+
+
 @dataclass
 class WorklistSection:
     """One part of the worklist: `count` courses in all, `rows` those of page `page`."""
 
-    kind: str  # "due", "overdue", "missed": also the page parameter's name
+    kind: str  # one of WORKLIST_SECTIONS
     count: int
     page: int
     pages: int
@@ -379,6 +225,34 @@ _ROW_FIELDS = (
 )
 
 
+def _section(
+    snapshots: QuerySet[CourseSchedule],
+    *,
+    kind: str,
+    count: int,
+    page: int,
+    page_size: int,
+    today: date,
+    regimens: dict[int, schedule.Regimen],
+) -> WorklistSection:
+    """Page `page` (clamped to the pages there are) of one section, its rows built."""
+    pages_count = max(1, -(-count // page_size))
+    page = min(max(1, page), pages_count)
+    offset = (page - 1) * page_size
+    shown = (
+        snapshots.select_related("course__patient", "course__regimen")
+        .only(*_ROW_FIELDS)
+        .order_by("next_due", "patient_code", "course_id")[offset : offset + page_size]
+    )
+    return WorklistSection(
+        kind=kind,
+        count=count,
+        page=page,
+        pages=pages_count,
+        rows=[_row(snap, today, regimens) for snap in shown],
+    )
+
+
 def worklist(
     *,
     today: date,
@@ -419,21 +293,14 @@ def worklist(
     regimens: dict[int, schedule.Regimen] = {}
 
     def section(kind: str) -> WorklistSection:
-        pages_count = max(1, -(-counts[kind] // page_size))
-        page = min(max(1, pages.get(kind, 1)), pages_count)
-        offset = (page - 1) * page_size
-        snapshots = (
-            running.filter(conditions[kind])
-            .select_related("course__patient", "course__regimen")
-            .only(*_ROW_FIELDS)
-            .order_by("next_due", "patient_code", "course_id")[offset : offset + page_size]
-        )
-        return WorklistSection(
+        return _section(
+            running.filter(conditions[kind]),
             kind=kind,
             count=counts[kind],
-            page=page,
-            pages=pages_count,
-            rows=[_row(snap, today, regimens) for snap in snapshots],
+            page=pages.get(kind, 1),
+            page_size=page_size,
+            today=today,
+            regimens=regimens,
         )
 
     return Worklist(

@@ -11,30 +11,18 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError
-from django.db.models import QuerySet
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from belimumab.core.services import clinical_save
 from belimumab.domain import dosing
 from belimumab.patients.models import Patient, Route
-from belimumab.pharmacy import selectors
+from belimumab.pharmacy import doses, selectors
 from belimumab.pharmacy.models import Diluent, Infusion
 
-PREPARER_PERMISSION = "pharmacy.add_infusion"
 _TENTH = Decimal("0.1")
-
-
-def preparers() -> QuerySet[Any]:
-    """Active users who may prepare or check a preparation (those who may record one)."""
-    return (
-        get_user_model()
-        .objects.with_perm(PREPARER_PERMISSION, backend="django.contrib.auth.backends.ModelBackend")
-        .order_by("last_name", "first_name", "username")
-    )
 
 
 def _short(day: date) -> str:
@@ -64,7 +52,7 @@ def _check_date(
 
 
 def _check_weight(weight: Decimal | None, route: str | None, errors: dict[str, str]) -> None:
-    maximum = Decimal(str(selectors.setting("MAX_WEIGHT_KG")))
+    maximum = Decimal(str(doses.setting("MAX_WEIGHT_KG")))
     if weight is None:
         if route == Route.IV:
             errors["weight_kg"] = _("Enter the weight: the dose depends on it.")
@@ -85,7 +73,7 @@ def _check_people(
         if checker is None:
             errors["checked_by"] = _("Say who checked the preparation.")
     chosen = [user.pk for user in (preparer, checker) if user is not None]
-    allowed = set(preparers().filter(pk__in=chosen).values_list("pk", flat=True)) | kept
+    allowed = set(selectors.preparers().filter(pk__in=chosen).values_list("pk", flat=True)) | kept
     if preparer is not None and preparer.pk not in allowed:
         errors["prepared_by"] = _("This person may not prepare infusions.")
     if checker is not None and checker.pk not in allowed:
@@ -108,7 +96,7 @@ def _duplicate_message(day: date) -> str:
 
 def _apply_dose(
     infusion: Infusion,
-    proposal: selectors.DoseProposal,
+    proposal: doses.DoseProposal,
     prepared: Decimal | None,
     errors: dict[str, str],
 ) -> None:
@@ -129,7 +117,7 @@ def _apply_dose(
         return
     if prepared < prescribed:
         under = (prescribed - prepared) * 100 / prescribed
-        tolerance = selectors.tolerance_pct()
+        tolerance = doses.tolerance_pct()
         if under > tolerance and not infusion.rounding_reason.strip():
             errors["rounding_reason"] = _(
                 "The prepared dose is %(under)s %% under the prescribed dose, beyond the "
@@ -142,8 +130,8 @@ def _apply_dose(
     else:
         infusion.rounding_reason = ""
     if proposal.route == Route.IV:
-        plan = dosing.vial_plan(prepared, selectors.vial_sizes())
-        for size in selectors.vial_sizes():
+        plan = dosing.vial_plan(prepared, doses.vial_sizes())
+        for size in doses.vial_sizes():
             setattr(infusion, f"vials_{size}", plan.count(size))
     else:
         infusion.vials_120 = infusion.vials_400 = 0
@@ -183,7 +171,7 @@ def _prepare(
         errors["date"] = _duplicate_message(infusion.date)
     if regimen is not None and "weight_kg" not in errors and ctx.course is not None:
         infusion.course = ctx.course
-        proposal = selectors.dose_proposal(
+        proposal = doses.dose_proposal(
             regimen=regimen,
             cycle_index=ctx.cycle_index,
             weight_kg=infusion.weight_kg,

@@ -13,6 +13,7 @@ def _patient(world):
 
 
 RULES = [
+    Rule("clinical:patient_detail", get=ALL_ROLES, kwargs=_patient),  # the patient page
     Rule("clinical:timeline", get=ALL_ROLES, kwargs=_patient),
     Rule("clinical:visit_detail", get=ALL_ROLES, kwargs=lambda w: {"pk": w.visit.pk}),
     Rule(

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from belimumab.clinical import selectors
+from belimumab.clinical import display, selectors
 from belimumab.clinical.models import Adjudication
 from tests.clinical.conftest import D0, TODAY, add_dose, add_lab, add_visit
 
@@ -20,6 +20,10 @@ pytestmark = pytest.mark.django_db
 def english():
     with translation.override("en"):
         yield
+
+
+def _reasons(status):
+    return display.reason_texts(status.result, status.threshold)
 
 
 def summary(patient, today=TODAY):
@@ -88,7 +92,7 @@ def test_response_at_m6_with_its_reasons_in_words(patient, m0, m6, doses, reason
         add_dose(patient, drug, D0 + timedelta(days=day), dose, unit)
     status = summary(patient).statuses[0]
     assert status.tp == "M6"
-    assert status.reasons == reasons
+    assert display.reason_texts(status.result, status.threshold) == reasons
     assert status.result.responder is responder
 
 
@@ -99,7 +103,10 @@ def test_stop_for_inefficacy_is_a_failure(patient):
     add_visit(patient, D0, None, total=6)
     m6, m12 = summary(patient).statuses
     assert m6.result.failure and not m6.result.responder and not m6.awaited
-    assert m6.reasons == ["Belimumab stopped before M6", "stopped for inefficacy"]
+    assert display.reason_texts(m6.result, m6.threshold) == [
+        "Belimumab stopped before M6",
+        "stopped for inefficacy",
+    ]
     assert m12.result.failure
 
 
@@ -109,7 +116,7 @@ def test_reasons_follow_the_language(patient):
     add_dose(patient, "prednisone", D0 - timedelta(days=10), "12.5")
     add_dose(patient, "prednisone", D0 + timedelta(days=90), "7.5")
     with translation.override("fr"):
-        text = summary(patient).statuses[0].reasons[0]
+        text = _reasons(summary(patient).statuses[0])[0]
     assert "12,5" in text and "7,5" in text
 
 

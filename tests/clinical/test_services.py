@@ -200,7 +200,7 @@ def test_flare_index_reads_treatments_and_platelets(patient, users, make_infusio
 
 
 def test_lab_results_of_one_date_take_the_default_range_of_their_unit(patient, users):
-    saved = services.lab_results_record(
+    saved = services.lab_panel_record(
         patient=patient,
         user=users["clinician"],
         on=D0,
@@ -234,7 +234,7 @@ def test_lab_results_of_one_date_take_the_default_range_of_their_unit(patient, u
 def test_bad_lab_input_saves_nothing(patient, users, item, field, message):
     good = services.LabInput("c4", Decimal("0.2"), "g/L")
     errors = refused(
-        services.lab_results_record,
+        services.lab_panel_record,
         patient=patient,
         user=users["clinician"],
         on=D0,
@@ -248,7 +248,7 @@ def test_bad_lab_input_saves_nothing(patient, users, item, field, message):
 def test_a_second_result_of_the_same_test_and_date_is_refused(patient, users):
     add_lab(patient, D0, "c3", "0.8", "g/L")
     errors = refused(
-        services.lab_results_record,
+        services.lab_panel_record,
         patient=patient,
         user=users["clinician"],
         on=D0,
@@ -292,7 +292,7 @@ def test_lab_correction_keeps_history_and_refuses_a_stale_version(patient, users
 
 def test_treatment_changes_and_their_refusals(patient, users):
     clinician = users["clinician"]
-    services.treatment_change_record(
+    services.treatment_record(
         patient=patient,
         user=clinician,
         drug="methotrexate",
@@ -316,7 +316,7 @@ def test_treatment_changes_and_their_refusals(patient, users):
     for overrides, field, message in cases:
         kwargs = {"start_date": D0, "dose": Decimal("10"), **overrides}
         errors = refused(
-            services.treatment_change_record,
+            services.treatment_record,
             patient=patient,
             user=clinician,
             today=TODAY,
@@ -324,7 +324,7 @@ def test_treatment_changes_and_their_refusals(patient, users):
         )
         assert message in " ".join(errors[field]), (overrides, errors)
     assert TreatmentDose.objects.count() == 1
-    stop = services.treatment_change_record(
+    stop = services.treatment_record(
         patient=patient,
         user=clinician,
         drug="methotrexate",

@@ -320,7 +320,7 @@ def test_history_shows_who_changed_what(clinician, patient, users):
 def test_patient_page_includes_the_clinical_panel(client_for, patient):
     add_visit(patient, D0, ["rash"], pga="0.5")
     for role, entry_links in (("clinician", True), ("pharmacist", False)):
-        html = client_for(role).get(reverse("patients:detail", args=[patient.pk]))
+        html = client_for(role).get(reverse("clinical:patient_detail", args=[patient.pk]))
         html = html.content.decode()
         assert 'id="clinical-panel"' in html
         assert reverse("clinical:timeline", args=[patient.pk]) in html
@@ -333,18 +333,22 @@ def test_a_record_entered_by_mistake_is_deactivated_never_deleted(clinician, pat
     page = clinician.get(url)
     assert "C3 of 01/05/2026" in page.content.decode()
     assert page.context["form"]["version"].value() == 1
+    no_reason = clinician.post(url, {"version": "1", "reason": " "})
+    assert "reason" in no_reason.context["form"].errors
     LabResult.objects.filter(pk=lab.pk).update(version=2)  # someone corrected it meanwhile
-    stale = clinician.post(url, {"version": "1"})
+    stale = clinician.post(url, {"version": "1", "reason": "entered twice"})
     assert "nothing was deactivated" in stale.content.decode()
+    assert stale.context["form"]["version"].value() == 2  # confirming again is deliberate
     assert LabResult.objects.get().is_active
-    assert clinician.post(url, {"version": "2"}).status_code == 302
+    assert clinician.post(url, {"version": "2", "reason": "entered twice"}).status_code == 302
     lab = LabResult.objects.get()
-    assert not lab.is_active and lab.history.latest().history_user.username == "clinician"
+    latest = lab.history.latest()
+    assert not lab.is_active and latest.history_user.username == "clinician"
+    assert latest.history_change_reason == "deactivated: entered twice"
     timeline = clinician.get(reverse("clinical:timeline", args=[patient.pk]))
     assert timeline.context["summary"].records.labs == []
     assert clinician.get(reverse("clinical:lab_update", args=[lab.pk])).status_code == 404
-    again = clinician.post(url, {"version": "3"})
-    assert "already deactivated" in again.content.decode()
+    assert clinician.post(url, {"version": "3", "reason": "again"}).status_code == 404
     assert clinician.get(reverse("clinical:record_deactivate", args=["x", 1])).status_code == 404
 
 
@@ -353,6 +357,7 @@ def test_a_withdrawn_adjudication_leaves_room_for_a_new_one(clinician, patient):
     clinician.post(url, {"status": "failure", "reason": "Flare"})
     first = Adjudication.objects.get()
     withdraw = reverse("clinical:record_deactivate", args=["adjudication", first.pk])
-    assert clinician.post(withdraw, {"version": "1"}).status_code == 302
+    reason = {"version": "1", "reason": "wrong time point"}
+    assert clinician.post(withdraw, reason).status_code == 302
     clinician.post(url, {"status": "responder", "reason": "Reviewed"})
     assert Adjudication.objects.filter(is_active=True).get().status == "responder"

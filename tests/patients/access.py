@@ -5,7 +5,6 @@ HISTORY = frozenset({"clinician", "administrator"})
 
 RULES = [
     Rule("patients:list", get=ALL_ROLES),
-    Rule("patients:detail", get=ALL_ROLES, kwargs=lambda w: {"pk": w.patient.pk}),
     Rule("patients:create", get=CLINICIAN, post=CLINICIAN),
     Rule("patients:update", get=CLINICIAN, post=CLINICIAN, kwargs=lambda w: {"pk": w.patient.pk}),
     Rule("patients:history", get=HISTORY, kwargs=lambda w: {"pk": w.patient.pk}),

@@ -35,7 +35,7 @@ def test_clinician_registers_a_patient_with_a_course(client_for):
     response = client_for("clinician").post(reverse("patients:create"), data)
     patient = Patient.objects.get(code="NEW01")
     assert response.status_code == 302
-    assert response["Location"] == reverse("patients:detail", args=[patient.pk])
+    assert response["Location"] == reverse("clinical:patient_detail", args=[patient.pk])
     assert patient.manifestations == ["cutaneous_articular", "renal"]
     course = patient.courses.get()
     assert course.start_date == date(2026, 1, 5)
@@ -117,7 +117,7 @@ def test_two_clinicians_editing_one_course_do_not_overwrite_each_other(client_fo
 @pytest.mark.parametrize(("role", "shown"), [("pharmacist", True), ("department_head", False)])
 def test_identity_only_for_roles_that_need_it(client_for, make_patient, role, shown):
     patient = make_patient(last_name="Zyxwv", birth_date=date(1977, 7, 17))
-    for url in (reverse("patients:list"), reverse("patients:detail", args=[patient.pk])):
+    for url in (reverse("patients:list"), reverse("clinical:patient_detail", args=[patient.pk])):
         content = client_for(role).get(url).content.decode()
         assert ("ZYXWV" in content) is shown
         assert ("17/07/1977" in content) is shown
@@ -183,7 +183,7 @@ def test_patient_page_queries_do_not_grow_with_the_history(
 
     patient = make_patient(start=date(2025, 1, 6))
     client = client_for("clinician")
-    url = reverse("patients:detail", args=[patient.pk])
+    url = reverse("clinical:patient_detail", args=[patient.pk])
 
     def grow(first: int, last: int) -> None:
         for n in range(first, last):
