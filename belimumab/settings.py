@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -222,7 +223,8 @@ LOGGING = {
 
 # Every clinical number a department may change: one place (DOMAIN.md). Defaults come from
 # belimumab.domain.defaults; a deployment overrides keys here or through the environment.
-BELIMUMAB = {
+# Values of many types (numbers, tuples, mappings): each reader knows the type of its key.
+BELIMUMAB: dict[str, Any] = {
     "IV_DOSE_MG_PER_KG": defaults.IV_DOSE_MG_PER_KG,
     "VIAL_SIZES_MG": defaults.VIAL_SIZES_MG,
     "CONCENTRATION_MG_PER_ML": defaults.CONCENTRATION_MG_PER_ML,

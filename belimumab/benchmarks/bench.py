@@ -24,7 +24,8 @@ from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
-from django.db import connection, reset_queries
+from django.db import DEFAULT_DB_ALIAS, connection, connections, reset_queries
+from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQLWrapper
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -248,9 +249,16 @@ def machine() -> str:
         pass
     return (
         f"{platform.node()}: {platform.processor() or platform.machine()}, {cpus} cores{memory}, "
-        f"Python {platform.python_version()}, {connection.vendor} "
-        f"{'.'.join(map(str, connection.Database.sqlite_version_info)) if connection.vendor == 'sqlite' else connection.pg_version}"  # noqa: E501
+        f"Python {platform.python_version()}, {connection.vendor} {_database_version()}"
     )
+
+
+def _database_version() -> str:
+    """SQLite's library version (3.40.1), PostgreSQL's server version number (150018)."""
+    wrapper = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: `connection` is a proxy
+    if isinstance(wrapper, PostgreSQLWrapper):
+        return str(wrapper.pg_version)
+    return ".".join(map(str, wrapper.get_database_version()))
 
 
 def write_report(path: Path, engine: str, body: str, header: str) -> None:

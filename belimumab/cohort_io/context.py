@@ -71,6 +71,15 @@ class ChildRow:
     fields: dict[str, Any]
     course_start: date | None = None  # infusions: start date of the course they belong to
 
+    def course_key(self) -> tuple[str, date]:
+        """(patient code, course start) of an infusion row, the key of its course's id."""
+        if self.course_start is None:
+            raise ValueError(
+                f"{self.table} line {self.line}: no course (resolve_infusions sets the course "
+                "of every infusion row it keeps)"
+            )
+        return (self.code, self.course_start)
+
 
 @dataclass
 class Parsed:

@@ -27,6 +27,7 @@ from pathlib import Path
 from belimumab.cohort_io.formats import FILES, MANIFESTATIONS
 from belimumab.domain import dosing, sledai
 from belimumab.domain.schedule import IV_STANDARD, SC_STANDARD, Regimen
+from belimumab.domain.units import DAYS_PER_YEAR
 
 # Column order of each generated file: every column of the format.
 COLUMNS: dict[str, tuple[str, ...]] = {name: spec.columns for name, spec in FILES.items()}
@@ -495,7 +496,7 @@ class _Patient:
 
     def _adverse_events(self) -> None:
         rng = self.rng
-        years = max(0, (self.end - self.start).days) / 365.25
+        years = max(0, (self.end - self.start).days) / DAYS_PER_YEAR
         count = sum(1 for _ in range(12) if rng.random() < 0.06 * years)
         seen: set[tuple[str, str]] = set()
         for _ in range(count):

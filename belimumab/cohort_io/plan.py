@@ -9,6 +9,7 @@ nothing the second time). Nothing is ever deactivated.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -24,6 +25,8 @@ from belimumab.cohort_io.results import Problem
 from belimumab.patients.models import Course, Patient, Regimen
 from belimumab.pharmacy.models import Infusion
 
+# Run-time choices: generic code reaches their manager as `_default_manager` (Django's way for
+# a model not known statically; each of these has the one manager `objects`).
 MODELS: dict[str, type[models.Model]] = {
     "patients": Patient,
     "courses": Course,
@@ -77,15 +80,15 @@ def plan_courses(
     """The course of each patients.csv row; also the ids of the patients' active courses."""
     plan = TablePlan("courses", Course)
     course_ids: dict[tuple[str, date], int] = {}
-    existing: dict[tuple[int, date], dict[str, Any]] = {}
+    existing: dict[tuple[int, date], Mapping[str, Any]] = {}
     for chunk in chunks(sorted(patient_ids.values()), QUERY_CHUNK):
         for course in Course.objects.filter(patient_id__in=chunk, is_active=True).values(
             "pk", "patient_id", "start_date", "regimen_id", "stop_date", "stop_reason"
         ):
             existing[(course["patient_id"], course["start_date"])] = course
     code_of = {pk: code for code, pk in patient_ids.items()}
-    for (patient_id, start), course in existing.items():
-        course_ids[(code_of[patient_id], start)] = course["pk"]
+    for (course_patient_id, start), values in existing.items():
+        course_ids[(code_of[course_patient_id], start)] = values["pk"]
     for row in parsed.patients.values():
         wanted = {"regimen_id": regimen_ids[row.course["regimen"]]}
         for f in ("stop_date", "stop_reason"):
@@ -165,7 +168,7 @@ def _existing_children(
     for chunk in chunks(wanted_ids, QUERY_CHUNK):
         for values in (
             MODELS[name]
-            .objects.filter(patient_id__in=chunk, is_active=True)
+            ._default_manager.filter(patient_id__in=chunk, is_active=True)
             .values("pk", "patient_id", *keys, *fields)
         ):
             existing[(values["patient_id"], *(values[k] for k in keys))].append(values)
@@ -185,7 +188,7 @@ def _plan_row(
     old = matches[0]
     wanted = dict(row.fields)
     if plan.name == "infusions":
-        wanted["course_id"] = course_ids.get((row.code, row.course_start))
+        wanted["course_id"] = course_ids.get(row.course_key())
     changed = {f: v for f, v in wanted.items() if old[f] != v}
     if changed:
         plan.updates.append((old["pk"], changed))

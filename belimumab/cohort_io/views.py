@@ -23,7 +23,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import permission_required
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -59,8 +60,25 @@ class MultipleFileField(forms.FileField):
         return [single(data or None, initial)]  # nothing uploaded: "This field is required."
 
 
+def _name(upload: UploadedFile) -> str:
+    """The name of a cleaned upload (FileField.clean refuses a file without one)."""
+    if not upload.name:
+        raise ValueError("an uploaded file without a name passed the form's cleaning")
+    return upload.name
+
+
+def _size(upload: UploadedFile) -> int:
+    """The size of a cleaned upload (FileField.clean refuses an empty file)."""
+    if upload.size is None:
+        raise ValueError(f"the upload {upload.name} has no size after the form's cleaning")
+    return upload.size
+
+
 class ImportForm(forms.Form):
-    files = MultipleFileField(
+    # The posted name the page, its tests and the e2e tests use. Django's form metaclass moves
+    # declared fields into `base_fields`, so the form's own `files` (the uploads of the request)
+    # is not shadowed at run time; the stubs type the class attribute as that dict.
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Files"),
         help_text=_(
             "One .xlsx workbook (one sheet per file), one .zip of CSV files, or several CSV "
@@ -70,15 +88,15 @@ class ImportForm(forms.Form):
     )
 
     def clean_files(self) -> list[UploadedFile]:
-        files = self.cleaned_data["files"]
-        names = [f.name.lower() for f in files]
+        files: list[UploadedFile] = self.cleaned_data["files"]
+        names = [_name(f).lower() for f in files]
         if len(files) > 1 and any(n.endswith((".xlsx", ".zip")) for n in names):
             raise forms.ValidationError(
                 _("Upload one .xlsx workbook, one .zip file or CSV files, not a mix.")
             )
         if any(not n.endswith((".csv", ".xlsx", ".zip")) for n in names):
             raise forms.ValidationError(_("Only .csv, .xlsx and .zip files are accepted."))
-        if sum(f.size for f in files) > MAX_UPLOAD_BYTES:
+        if sum(_size(f) for f in files) > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The files are too large (200 MB at most)."))
         return files
 
@@ -99,7 +117,7 @@ def _store(files: list[UploadedFile]) -> tuple[str, Path]:
     token = secrets.token_urlsafe(24)
     folder = UPLOAD_ROOT / token
     folder.mkdir(parents=True, mode=0o700)
-    name = files[0].name.lower()
+    name = _name(files[0]).lower()
     if len(files) == 1 and name.endswith((".xlsx", ".zip")):
         target = folder / ("upload.xlsx" if name.endswith(".xlsx") else "upload.zip")
         with target.open("wb") as out:
@@ -109,7 +127,7 @@ def _store(files: list[UploadedFile]) -> tuple[str, Path]:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for upload in files:
-            archive.writestr(Path(upload.name).name, b"".join(upload.chunks()))
+            archive.writestr(Path(_name(upload)).name, b"".join(upload.chunks()))
     target = folder / "upload.zip"
     target.write_bytes(buffer.getvalue())
     return token, target
@@ -192,7 +210,7 @@ def _run(request: HttpRequest, token: str, source: Path, dry_run: bool) -> Strea
 
 
 @permission_required("patients.import_cohort", raise_exception=True)
-def import_cohort(request: HttpRequest) -> HttpResponse:
+def import_cohort(request: HttpRequest) -> HttpResponseBase:
     """Upload and dry run (POST with files), import after confirmation (POST with the token)."""
     if request.method == "POST" and "token" in request.POST:
         token = request.POST["token"]

@@ -52,6 +52,16 @@ def analyze_written(written: Mapping[type[models.Model], int]) -> None:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in sorted(tables)))
 
 
+def _columns(fields: Iterable[models.Field]) -> list[str]:
+    """The columns of concrete fields (Django gives a column to every concrete field)."""
+    columns = []
+    for f in fields:
+        if f.column is None:
+            raise ValueError(f"{f} has no column: only concrete fields are written")
+        columns.append(f.column)
+    return columns
+
+
 def _isoformat(value: date) -> str:
     return value.isoformat()
 
@@ -189,7 +199,7 @@ class BulkWriter:
         columns, extra = self._history_extra(kind)
         self._write_rows(
             model.history.model._meta.db_table,  # type: ignore[attr-defined]
-            [f.column for f in fields] + columns,
+            _columns(fields) + columns,
             [row + extra for row in rows],
         )
 
@@ -216,7 +226,7 @@ class BulkWriter:
             state = {**defaults, **row.fields, "patient_id": self.patient_ids[row.code]}
             state.update(zip(FILES[plan.name].key, row.key, strict=True))
             if plan.name == "infusions":
-                state["course_id"] = self.course_ids[(row.code, row.course_start)]
+                state["course_id"] = self.course_ids[row.course_key()]
         return state
 
     def _new_ids(self, model: type[models.Model], count: int) -> list[int]:
@@ -250,7 +260,8 @@ class BulkWriter:
         if plan.name == "patients":
             found: dict[tuple[Any, ...], int] = {}
             for chunk in chunks([s["code"] for s in states], QUERY_CHUNK):
-                for code, pk in model.objects.filter(code__in=chunk).values_list("code", "pk"):
+                pairs = model._default_manager.filter(code__in=chunk).values_list("code", "pk")
+                for code, pk in pairs:
                     found[(code,)] = pk
             for state in states:
                 state["id"] = found[(state["code"],)]
@@ -260,7 +271,7 @@ class BulkWriter:
             patient_ids = sorted({s["patient_id"] for s in states})
             for chunk in chunks(patient_ids, QUERY_CHUNK):
                 for pk, *key in (
-                    model.objects.filter(patient_id__in=chunk, is_active=True)
+                    model._default_manager.filter(patient_id__in=chunk, is_active=True)
                     .values_list("pk", "patient_id", *keys)
                     .iterator(chunk_size=5000)
                 ):
@@ -283,7 +294,7 @@ class BulkWriter:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         if self.use_copy:
             fields = [model._meta.pk, *fields]
-            columns = [f.column for f in fields]
+            columns = _columns(fields)
             for chunk in chunks(plan.creates, WRITE_CHUNK):
                 states = [self._state(plan, row, defaults) for row in chunk]
                 for state, pk in zip(states, self._new_ids(model, len(states)), strict=True):
@@ -298,9 +309,7 @@ class BulkWriter:
         states = []
         for chunk in chunks(plan.creates, WRITE_CHUNK):
             batch = [self._state(plan, row, defaults) for row in chunk]
-            self._write_rows(
-                model._meta.db_table, [f.column for f in fields], self._values(fields, batch)
-            )
+            self._write_rows(model._meta.db_table, _columns(fields), self._values(fields, batch))
             states.extend(batch)
             self.done += len(chunk)
             yield Progress("write", self.done, self.total)
@@ -315,7 +324,7 @@ class BulkWriter:
         names = [f.attname for f in fields]
         states = {
             state["id"]: state
-            for state in model.objects.filter(pk__in=list(changes)).values(*names)
+            for state in model._default_manager.filter(pk__in=list(changes)).values(*names)
         }
         changed = sorted({name for change in changes.values() for name in change})
         by_name = {f.attname: f for f in fields}
@@ -339,7 +348,7 @@ class BulkWriter:
                     f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "
                     f"SELECT {pk}, {', '.join(names)} FROM {table} WITH NO DATA"
                 )
-                self._write_rows(temp_table, [f.column for f in columns], rows)
+                self._write_rows(temp_table, _columns(columns), rows)
                 cursor.execute(
                     f"UPDATE {table} SET {', '.join(f'{n} = u.{n}' for n in names)} "
                     f"FROM {temp} u WHERE {table}.{pk} = u.{pk}"

@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.test.utils import get_runner, setup_test_environment
 from django.utils import timezone
@@ -15,7 +15,7 @@ from belimumab.benchmarks import bench
 class Command(BaseCommand):
     help = "Benchmark the main pages on cohorts of growing size (writes docs/benchmarks.md)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--sizes", default="100,1000,10000")
         parser.add_argument("--runs", type=int, default=30)
         parser.add_argument(
