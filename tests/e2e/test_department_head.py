@@ -12,8 +12,6 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -23,7 +21,7 @@ def study():
 
 
 def test_department_head_reads_filters_and_exports_the_study(
-    page, live_server, login, users, study
+    page, live_server, login, users, screenshot, study
 ):
     login("department_head")
     expect(page).to_have_url(re.compile(r"/reports/$"))  # home sends department heads here
