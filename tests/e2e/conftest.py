@@ -86,10 +86,11 @@ def screenshot(screenshot_dir) -> Callable[[Page, str], Path]:
     return take
 
 
-def wait_until_ready(page: Page, selector: str) -> None:
-    """Wait until the page's script has attached its listeners (it sets data-ready="true" on
-    its form), so that what the test types next goes through them."""
-    page.locator(f'{selector}[data-ready="true"]').wait_for(state="attached")
+def wait_until_ready(page: Page, selector: str, count: int = 1) -> None:
+    """Wait until the page's script is done with `count` elements matching `selector`: it sets
+    data-ready="true" on its form once listening (what the test types next goes through its
+    listeners), on a plotly figure once drawn."""
+    page.locator(f'{selector}[data-ready="true"]').nth(count - 1).wait_for(state="attached")
 
 
 class HeldScript:

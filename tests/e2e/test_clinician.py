@@ -131,6 +131,7 @@ def test_clinician_enters_a_visit_and_finds_it_on_the_timeline(
     reason = french(RESPONSE_REASONS["drop_4"]) % {"sledai_m0": 10, "sledai_t": 4, "drop": 6}
     expect(page.locator("#status-M6")).to_contain_text(reason)
     expect(page.locator("#status-M6 [data-responder]")).to_have_attribute("data-responder", "true")
+    wait_until_ready(page, ".plotly-figure", count=2)
     expect(page.locator(".js-plotly-plot")).to_have_count(2)
     page.locator("h1").scroll_into_view_if_needed()
     screenshot(page, "timeline")

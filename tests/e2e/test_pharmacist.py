@@ -15,7 +15,9 @@ from playwright.sync_api import expect
 from belimumab.pharmacy.models import Infusion
 from tests.e2e.conftest import wait_until_ready
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: each test starts from the migrated data (the role groups), whatever ran
+# before it (a serialized-rollback test flushes the tables without recreating them)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 TIMES = "\N{MULTIPLICATION SIGN}"
 
 
