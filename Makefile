@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run demo test test-fast lint format bench loadtest system-deps clean
+.PHONY: install run demo test test-fast screenshots lint format bench loadtest system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: install system-deps
 
 test-fast: install
 	$(PY) -m pytest -m "not e2e" -x -q
+
+# The browser tests, writing their pictures into docs/screenshots/ (the README shows them); a plain
+# test run keeps them in pytest's temporary directory.
+screenshots: install system-deps
+	BELIMUMAB_SCREENSHOTS=docs/screenshots $(PY) -m pytest -m e2e -q
 
 # ruff, the import contracts of pyproject.toml (layers, pure domain, statistics without ORM), mypy.
 lint: install

@@ -56,6 +56,12 @@
     timer = window.setTimeout(refresh, 250);
   }
 
+  // A field whose value differs from the one the server rendered was typed in (or restored by
+  // the browser) before this script ran: the panel does not match it yet.
+  function edited(field) {
+    return Boolean(field) && field.value !== field.defaultValue;
+  }
+
   if (weight) { weight.addEventListener("input", later); }
   if (day) {
     day.addEventListener("input", later);
@@ -70,4 +76,9 @@
     prepared.value = button.dataset.useDose;
     prepared.focus();
   });
+
+  // On a slow connection the pharmacist types the weight before this file arrives: catch up.
+  if (edited(weight) || edited(day)) { refresh(); }
+  // Listeners are attached: browser tests wait for this before typing.
+  form.dataset.ready = "true";
 }());

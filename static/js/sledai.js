@@ -128,6 +128,22 @@
     }, 300);
   }
 
+  // True when a field no longer holds what the server rendered: it was typed in, ticked (or
+  // restored by the browser) before this script ran, and its "change" event was lost.
+  function edited() {
+    return Array.prototype.some.call(form.elements, function (field) {
+      if (field.type === "checkbox" || field.type === "radio") {
+        return field.checked !== field.defaultChecked;
+      }
+      if (field.options) {
+        return Array.prototype.some.call(field.options, function (option) {
+          return option.selected !== option.defaultSelected;
+        });
+      }
+      return "defaultValue" in field && field.value !== field.defaultValue;
+    });
+  }
+
   form.addEventListener("change", function () {
     update();
     refresh();
@@ -137,5 +153,12 @@
       update();
     }
   });
+  // Catch up with what was entered before the script loaded: the total from the boxes ticked
+  // now, the suggestions if anything differs from the page the server rendered.
   update();
+  if (edited()) {
+    refresh();
+  }
+  // Listeners are attached: browser tests wait for this before they type or tick.
+  form.dataset.ready = "true";
 }());

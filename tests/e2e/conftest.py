@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, Route
 
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+# `make screenshots` sets it to docs/screenshots (committed, shown in the README); otherwise the
+# pictures go to pytest's temporary directory, so a test run leaves the work tree untouched.
+SCREENSHOTS_VARIABLE = "BELIMUMAB_SCREENSHOTS"
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # Chromium's own UI language (read at start): French, as the hospital's browsers.
@@ -58,9 +65,58 @@ def login(page, live_server):
     return do
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under docs/screenshots/ (committed, shown in the README)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory) -> Path:
+    chosen = os.environ.get(SCREENSHOTS_VARIABLE)
+    folder = ROOT / chosen if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def screenshot(screenshot_dir) -> Callable[[Page, str], Path]:
+    """`screenshot(page, name)`: a full-page picture, in pytest's temporary directory unless
+    BELIMUMAB_SCREENSHOTS names the folder (`make screenshots`: docs/screenshots)."""
+
+    def take(page: Page, name: str) -> Path:
+        path = screenshot_dir / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def wait_until_ready(page: Page, selector: str, count: int = 1) -> None:
+    """Wait until the page's script is done with `count` elements matching `selector`: it sets
+    data-ready="true" on its form once listening (what the test types next goes through its
+    listeners), on a plotly figure once drawn."""
+    page.locator(f'{selector}[data-ready="true"]').nth(count - 1).wait_for(state="attached")
+
+
+class HeldScript:
+    """Holds back one of our scripts (static/js/<name>) until `release()`: the page is parsed
+    and usable but the script has not run, as on a slow connection."""
+
+    def __init__(self, page: Page, name: str) -> None:
+        self.page = page
+        self.routes: list[Route] = []
+        pattern = re.compile(rf"/static/js/{re.escape(name)}(\.[0-9a-f]+)?\.js$")
+        page.route(pattern, self._hold)
+
+    def _hold(self, route: Route) -> None:
+        self.routes.append(route)
+
+    def release(self) -> None:
+        deadline = time.monotonic() + 10
+        while not self.routes:  # the browser asks for it while it parses the page
+            if time.monotonic() > deadline:
+                raise AssertionError("the page never asked for the held script")
+            self.page.wait_for_timeout(20)
+        self.routes.pop().continue_()
+
+
+@pytest.fixture
+def hold_script(page) -> Callable[[str], HeldScript]:
+    """`hold_script("infusion_form")` before the page is opened (with wait_until="commit":
+    the load event waits for the script)."""
+    return lambda name: HeldScript(page, name)

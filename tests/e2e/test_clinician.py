@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from belimumab.clinical.models import AdverseEvent, LabResult, TreatmentDose, Visit
 from belimumab.clinical.sledai_labels import ACTIVITY_LABELS, RESPONSE_REASONS
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import wait_until_ready
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -84,7 +84,7 @@ def history(make_patient, make_infusion):
 
 
 def test_clinician_enters_a_visit_and_finds_it_on_the_timeline(
-    page, live_server, login, users, history
+    page, live_server, login, users, screenshot, history
 ):
     patient, m6 = history
     errors: list[str] = []
@@ -92,6 +92,7 @@ def test_clinician_enters_a_visit_and_finds_it_on_the_timeline(
     login("clinician")
     expect(page).not_to_have_url(re.compile(r"/login/"))
     page.goto(f"{live_server.url}/clinical/patients/{patient.pk}/visits/new/")
+    wait_until_ready(page, "#visit-form")
 
     page.fill("input[name=date]", m6.isoformat())
     page.locator("input[name=date]").dispatch_event("change")
@@ -130,7 +131,32 @@ def test_clinician_enters_a_visit_and_finds_it_on_the_timeline(
     reason = french(RESPONSE_REASONS["drop_4"]) % {"sledai_m0": 10, "sledai_t": 4, "drop": 6}
     expect(page.locator("#status-M6")).to_contain_text(reason)
     expect(page.locator("#status-M6 [data-responder]")).to_have_attribute("data-responder", "true")
+    wait_until_ready(page, ".plotly-figure", count=2)
     expect(page.locator(".js-plotly-plot")).to_have_count(2)
     page.locator("h1").scroll_into_view_if_needed()
     screenshot(page, "timeline")
     assert errors == []
+
+
+def test_what_was_entered_before_the_script_loaded_is_scored_and_checked(
+    page, live_server, login, users, hold_script, history
+):
+    """On a slow connection the date is typed and descriptors ticked while sledai.js is still
+    on its way: once it runs, the live total counts them and the lab suggestions follow the
+    date typed, not the one the server rendered."""
+    patient, m6 = history
+    third_month = m6 - timedelta(days=92)  # the labs of D0 + 90 days: low C3, high anti-dsDNA
+    login("clinician")
+    script = hold_script("sledai")
+    page.goto(f"{live_server.url}/clinical/patients/{patient.pk}/visits/new/", wait_until="commit")
+    page.fill("input[name=date]", third_month.isoformat())
+    page.check("#d-rash")
+    page.check("#d-low_complement")
+    expect(page.locator("#visit-form")).not_to_have_attribute("data-ready", "true")
+
+    script.release()
+    wait_until_ready(page, "#visit-form")
+    expect(page.locator("[data-sledai-total]")).to_have_text("4")
+    expect(page.locator("[data-sledai-class]")).to_have_text(french(ACTIVITY_LABELS["mild"]))
+    suggestion = page.locator("[data-descriptor=increased_dna_binding] [data-suggestion]")
+    expect(suggestion).to_contain_text(third_month.strftime("%d/%m/%Y"))

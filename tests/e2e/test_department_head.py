@@ -12,9 +12,11 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import wait_until_ready
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: each test starts from the migrated data (the role groups), whatever ran
+# before it (a serialized-rollback test flushes the tables without recreating them)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
@@ -23,7 +25,7 @@ def study():
 
 
 def test_department_head_reads_filters_and_exports_the_study(
-    page, live_server, login, users, study
+    page, live_server, login, users, screenshot, study
 ):
     login("department_head")
     expect(page).to_have_url(re.compile(r"/reports/$"))  # home sends department heads here
@@ -40,9 +42,9 @@ def test_department_head_reads_filters_and_exports_the_study(
     expect(page.locator("#excluded")).to_contain_text("STR-15")
     expect(page.locator("#excluded")).to_contain_text("STR-16")
     # the three figures are drawn by plotly.js from their data blocks
+    wait_until_ready(page, ".plotly-figure", count=3)
     expect(page.locator("#figure1 .plotly-figure .main-svg").first).to_be_visible()
     expect(page.locator("#retention .plotly-figure .main-svg").first).to_be_visible()
-    page.wait_for_timeout(500)  # let plotly finish its transitions before the picture
     screenshot(page, "dashboard")
 
     # initiated in 2014 or 2015: STR-01 to STR-09

@@ -13,9 +13,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from belimumab.pharmacy.models import Infusion
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import wait_until_ready
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: each test starts from the migrated data (the role groups), whatever ran
+# before it (a serialized-rollback test flushes the tables without recreating them)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 TIMES = "\N{MULTIPLICATION SIGN}"
 
 
@@ -52,7 +54,7 @@ def cohort(make_patient, make_infusion):
 
 
 def test_pharmacist_records_an_infusion_from_the_worklist(
-    page, live_server, login, users, make_user, cohort
+    page, live_server, login, users, screenshot, make_user, cohort
 ):
     make_user("pharmacist2", "pharmacist", first_name="Paul", last_name="Lefèvre")
     users["pharmacist"].first_name, users["pharmacist"].last_name = "Anne", "Girard"
@@ -74,6 +76,7 @@ def test_pharmacist_records_an_infusion_from_the_worklist(
     expect(page).to_have_url(re.compile(r"/pharmacy/patients/\d+/infusions/new/$"))
     panel = page.locator("#dose-plan")
     expect(panel.locator('[data-dose-state="waiting"]')).to_be_visible()
+    wait_until_ready(page, "#infusion-form")
 
     page.locator("input[name=weight_kg]").press_sequentially("70,0")
     expect(panel.locator('[data-plan="covering"]')).to_contain_text(f"6 {TIMES} 120 mg = 720 mg")
@@ -104,3 +107,24 @@ def test_pharmacist_records_an_infusion_from_the_worklist(
     page.emulate_media(media="print")
     page.set_viewport_size({"width": 820, "height": 1160})  # about A4 at 96 dpi
     screenshot(page, "preparation_sheet")
+
+
+def test_a_weight_typed_before_the_script_loaded_gets_its_plan(
+    page, live_server, login, users, hold_script, cohort
+):
+    """On a slow connection the weight is typed while infusion_form.js is still on its way: the
+    script, once it runs, shows the plan for the weight already in the field."""
+    login("pharmacist")
+    script = hold_script("infusion_form")
+    page.goto(
+        f"{live_server.url}/pharmacy/patients/{cohort.pk}/infusions/new/", wait_until="commit"
+    )
+    page.locator("input[name=weight_kg]").fill("70,0")
+    panel = page.locator("#dose-plan")
+    expect(panel.locator('[data-dose-state="waiting"]')).to_be_visible()
+    expect(page.locator("#infusion-form")).not_to_have_attribute("data-ready", "true")
+
+    script.release()
+    wait_until_ready(page, "#infusion-form")
+    expect(panel.locator('[data-plan="covering"]')).to_contain_text(f"6 {TIMES} 120 mg = 720 mg")
+    expect(panel.locator('[data-plan="rounded"]')).to_contain_text("640 mg")
