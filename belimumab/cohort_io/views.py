@@ -77,7 +77,7 @@ def _size(upload: UploadedFile) -> int:
 class ImportForm(forms.Form):
     # The posted name the page, its tests and the e2e tests use. Django's form metaclass moves
     # declared fields into `base_fields`, so the form's own `files` (the uploads of the request)
-    # is not shadowed at run time; the stubs type the class attribute as that dict.
+    # is not shadowed at run time; the stubs cannot see that, and read an override of it.
     files = MultipleFileField(  # type: ignore[assignment]
         label=_("Files"),
         help_text=_(
