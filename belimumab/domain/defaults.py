@@ -55,3 +55,8 @@ SC_NEPHRITIS_LOADING_DOSE_MG = 400
 SC_NEPHRITIS_LOADING_COUNT = 4
 # Water for reconstitution per vial size (mL): 120 mg -> 1.5 mL, 400 mg -> 4.8 mL (SmPC).
 RECONSTITUTION_WATER_ML = {120: "1.5", 400: "4.8"}
+
+# Worklist: days ahead shown as "due" (the interruption threshold above makes "to review").
+WORKLIST_DAYS_AHEAD = 7
+# Subcutaneous pen (or pre-filled syringe): 200 mg; a dispensation of N pens covers N weeks.
+SC_PEN_MG = 200

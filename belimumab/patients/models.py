@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from belimumab.core.models import ClinicalModel
+from belimumab.domain import cohort
 
 
 class Sex(models.TextChoices):
@@ -73,6 +75,15 @@ class StopReason(models.TextChoices):
     REMISSION = "remission", _("Remission")
     PREGNANCY = "pregnancy", _("Pregnancy plan")
     OTHER = "other", _("Other")
+
+
+class FollowUpEndReason(models.TextChoices):
+    """Why follow-up ended without a decision to stop belimumab (not a stop: DOMAIN.md)."""
+
+    LOST_TO_FOLLOW_UP = cohort.LOST_TO_FOLLOW_UP, _("Lost to follow-up")
+    TRANSFERRED = cohort.TRANSFERRED, _("Transferred to another hospital")
+    DEATH = cohort.DEATH, _("Death")
+    STUDY_END = cohort.STUDY_END, _("End of a study's follow-up")
 
 
 class Patient(ClinicalModel):
@@ -161,7 +172,12 @@ class Regimen(models.Model):
 
 
 class Course(ClinicalModel):
-    """One belimumab course of a patient: from start to stop (with a reason)."""
+    """One belimumab course of a patient: from start to stop (with a reason).
+
+    Follow-up can also end without a stop (lost, transferred, death, end of a study's
+    follow-up): retention censors it there and the course leaves the worklist (DOMAIN.md "The
+    treatment course"). A stop is a clinician's decision; an end of follow-up is not one.
+    """
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="courses")
     regimen = models.ForeignKey(Regimen, on_delete=models.PROTECT, verbose_name=_("regimen"))
@@ -171,6 +187,14 @@ class Course(ClinicalModel):
         _("stop reason"), max_length=20, choices=StopReason.choices, blank=True
     )
     stop_note = models.CharField(_("stop details"), max_length=300, blank=True)
+    follow_up_end = models.DateField(_("end of follow-up"), null=True, blank=True)
+    follow_up_end_reason = models.CharField(
+        _("reason for the end of follow-up"),
+        max_length=20,
+        choices=FollowUpEndReason.choices,
+        blank=True,
+    )
+    follow_up_end_note = models.CharField(_("end of follow-up details"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["patient__code", "start_date"]
@@ -186,6 +210,15 @@ class Course(ClinicalModel):
                 | Q(stop_date__isnull=False) & ~Q(stop_reason=""),
                 name="course_stop_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(follow_up_end__isnull=True) | Q(follow_up_end__gte=F("start_date")),
+                name="course_follow_up_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(follow_up_end__isnull=True, follow_up_end_reason="")
+                | Q(follow_up_end__isnull=False) & ~Q(follow_up_end_reason=""),
+                name="course_follow_up_end_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -194,3 +227,17 @@ class Course(ClinicalModel):
     @property
     def route(self) -> str:
         return self.regimen.route
+
+    def clean(self) -> None:
+        """An end of follow-up comes with its reason, and not before the course started."""
+        super().clean()
+        errors: dict[str, str] = {}
+        end, reason = self.follow_up_end, self.follow_up_end_reason
+        if end is not None and self.start_date is not None and end < self.start_date:
+            errors["follow_up_end"] = _("The end of follow-up is before the start date.")
+        if end is not None and not reason:
+            errors["follow_up_end_reason"] = _("Give the reason follow-up ended.")
+        if reason and end is None:
+            errors["follow_up_end"] = _("Give the date follow-up ended.")
+        if errors:
+            raise ValidationError(errors)
