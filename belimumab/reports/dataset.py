@@ -57,6 +57,15 @@ from belimumab.reports.joins import (
 )
 
 FOLLOW_UP = ("M6", "M12")
+# The response at M6 / M12 (`response_at`); None at M0 and where the time point is not reached.
+RESPONSE_COLUMNS = (
+    "evaluable",
+    "responder",
+    "failure",
+    "steroid_sparing",
+    "response_reasons",
+    "immunosuppressants_decreased",
+)
 LAB_TESTS = ("anti_dsdna", "ch50", "c3", "c4")
 
 
@@ -353,15 +362,7 @@ def _with_responses(
     m0 = rows[rows["timepoint"] == "M0"]
     m0_score = dict(zip(m0["patient_id"].tolist(), py_ints(m0["sledai"]), strict=True))
     m0_steroid = dict(zip(m0["patient_id"].tolist(), m0["steroid_mg_day"].tolist(), strict=True))
-    names = (
-        "evaluable",
-        "responder",
-        "failure",
-        "steroid_sparing",
-        "response_reasons",
-        "immunosuppressants_decreased",
-    )
-    out: dict[str, list[Any]] = {c: [None] * len(rows) for c in names}
+    out: dict[str, list[Any]] = {c: [None] * len(rows) for c in RESPONSE_COLUMNS}
     # not computed where the time point is not reached: such a patient is no non-responder
     follow_up = np.flatnonzero(
         (rows["timepoint"].isin(FOLLOW_UP) & rows["reached"].astype(bool)).to_numpy()

@@ -53,7 +53,7 @@ def present(ds: Dataset, report: dict[str, Any], embed: Embed | None = None) -> 
         "table1_rows": _table1_rows(table1, analysed),
         "any_concomitant_pct": _pct(table1["any_concomitant"], analysed),
         "any_biologic_pct": _pct(table1["any_previous_biologic"], analysed),
-        **_timepoint_tables(report["timepoints"], analysed, variables),
+        **_timepoint_tables(report["timepoints"], variables),
         "models": [
             {"label": name, "model": model, "fit": report["models"][key][model]}
             for key, name, _unit, _pick in variables
@@ -172,9 +172,7 @@ def _variables() -> list[Variable]:
     ]
 
 
-def _timepoint_tables(
-    tps: dict[str, Any], analysed: int, variables: list[Variable]
-) -> dict[str, Any]:
+def _timepoint_tables(tps: dict[str, Any], variables: list[Variable]) -> dict[str, Any]:
     """Evolution, activity classes, patients on belimumab and responses per time point."""
     return {
         "evolution": [
@@ -208,11 +206,11 @@ def _timepoint_tables(
             }
             for tp in TIMEPOINTS
         ],
-        "responses": [_response(tps, tp, analysed) for tp in FOLLOW_UP],
+        "responses": [_response(tps, tp) for tp in FOLLOW_UP],
     }
 
 
-def _response(tps: dict[str, Any], tp: str, analysed: int) -> dict[str, Any]:
+def _response(tps: dict[str, Any], tp: str) -> dict[str, Any]:
     at = tps[tp]
     return {
         "tp": tp,

@@ -389,6 +389,19 @@ def _drug_cost(patients: pd.DataFrame, infusions: pd.DataFrame, params: Params) 
     }
 
 
+def _events_between(events: pd.DataFrame) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """code -> period (M0-M6, M6-M12) -> the events of that period, in order."""
+    between: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for code, period, day, kind, detail in zip(
+        *(events[c].tolist() for c in ("code", "period", "day", "kind", "detail")), strict=True
+    ):
+        if period in ("M0-M6", "M6-M12"):
+            between.setdefault(code, {}).setdefault(period, []).append(
+                {"day": int(day), "kind": kind, "detail": detail}
+            )
+    return between
+
+
 def _table2(
     analysed: pd.DataFrame, rows: pd.DataFrame, events: pd.DataFrame
 ) -> list[dict[str, Any]]:
@@ -414,14 +427,7 @@ def _table2(
             "responder": responder,
             "failure": failure,
         }
-    between: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for code, period, day, kind, detail in zip(
-        *(events[c].tolist() for c in ("code", "period", "day", "kind", "detail")), strict=True
-    ):
-        if period in ("M0-M6", "M6-M12"):
-            between.setdefault(code, {}).setdefault(period, []).append(
-                {"day": int(day), "kind": kind, "detail": detail}
-            )
+    between = _events_between(events)
     out = []
     patients = analysed.sort_values("code")
     for code, concomitant, d0, stop, reason in zip(
