@@ -328,3 +328,25 @@ def test_same_data_same_date_same_report(tmp_path):
     patient = Patient.objects.get(code="C001")
     Visit.objects.create(patient=patient, date=day(301), recorded_total=20, sledai=20)
     assert report() == first and dataset() == first_dataset
+
+
+@pytest.mark.django_db
+def test_the_reads_leave_out_what_is_dated_after_the_cut_off(django_assert_num_queries):
+    from belimumab.reports import selectors
+    from tests.reports.builders import db_cohort
+
+    db_cohort(3)  # initiated at D0, D0 + 7, D0 + 14; an adverse event at D0 + 30 each
+    with django_assert_num_queries(7):  # still one query per table
+        rows = selectors.cohort_rows(as_of=day(10))
+    assert [r["patient__code"] for r in rows["patients"]] == ["C001", "C002"]
+    as_of = day(40)
+    rows = selectors.cohort_rows(as_of=as_of)
+    assert len(rows["patients"]) == 3 and len(rows["adverse_events"]) == 2  # not D0 + 44
+    for table, column in (
+        ("infusions", "date"),
+        ("visits", "date"),
+        ("labs", "date"),
+        ("treatments", "start_date"),
+        ("adverse_events", "onset_date"),
+    ):
+        assert rows[table] and all(r[column] <= as_of for r in rows[table]), table
