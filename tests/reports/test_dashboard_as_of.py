@@ -34,6 +34,8 @@ def test_as_of_narrows_what_the_dashboard_counts(client_for):
     assert "2 of 3 have reached M12" in html
     assert 'id="as-of"' in html and "data as of" in html
     assert html.count("data-not-reached-cell") == 1  # C003 at M12
+    table2 = html[html.index('id="table2-reached"') :]
+    assert table2.startswith('id="table2-reached">3 of 3 have reached M6; 2 of 3 have reached M12.')
     assert f"as_of={as_of.isoformat()}" in html  # the export links keep the cut-off
     client.post(reverse("set_language"), {"language": "fr", "next": reverse(URL)})
     html = client.get(reverse(URL), {"as_of": as_of.isoformat()}).content.decode()
