@@ -1,9 +1,12 @@
 """The cohort analysis dataset, from typed DataFrames (no ORM, no Django).
 
-`build_dataset(frames, params)` applies DOMAIN.md ("Patients and inclusion", "Time points",
-"Response", "Precise readings") to every initiated patient:
+`build_dataset(frames, params, as_of=...)` applies DOMAIN.md ("Patients and inclusion", "Time
+points", "Response", "Precise readings", "A living cohort") to every patient initiated on or
+before the cut-off `as_of`, as the data stood then (what is dated after it is dropped; a stop or
+an end of follow-up after it has not happened):
 
-- exclusion with its reasons (prior trial, first-year interruption > 61 days, indication);
+- exclusion with its reasons (prior trial, first-year interruption > 61 days, indication, no
+  administration on or before `as_of`);
 - per time point M0 / M6 / M12: the nominal date (D0 + 0 / 182 / 365), the visit and each lab
   nearest to it within the window (ties to the earlier date), on belimumab at T
   (start <= nominal < stop), the corticosteroid dose in force (mg/day prednisone equivalent) on
@@ -21,13 +24,15 @@ turns the dataset into the report dict.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from belimumab.domain import defaults, dosing
+from belimumab.domain.cohort import NO_INFUSION
 from belimumab.domain.response import PatientCourse, exclusion_reasons, response_at
 from belimumab.domain.sledai import activity_class
 from belimumab.domain.treatments import IMMUNOSUPPRESSANTS
@@ -52,6 +57,15 @@ from belimumab.reports.joins import (
 )
 
 FOLLOW_UP = ("M6", "M12")
+# The response at M6 / M12 (`response_at`); None at M0 and where the time point is not reached.
+RESPONSE_COLUMNS = (
+    "evaluable",
+    "responder",
+    "failure",
+    "steroid_sparing",
+    "response_reasons",
+    "immunosuppressants_decreased",
+)
 LAB_TESTS = ("anti_dsdna", "ch50", "c3", "c4")
 
 
@@ -115,6 +129,7 @@ class Dataset:
     events: stops, flares and missed cycles with their date (Table 2).
     infusions: the first courses' administrations with their vials and cost.
     adverse_events: every adverse event of the initiated patients, with `first_year`.
+    as_of: the data cut-off the dataset was built as of.
     """
 
     patients: pd.DataFrame
@@ -123,12 +138,44 @@ class Dataset:
     infusions: pd.DataFrame
     adverse_events: pd.DataFrame
     adjudications: pd.DataFrame
+    as_of: date
+
+
+def _until(frame: pd.DataFrame, column: str, cut: pd.Timestamp) -> pd.DataFrame:
+    kept = frame[column] <= cut
+    return frame if bool(kept.all()) else frame[kept].reset_index(drop=True)
+
+
+def as_of_frames(frames: CohortFrames, as_of: date) -> CohortFrames:
+    """The frames as the data stood on `as_of`: courses started later, administrations, visits,
+    labs, dose changes and adverse events dated after it dropped; a stop or an end of
+    follow-up dated after it blanked (not happened yet). The selectors already read no later
+    row; hand-built frames go through the same rule."""
+    cut = pd.Timestamp(as_of)
+    patients = _until(frames.patients, "d0", cut).copy()
+    later_stop = patients["stop_date"] > cut
+    patients.loc[later_stop, "stop_date"] = pd.NaT
+    patients.loc[later_stop, "stop_reason"] = ""
+    later_end = patients["follow_up_end"] > cut
+    patients.loc[later_end, "follow_up_end"] = pd.NaT
+    patients.loc[later_end, "follow_up_end_reason"] = ""
+    return replace(
+        frames,
+        patients=patients,
+        infusions=_until(frames.infusions, "date", cut),
+        visits=_until(frames.visits, "date", cut),
+        labs=_until(frames.labs, "date", cut),
+        treatments=_until(frames.treatments, "start_date", cut),
+        adverse_events=_until(frames.adverse_events, "onset_date", cut),
+    )
 
 
 # --------------------------------------------------------------------------- dataset
-def build_dataset(frames: CohortFrames, params: Params | None = None) -> Dataset:
-    """The analysis dataset of the cohort (see the module docstring)."""
+def build_dataset(frames: CohortFrames, params: Params | None = None, *, as_of: date) -> Dataset:
+    """The analysis dataset of the cohort as of the cut-off `as_of` (see the module
+    docstring; always given: the same frames and `as_of` give the same dataset)."""
     params = params or Params()
+    frames = as_of_frames(frames, as_of)
     patients = frames.patients.copy()
     infusions = frames.infusions[
         frames.infusions["course_id"].isin(patients["course_id"])
@@ -138,9 +185,13 @@ def build_dataset(frames: CohortFrames, params: Params | None = None) -> Dataset
     gaps = interruption_gaps(given)
     patients = _with_interruptions(patients, given, gaps, params)
     patients["exclusion_reasons"] = [
-        exclusion_reasons(bool(p), str(i), bool(x))
-        for p, i, x in zip(
-            patients["prior_trial"], patients["indication"], patients["interrupted"], strict=True
+        (*exclusion_reasons(bool(p), str(i), bool(x)), *((NO_INFUSION,) if n == 0 else ()))
+        for p, i, x, n in zip(
+            patients["prior_trial"],
+            patients["indication"],
+            patients["interrupted"],
+            patients["administrations"],
+            strict=True,
         )
     ]
     patients["excluded"] = patients["exclusion_reasons"].map(bool).astype(bool)
@@ -158,7 +209,7 @@ def build_dataset(frames: CohortFrames, params: Params | None = None) -> Dataset
     concomitant = drug_doses(at_d0[at_d0["dose"] > 0], ["patient_id"])
     patients["concomitant_d0"] = [concomitant.get(pid, {}) for pid in patients["patient_id"]]
 
-    rows = _timepoint_rows(frames, patients, params)
+    rows = _timepoint_rows(frames, patients, params, as_of)
     immuno_d0 = drug_doses(at_d0[at_d0["drug"].isin(IMMUNOSUPPRESSANTS)], ["patient_id"])
     rows = _with_responses(rows, immuno_d0, params)
     events = _events(frames, patients, infusions, gaps, params)
@@ -168,7 +219,7 @@ def build_dataset(frames: CohortFrames, params: Params | None = None) -> Dataset
         aes["onset_date"] <= aes["d0"] + days(params.first_year_days)
     )
     adjudications = frames.adjudications.merge(patients[["patient_id", "code"]], on="patient_id")
-    return Dataset(patients, rows, events, infusions, aes, adjudications)
+    return Dataset(patients, rows, events, infusions, aes, adjudications, as_of)
 
 
 def _with_interruptions(
@@ -261,8 +312,10 @@ def _add_labs(rows: pd.DataFrame, labs: pd.DataFrame, idx: pd.MultiIndex, params
         rows[f"{test}_upper"] = aligned["upper"].to_numpy()
 
 
-def _timepoint_rows(frames: CohortFrames, patients: pd.DataFrame, params: Params) -> pd.DataFrame:
-    tps = timepoint_frame(patients, params)
+def _timepoint_rows(
+    frames: CohortFrames, patients: pd.DataFrame, params: Params, as_of: date
+) -> pd.DataFrame:
+    tps = timepoint_frame(patients, params, as_of)
     key = ["patient_id", "timepoint"]
 
     visits = nearest_in_windows(tps, frames.visits)
@@ -309,16 +362,11 @@ def _with_responses(
     m0 = rows[rows["timepoint"] == "M0"]
     m0_score = dict(zip(m0["patient_id"].tolist(), py_ints(m0["sledai"]), strict=True))
     m0_steroid = dict(zip(m0["patient_id"].tolist(), m0["steroid_mg_day"].tolist(), strict=True))
-    names = (
-        "evaluable",
-        "responder",
-        "failure",
-        "steroid_sparing",
-        "response_reasons",
-        "immunosuppressants_decreased",
+    out: dict[str, list[Any]] = {c: [None] * len(rows) for c in RESPONSE_COLUMNS}
+    # not computed where the time point is not reached: such a patient is no non-responder
+    follow_up = np.flatnonzero(
+        (rows["timepoint"].isin(FOLLOW_UP) & rows["reached"].astype(bool)).to_numpy()
     )
-    out: dict[str, list[Any]] = {c: [None] * len(rows) for c in names}
-    follow_up = np.flatnonzero(rows["timepoint"].isin(FOLLOW_UP).to_numpy())
     at = rows.iloc[follow_up]
     columns = (
         at["patient_id"].tolist(),
@@ -499,6 +547,7 @@ ANALYSIS_COLUMNS = (
     "stop_date",
     "stop_reason",
     "on_treatment",
+    "reached",
     "visit_date",
     "sledai",
     "activity",
@@ -519,12 +568,15 @@ ANALYSIS_COLUMNS = (
     "response_reasons",
     "adjudicated_status",
     "adjudication_reason",
+    "as_of",
 )
 
 
 def analysis_table(ds: Dataset) -> pd.DataFrame:
     """The long analysis dataset for R: one row per patient and time point, pseudonymous codes
-    only (no name, no birth date), every initiated patient (filter on `analysed`)."""
+    only (no name, no birth date), every initiated patient (filter on `analysed`, and on
+    `reached` at M6 / M12: the response columns are empty where the time point is not
+    reached); `as_of`, the cut-off, on every row."""
     rows = ds.rows
     info = ds.patients.set_index("patient_id")
     adj = ds.adjudications.set_index(["patient_id", "timepoint"])
@@ -547,6 +599,7 @@ def analysis_table(ds: Dataset) -> pd.DataFrame:
             "stop_date": rows["stop_date"],
             "stop_reason": rows["stop_reason"],
             "on_treatment": rows["on_treatment"].astype(bool),
+            "reached": rows["reached"].astype(bool),
             "visit_date": rows["visit_date"],
             "sledai": rows["sledai"],
             "activity": rows["activity"],
@@ -568,6 +621,7 @@ def analysis_table(ds: Dataset) -> pd.DataFrame:
             "response_reasons": rows["response_reasons"],
             "adjudicated_status": adj["status"].reindex(key).to_numpy() if len(adj) else None,
             "adjudication_reason": adj["reason"].reindex(key).to_numpy() if len(adj) else None,
+            "as_of": pd.Timestamp(ds.as_of),
         }
     )
     for test in LAB_TESTS:

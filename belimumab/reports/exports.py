@@ -142,9 +142,10 @@ def report_json(report: dict[str, Any]) -> bytes:
 def dataset_json(ds: Dataset) -> bytes:
     columns, rows = dataset_records(ds)
     records = [dict(zip(columns, row, strict=True)) for row in rows]
-    return json_text({"schema": "belimumab.cohort_dataset/1", "rows": records}, default=str).encode(
-        "utf-8"
-    )
+    return json_text(
+        {"schema": "belimumab.cohort_dataset/1", "as_of": ds.as_of.isoformat(), "rows": records},
+        default=str,
+    ).encode("utf-8")
 
 
 def export_bytes(kind: str, fmt: str, ds: Dataset, report: dict[str, Any]) -> bytes:

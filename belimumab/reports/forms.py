@@ -3,9 +3,11 @@ filters)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,6 +17,11 @@ from belimumab.reports.selectors import CohortFilters
 
 
 class CohortFilterForm(forms.Form):
+    as_of = date_field(
+        gettext_lazy("Data as of"),
+        required=False,
+        help_text=gettext_lazy("Data cut-off: what is dated later is ignored (default: today)."),
+    )
     start_from = date_field(gettext_lazy("Initiated from"), required=False)
     start_to = date_field(gettext_lazy("Initiated until"), required=False)
     route = forms.ChoiceField(
@@ -33,7 +40,16 @@ class CohortFilterForm(forms.Form):
         start, end = data.get("start_from"), data.get("start_to")
         if start and end and end < start:
             self.add_error("start_to", _("The end of the period is before its start."))
+        as_of = data.get("as_of")
+        if as_of and as_of > timezone.localdate():
+            # a time point whose window closes after today has not been reached
+            self.add_error("as_of", _("The cut-off date cannot be after today."))
         return data
+
+    def cut_off(self) -> date:
+        """The cut-off asked for (today, local date, when none or the form is not valid)."""
+        data = getattr(self, "cleaned_data", None) or {}
+        return data.get("as_of") or timezone.localdate()
 
     def filters(self) -> CohortFilters:
         data = self.cleaned_data

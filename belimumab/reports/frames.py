@@ -41,6 +41,8 @@ PATIENTS = {
     "d0": DATE,
     "stop_date": DATE,
     "stop_reason": "str",
+    "follow_up_end": DATE,
+    "follow_up_end_reason": "str",
     "regimen": "str",
     "route": "str",
     "mg_per_kg": "Int64",

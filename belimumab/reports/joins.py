@@ -2,9 +2,10 @@
 applied to whole columns at once.
 
 Each join states the domain function it vectorises (`nearest_in_window`, `dose_in_force`,
-`steroid_dose_in_force`, `schedule.gaps`, `schedule._missed_from`); tests/reports/test_dataset.py
-checks them against those functions on random cohorts. Also here: the column conversions the
-dataset and the report share (plain Python values, Decimals, dates).
+`steroid_dose_in_force`, `schedule.gaps`, `schedule._missed_from`, `cohort.reached`);
+tests/reports/test_dataset.py checks them against those functions on random cohorts. Also
+here: the column conversions the dataset and the report share (plain Python values, Decimals,
+dates).
 """
 
 from __future__ import annotations
@@ -151,8 +152,20 @@ def completed_years(born: pd.Series, on: pd.Series) -> pd.Series:
     return (on.dt.year - born.dt.year - before_birthday.astype(int)).astype("Int64")
 
 
-def timepoint_frame(patients: pd.DataFrame, params: TimepointSettings) -> pd.DataFrame:
-    """One row per patient and time point: nominal date, window bounds, on belimumab at T."""
+def reached_at(patients: pd.DataFrame, nominal: pd.Series, after: int, as_of: date) -> np.ndarray:
+    """Whether each patient has reached the time point of `nominal` as of `as_of`
+    (`cohort.reached`, vectorised; stops and ends of follow-up after `as_of` already blanked):
+    the window closed (nominal + `after` days <= as_of), and follow-up did not end before the
+    nominal date unless belimumab was stopped on or before it."""
+    closed = (nominal + days(after)) <= pd.Timestamp(as_of)
+    stopped = patients["stop_date"].notna() & (patients["stop_date"] <= nominal)
+    ended = patients["follow_up_end"].notna() & (patients["follow_up_end"] < nominal)
+    return (closed & (stopped | ~ended)).to_numpy(dtype=bool)
+
+
+def timepoint_frame(patients: pd.DataFrame, params: TimepointSettings, as_of: date) -> pd.DataFrame:
+    """One row per patient and time point: nominal date, window bounds, reached as of `as_of`,
+    on belimumab at T."""
     parts = []
     for idx, tp in enumerate(TIMEPOINTS, start=1):
         before, after = params.window(tp)
@@ -166,6 +179,7 @@ def timepoint_frame(patients: pd.DataFrame, params: TimepointSettings) -> pd.Dat
                     "nominal": nominal.to_numpy(),
                     "lo": (nominal + days(before)).to_numpy(),
                     "hi": (nominal + days(after)).to_numpy(),
+                    "reached": reached_at(patients, nominal, after, as_of),
                     "on_treatment": (
                         (patients["d0"] <= nominal)
                         & (patients["stop_date"].isna() | (patients["stop_date"] > nominal))
@@ -174,7 +188,9 @@ def timepoint_frame(patients: pd.DataFrame, params: TimepointSettings) -> pd.Dat
             )
         )
     if not parts:
-        return pd.DataFrame(columns=["patient_id", "timepoint", "idx", "nominal", "lo", "hi"])
+        return pd.DataFrame(
+            columns=["patient_id", "timepoint", "idx", "nominal", "lo", "hi", "reached"]
+        )
     return pd.concat(parts, ignore_index=True)
 
 

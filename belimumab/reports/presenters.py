@@ -53,7 +53,7 @@ def present(ds: Dataset, report: dict[str, Any], embed: Embed | None = None) -> 
         "table1_rows": _table1_rows(table1, analysed),
         "any_concomitant_pct": _pct(table1["any_concomitant"], analysed),
         "any_biologic_pct": _pct(table1["any_previous_biologic"], analysed),
-        **_timepoint_tables(report["timepoints"], analysed, variables),
+        **_timepoint_tables(report["timepoints"], variables),
         "models": [
             {"label": name, "model": model, "fit": report["models"][key][model]}
             for key, name, _unit, _pick in variables
@@ -64,10 +64,12 @@ def present(ds: Dataset, report: dict[str, Any], embed: Embed | None = None) -> 
         "table2_limit": TABLE2_ROWS,
         **_adverse_events(report["adverse_events"], analysed),
         "excluded": _excluded(report["cohort"]["excluded"]),
-        "retention_pct": {
-            tp: None if report["retention"][tp] is None else 100 * report["retention"][tp]
+        "retention_pct": {tp: _retention_pct(report["retention"][tp]) for tp in FOLLOW_UP},
+        # (time point, Kaplan-Meier estimate in %, the time point's figures) per headline card
+        "retention_cards": [
+            (tp, _retention_pct(report["retention"][tp]), report["timepoints"][tp])
             for tp in FOLLOW_UP
-        },
+        ],
         **_figures(ds, selectors.report_params(), embed),
     }
 
@@ -98,6 +100,7 @@ def separators() -> str:
 def exclusion_labels() -> dict[str, str]:
     return {
         "prior_trial": _("Belimumab received before in a clinical trial"),
+        "no_infusion": _("No administration on or before the cut-off date"),
         "interruption": _("Interruption of more than 2 months in the first year"),
         "indication": _("Indication other than SLE"),
     }
@@ -105,6 +108,20 @@ def exclusion_labels() -> dict[str, str]:
 
 def _pct(n: float | None, total: float | None) -> float | None:
     return None if n is None or not total else 100 * n / total
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else 100 * value
+
+
+def _retention_pct(at: dict[str, Any]) -> dict[str, Any]:
+    """The Kaplan-Meier estimate at a time point and its 95 % interval, in %."""
+    return {
+        "survival": _percent(at["survival"]),
+        "lower": _percent(at["lower"]),
+        "upper": _percent(at["upper"]),
+        "at_risk": at["at_risk"],
+    }
 
 
 def _counts(
@@ -155,9 +172,7 @@ def _variables() -> list[Variable]:
     ]
 
 
-def _timepoint_tables(
-    tps: dict[str, Any], analysed: int, variables: list[Variable]
-) -> dict[str, Any]:
+def _timepoint_tables(tps: dict[str, Any], variables: list[Variable]) -> dict[str, Any]:
     """Evolution, activity classes, patients on belimumab and responses per time point."""
     return {
         "evolution": [
@@ -182,24 +197,32 @@ def _timepoint_tables(
             for code in tps["M0"]["activity"]
         ],
         "on_treatment": [
-            {"tp": tp, "n": tps[tp]["on_treatment"], "pct": _pct(tps[tp]["on_treatment"], analysed)}
+            {
+                "tp": tp,
+                "n": tps[tp]["on_treatment"],
+                "pct": _pct(tps[tp]["on_treatment"], tps[tp]["reached"]),
+                "reached": tps[tp]["reached"],
+                "not_reached": tps[tp]["not_reached"],
+            }
             for tp in TIMEPOINTS
         ],
-        "responses": [_response(tps, tp, analysed) for tp in FOLLOW_UP],
+        "responses": [_response(tps, tp) for tp in FOLLOW_UP],
     }
 
 
-def _response(tps: dict[str, Any], tp: str, analysed: int) -> dict[str, Any]:
+def _response(tps: dict[str, Any], tp: str) -> dict[str, Any]:
     at = tps[tp]
     return {
         "tp": tp,
         **{k: at[k] for k in ("responders", "failures", "not_evaluable")},
         "adjudicated_failures": at["adjudicated_failures"],
         "adjudicated_responders": at["adjudicated_responders"],
-        "rate": _pct(at["responders"], analysed),
+        "rate": _pct(at["responders"], at["reached"]),
+        "reached": at["reached"],
+        "not_reached": at["not_reached"],
         "sparing": at["steroid_sparing"]["patients"],
         "decrease": at["steroid_sparing"]["mean_dose_decrease_pct"],
-        "steroid_m0": tps["M0"]["steroid_mg_day"]["mean"],
+        "steroid_m0": at["steroid_sparing"]["mean_dose_m0"],
         "steroid_t": at["steroid_mg_day"]["mean"],
         "treated_m0": tps["M0"]["steroid_mg_day"]["n"],
     }

@@ -22,7 +22,7 @@ import pandas as pd
 
 from belimumab.domain.response import TIMEPOINTS
 from belimumab.domain.units import DAYS_PER_MONTH, DAYS_PER_YEAR
-from belimumab.reports import stats
+from belimumab.reports import stats, survival
 from belimumab.reports.dataset import FOLLOW_UP, LAB_TESTS, Dataset, Params
 from belimumab.reports.joins import plain, plain_list, py_dates
 
@@ -86,6 +86,7 @@ def build_report(
     rows = ds.rows[ds.rows["analysed"].astype(bool)]
     report: dict[str, Any] = {
         "schema": SCHEMA,
+        "as_of": ds.as_of.isoformat(),
         "filters": dict(filters or {}),
         "cohort": {
             "initiated": len(patients),
@@ -107,13 +108,14 @@ def build_report(
     }
     for tp in FOLLOW_UP:
         sparing = report["timepoints"][tp]["steroid_sparing"]
-        m0 = report["timepoints"]["M0"]["steroid_mg_day"]["mean"]
+        m0 = _m0_steroid_mean(rows, tp)
         t = report["timepoints"][tp]["steroid_mg_day"]["mean"]
         ratio = _ratio(t, m0)
         sparing["mean_dose_decrease_pct"] = None if ratio is None else 100 * (1 - ratio)
+        sparing["mean_dose_m0"] = m0
     report["models"] = _models(rows)
     report["adverse_events"] = _adverse_events(ds.adverse_events, vocabulary)
-    report["retention"] = _retention(analysed, rows, params)
+    report["retention"] = _retention(analysed, rows, params, ds.as_of)
     report["drug_cost"] = _drug_cost(patients, ds.infusions, params)
     report["table2"] = _table2(analysed, rows, ds.events)
     return report
@@ -148,15 +150,33 @@ def _table1(analysed: pd.DataFrame, vocabulary: Vocabulary) -> dict[str, Any]:
     }
 
 
+def _reached(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the time points reached: the only ones any figure at T counts."""
+    return rows[rows["reached"].astype(bool)]
+
+
+def _m0_steroid_mean(rows: pd.DataFrame, tp: str) -> float | None:
+    """Mean corticosteroid dose at M0 of the patients on corticosteroids then who have
+    reached `tp` (the reference of the decrease at `tp`: patients whose `tp` is still to come
+    are left out of both means)."""
+    reached = rows.loc[(rows["timepoint"] == tp) & rows["reached"].astype(bool), "patient_id"]
+    m0 = _reached(rows[rows["timepoint"] == "M0"])
+    m0 = m0[m0["on_treatment"].astype(bool) & m0["steroid_at_m0"] & m0["patient_id"].isin(reached)]
+    return plain(stats.describe(m0["steroid_mg_day"].to_numpy())["mean"])
+
+
 def _timepoint(
     rows: pd.DataFrame, tp: str, n_analysed: int, ds: Dataset, params: Params
 ) -> dict[str, Any]:
-    at = rows[rows["timepoint"] == tp]
+    all_at = rows[rows["timepoint"] == tp]
+    at = _reached(all_at)
     on = at[at["on_treatment"].astype(bool)]
     activity = on["activity"].map(lambda v: ACTIVITY_MISSING if v is None else v)
     ordered = (*params.activity_classes, ACTIVITY_MISSING)
     out: dict[str, Any] = {
         "analysed": n_analysed,
+        "reached": len(at),
+        "not_reached": len(all_at) - len(at),
         "on_treatment": len(on),
         "sledai": _stats(on["sledai"].astype("float64")),
         "activity": stats.count_categories(activity, ordered),
@@ -185,7 +205,7 @@ def _timepoint(
             adjudicated_responders=int((adjudicated["status"] == "responder").sum()),
             adjudicated_non_responders=int((adjudicated["status"] == "non_responder").sum()),
             not_evaluable=int(at["evaluable"].eq(False).sum()),
-            response_rate=_ratio(responders, n_analysed),
+            response_rate=_ratio(responders, len(at)),
             steroid_sparing={
                 "patients": int(on["steroid_sparing"].eq(True).sum()),
                 "mean_dose_decrease_pct": None,
@@ -195,7 +215,8 @@ def _timepoint(
 
 
 def _models(rows: pd.DataFrame) -> dict[str, Any]:
-    on = rows[rows["on_treatment"].astype(bool)]
+    on = _reached(rows)
+    on = on[on["on_treatment"].astype(bool)]
     # patients numbered in the order of their codes once, not the codes sorted per model: the
     # models group and order patients the same way
     on = on.assign(patient=pd.factorize(on["code"], sort=True)[0])
@@ -263,11 +284,14 @@ def retention_days(params: Params) -> dict[int, int]:
     return days
 
 
-def retention_frame(analysed: pd.DataFrame) -> pd.DataFrame:
-    """Persistence on belimumab: days from D0 to the stop (event) or to the last news
-    (censored), per analysed patient."""
+def retention_frame(analysed: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Persistence on belimumab, per analysed patient (`cohort.retention_time`, vectorised;
+    stops and ends of follow-up after `as_of` already blanked): days from D0 to the stop (the
+    event), else censored at the end of follow-up or at `as_of`, whichever comes first."""
     stopped = analysed["stop_date"].notna()
-    end = analysed["stop_date"].where(stopped, analysed["last_news"])
+    cut = pd.Timestamp(as_of)
+    censored_at = analysed["follow_up_end"].where(analysed["follow_up_end"] < cut, cut)
+    end = analysed["stop_date"].where(stopped, censored_at)
     return pd.DataFrame(
         {
             "code": analysed["code"].to_numpy(),
@@ -287,33 +311,44 @@ def first_year_retention(ds: Dataset, params: Params) -> pd.DataFrame:
     """The analysed patients' Kaplan-Meier table over the first year, the study's follow-up
     (the dashboard's figure; the report's retention table holds the numbers beyond)."""
     analysed = ds.patients[ds.patients["analysed"]]
-    km = _kaplan_meier(retention_frame(analysed), retention_days(params))
+    km = _kaplan_meier(retention_frame(analysed, ds.as_of), retention_days(params))
     return km[km["time"] <= params.first_year_days]
 
 
 def figure_rows(ds: Dataset) -> pd.DataFrame:
-    """The analysed patients' rows at the time points they were on belimumab (the figures)."""
-    return ds.rows[ds.rows["analysed"].astype(bool) & ds.rows["on_treatment"].astype(bool)]
+    """The analysed patients' rows at the time points they reached on belimumab (the
+    figures)."""
+    rows = ds.rows
+    return rows[
+        rows["analysed"].astype(bool)
+        & rows["reached"].astype(bool)
+        & rows["on_treatment"].astype(bool)
+    ]
 
 
-def _retention(analysed: pd.DataFrame, rows: pd.DataFrame, params: Params) -> dict[str, Any]:
-    frame = retention_frame(analysed)
+def _retention(
+    analysed: pd.DataFrame, rows: pd.DataFrame, params: Params, as_of: date
+) -> dict[str, Any]:
+    frame = retention_frame(analysed, as_of)
     days = retention_days(params)
     km = _kaplan_meier(frame, days)
-    at_risk = km.set_index("time")["at_risk"]
+    # survival, interval, at risk and events at each day of the table: null where nobody is
+    # still at risk (never the last estimate carried forward)
+    at_day = survival.survival_at_times(frame["days"], frame["stopped"], days.values())
     table = [
         {
             "month": month,
             "day": day,
-            "at_risk": int(at_risk.get(float(day), 0)) if len(km) else 0,
-            "survival": plain(stats.survival_at(km, day)),
+            "at_risk": at_day[day].at_risk or 0,
+            "survival": at_day[day].survival,
         }
         for month, day in days.items()
     ]
-    on = rows[rows["on_treatment"].astype(bool)]
+    on = _reached(rows)
+    on = on[on["on_treatment"].astype(bool)]
     return {
-        "M6": plain(stats.survival_at(km, days[6])),
-        "M12": plain(stats.survival_at(km, days[12])),
+        "M6": at_day[days[6]].as_dict(),
+        "M12": at_day[days[12]].as_dict(),
         "on_treatment": {tp: int((on["timepoint"] == tp).sum()) for tp in FOLLOW_UP},
         "stops": int(frame["stopped"].sum()),
         "stop_reasons": {
@@ -354,29 +389,8 @@ def _drug_cost(patients: pd.DataFrame, infusions: pd.DataFrame, params: Params) 
     }
 
 
-def _table2(
-    analysed: pd.DataFrame, rows: pd.DataFrame, events: pd.DataFrame
-) -> list[dict[str, Any]]:
-    """Per analysed patient: treatments at D0, SELENA-SLEDAI and corticosteroid dose at each
-    time point (while on belimumab), the stop and the events between time points."""
-    cells: dict[str, dict[str, Any]] = {}
-    for code, tp, treated, sledai, steroid, responder, failure in zip(
-        rows["code"].tolist(),
-        rows["timepoint"].tolist(),
-        rows["on_treatment"].astype(bool).tolist(),
-        plain_list(rows["sledai"]),
-        plain_list(rows["steroid_mg_day"]),
-        plain_list(rows["responder"]),
-        plain_list(rows["failure"]),
-        strict=True,
-    ):
-        cells.setdefault(code, {})[tp] = {
-            "on_treatment": treated,
-            "sledai": sledai if treated else None,
-            "steroid_mg_day": steroid if treated else None,
-            "responder": responder,
-            "failure": failure,
-        }
+def _events_between(events: pd.DataFrame) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """code -> period (M0-M6, M6-M12) -> the events of that period, in order."""
     between: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for code, period, day, kind, detail in zip(
         *(events[c].tolist() for c in ("code", "period", "day", "kind", "detail")), strict=True
@@ -385,6 +399,35 @@ def _table2(
             between.setdefault(code, {}).setdefault(period, []).append(
                 {"day": int(day), "kind": kind, "detail": detail}
             )
+    return between
+
+
+def _table2(
+    analysed: pd.DataFrame, rows: pd.DataFrame, events: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """Per analysed patient: treatments at D0, SELENA-SLEDAI and corticosteroid dose at each
+    time point (while on belimumab), the stop and the events between time points."""
+    cells: dict[str, dict[str, Any]] = {}
+    for code, tp, reached, treated, sledai, steroid, responder, failure in zip(
+        rows["code"].tolist(),
+        rows["timepoint"].tolist(),
+        rows["reached"].astype(bool).tolist(),
+        (rows["on_treatment"].astype(bool) & rows["reached"].astype(bool)).tolist(),
+        plain_list(rows["sledai"]),
+        plain_list(rows["steroid_mg_day"]),
+        plain_list(rows["responder"]),
+        plain_list(rows["failure"]),
+        strict=True,
+    ):
+        cells.setdefault(code, {})[tp] = {
+            "reached": reached,
+            "on_treatment": treated,
+            "sledai": sledai if treated else None,
+            "steroid_mg_day": steroid if treated else None,
+            "responder": responder,
+            "failure": failure,
+        }
+    between = _events_between(events)
     out = []
     patients = analysed.sort_values("code")
     for code, concomitant, d0, stop, reason in zip(

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from belimumab.clinical.labs import lab_specs
 from belimumab.clinical.models import (
@@ -87,8 +88,12 @@ class CohortFilters:
         }
 
 
-def first_courses(filters: CohortFilters | None = None) -> QuerySet[Course]:
-    """Each active patient's first active course (earliest start, then lowest id), filtered."""
+def first_courses(
+    filters: CohortFilters | None = None, as_of: date | None = None
+) -> QuerySet[Course]:
+    """Each active patient's first active course (earliest start, then lowest id), filtered;
+    with `as_of`, only when it started on or before the cut-off (a later course is not in the
+    cohort yet)."""
     filters = filters or CohortFilters()
     earlier = Course.objects.filter(patient=OuterRef("patient"), is_active=True).filter(
         Q(start_date__lt=OuterRef("start_date"))
@@ -105,6 +110,8 @@ def first_courses(filters: CohortFilters | None = None) -> QuerySet[Course]:
         courses = courses.filter(regimen__route=filters.route)
     if filters.indication:
         courses = courses.filter(patient__indication=filters.indication)
+    if as_of is not None:
+        courses = courses.filter(start_date__lte=as_of)
     return courses
 
 
@@ -128,6 +135,8 @@ def patient_rows(courses: QuerySet[Course]) -> Rows:
         "start_date",
         "stop_date",
         "stop_reason",
+        "follow_up_end",
+        "follow_up_end_reason",
         "regimen__code",
         "regimen__route",
         "regimen__mg_per_kg",
@@ -149,12 +158,16 @@ def patient_rows(courses: QuerySet[Course]) -> Rows:
     )
 
 
-def infusion_rows(courses: QuerySet[Course]) -> Rows:
+def _until(queryset: QuerySet, field: str, as_of: date | None) -> QuerySet:
+    """Rows dated on or before the cut-off (all without one): later ones do not exist yet."""
+    return queryset if as_of is None else queryset.filter(**{f"{field}__lte": as_of})
+
+
+def infusion_rows(courses: QuerySet[Course], as_of: date | None = None) -> Rows:
     """Active administrations of the selected courses (one query)."""
+    infusions = Infusion.objects.filter(is_active=True, course__in=courses.values("pk"))
     return _rows(
-        Infusion.objects.filter(is_active=True, course__in=courses.values("pk")).order_by(
-            "patient_id", "date", "pk"
-        ),
+        _until(infusions, "date", as_of).order_by("patient_id", "date", "pk"),
         id="id",
         patient_id="patient_id",
         course_id="course_id",
@@ -166,11 +179,10 @@ def infusion_rows(courses: QuerySet[Course]) -> Rows:
     )
 
 
-def visit_rows(courses: QuerySet[Course]) -> Rows:
+def visit_rows(courses: QuerySet[Course], as_of: date | None = None) -> Rows:
+    visits = Visit.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
     return _rows(
-        Visit.objects.filter(is_active=True, patient__in=courses.values("patient_id")).order_by(
-            "patient_id", "date", "pk"
-        ),
+        _until(visits, "date", as_of).order_by("patient_id", "date", "pk"),
         id="id",
         patient_id="patient_id",
         date="date",
@@ -180,11 +192,12 @@ def visit_rows(courses: QuerySet[Course]) -> Rows:
     )
 
 
-def lab_rows(courses: QuerySet[Course]) -> Rows:
+def lab_rows(courses: QuerySet[Course], as_of: date | None = None) -> Rows:
+    labs = LabResult.objects.filter(
+        is_active=True, patient__in=courses.values("patient_id"), test__in=LAB_TESTS
+    )
     return _rows(
-        LabResult.objects.filter(
-            is_active=True, patient__in=courses.values("patient_id"), test__in=LAB_TESTS
-        ).order_by("patient_id", "test", "date", "pk"),
+        _until(labs, "date", as_of).order_by("patient_id", "test", "date", "pk"),
         id="id",
         patient_id="patient_id",
         date="date",
@@ -195,11 +208,10 @@ def lab_rows(courses: QuerySet[Course]) -> Rows:
     )
 
 
-def treatment_rows(courses: QuerySet[Course]) -> Rows:
+def treatment_rows(courses: QuerySet[Course], as_of: date | None = None) -> Rows:
+    doses = TreatmentDose.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
     return _rows(
-        TreatmentDose.objects.filter(
-            is_active=True, patient__in=courses.values("patient_id")
-        ).order_by("patient_id", "drug", "start_date", "pk"),
+        _until(doses, "start_date", as_of).order_by("patient_id", "drug", "start_date", "pk"),
         id="id",
         patient_id="patient_id",
         drug="drug",
@@ -208,12 +220,11 @@ def treatment_rows(courses: QuerySet[Course]) -> Rows:
     )
 
 
-def adverse_event_rows(courses: QuerySet[Course]) -> Rows:
+def adverse_event_rows(courses: QuerySet[Course], as_of: date | None = None) -> Rows:
     fields = ("id", "patient_id", "onset_date", "term", "category", "site", "serious")
+    events = AdverseEvent.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
     return _rows(
-        AdverseEvent.objects.filter(
-            is_active=True, patient__in=courses.values("patient_id")
-        ).order_by("patient_id", "onset_date", "pk"),
+        _until(events, "onset_date", as_of).order_by("patient_id", "onset_date", "pk"),
         **{f: f for f in fields},
     )
 
@@ -228,16 +239,20 @@ def adjudication_rows(courses: QuerySet[Course]) -> Rows:
     )
 
 
-def cohort_rows(filters: CohortFilters | None = None) -> dict[str, Rows]:
-    """Every table the report needs, as rows: seven queries whatever the number of patients."""
-    courses = first_courses(filters)
+def cohort_rows(filters: CohortFilters | None = None, as_of: date | None = None) -> dict[str, Rows]:
+    """Every table the report needs, as rows: seven queries whatever the number of patients.
+
+    With `as_of`, what is dated after the cut-off is not read (courses started later,
+    administrations, visits, labs, dose changes and adverse events); a stop or an end of
+    follow-up after it is read and ignored by the dataset builder."""
+    courses = first_courses(filters, as_of)
     return {
         "patients": patient_rows(courses),
-        "infusions": infusion_rows(courses),
-        "visits": visit_rows(courses),
-        "labs": lab_rows(courses),
-        "treatments": treatment_rows(courses),
-        "adverse_events": adverse_event_rows(courses),
+        "infusions": infusion_rows(courses, as_of),
+        "visits": visit_rows(courses, as_of),
+        "labs": lab_rows(courses, as_of),
+        "treatments": treatment_rows(courses, as_of),
+        "adverse_events": adverse_event_rows(courses, as_of),
         "adjudications": adjudication_rows(courses),
     }
 
@@ -269,11 +284,15 @@ def report_vocabulary() -> Vocabulary:
     )
 
 
-def cohort_report(filters: CohortFilters | None = None) -> tuple[Dataset, dict[str, Any]]:
-    """The analysis dataset and the report of the (filtered) cohort: seven queries."""
+def cohort_report(
+    filters: CohortFilters | None = None, as_of: date | None = None
+) -> tuple[Dataset, dict[str, Any]]:
+    """The analysis dataset and the report of the (filtered) cohort as of `as_of` (default:
+    today, local date): seven queries."""
     filters = filters or CohortFilters()
+    as_of = as_of or timezone.localdate()
     params = report_params()
     with cycle_collector_paused():
-        ds = build_dataset(cohort_frames(cohort_rows(filters)), params)
+        ds = build_dataset(cohort_frames(cohort_rows(filters, as_of)), params, as_of=as_of)
         report = build_report(ds, params, report_vocabulary(), filters=filters.as_dict())
     return ds, report

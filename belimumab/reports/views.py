@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -27,12 +28,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = CohortFilterForm(request.GET or None)
     valid = form.is_bound and form.is_valid()
     filters = form.filters() if valid else selectors.CohortFilters()
-    ds, report = selectors.cohort_report(filters)
+    as_of = form.cut_off() if valid else timezone.localdate()
+    ds, report = selectors.cohort_report(filters, as_of)
     query = request.GET.urlencode() if valid else ""
     return render(
         request,
         "reports/dashboard.html",
-        {"form": form, "report": report, **present(ds, report), "export_links": links(query)},
+        {
+            "form": form,
+            "report": report,
+            "as_of": as_of,
+            **present(ds, report),
+            "export_links": links(query),
+        },
     )
 
 
@@ -46,7 +54,7 @@ def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return HttpResponseBadRequest(form.errors.as_text(), content_type="text/plain")
     filters = form.filters() if form.is_bound else selectors.CohortFilters()
-    ds, report = selectors.cohort_report(filters)
+    ds, report = selectors.cohort_report(filters, form.cut_off() if form.is_bound else None)
     response = HttpResponse(
         exports.export_bytes(kind, fmt, ds, report), content_type=exports.CONTENT_TYPES[fmt]
     )

@@ -9,6 +9,8 @@ from belimumab.reports.dataset import Dataset, Params, build_dataset
 from belimumab.reports.frames import cohort_frames
 
 D0 = date(2015, 3, 2)
+# The cut-off of the hand-built cohorts unless a test gives one: every time point closed.
+AFTER_ALL = date(2025, 1, 1)
 IV = {
     "regimen__code": "iv_standard",
     "regimen__route": "iv",
@@ -64,10 +66,13 @@ class Cohort:
         reason: str = "",
         regimen: dict[str, Any] | None = None,
         infusions: tuple[int, ...] | None = ON_SCHEDULE,
+        end: int | None = None,
+        end_reason: str = "lost_to_follow_up",
         **fields: Any,
     ) -> Cohort:
-        """A patient with a course from `start`, stopped `stop` days after it, and infusions
-        on the given days (IV schedule by default, up to the stop)."""
+        """A patient with a course from `start`, stopped `stop` days after it, follow-up ended
+        `end` days after it (without a stop), and infusions on the given days (IV schedule by
+        default, up to the stop or the end of follow-up)."""
         self._d0[pid] = start
         row = {
             "patient_id": pid,
@@ -86,12 +91,14 @@ class Cohort:
             "start_date": start,
             "stop_date": None if stop is None else day(stop, start),
             "stop_reason": reason,
+            "follow_up_end": None if end is None else day(end, start),
+            "follow_up_end_reason": "" if end is None else end_reason,
             **(regimen or IV),
         }
         assert not fields, fields
         self.rows["patients"].append(row)
         for n in infusions or ():
-            if stop is None or n <= stop:
+            if (stop is None or n <= stop) and (end is None or n <= end):
                 self.infusion(pid, n)
         return self
 
@@ -184,8 +191,10 @@ class Cohort:
         )
         return self
 
-    def build(self, params: Params | None = None) -> Dataset:
-        return build_dataset(cohort_frames(self.rows), params or Params())
+    def build(self, params: Params | None = None, as_of: date | None = None) -> Dataset:
+        """The dataset as of `as_of` (default: far after every hand-built date, so that every
+        time point is reached unless follow-up ended before it)."""
+        return build_dataset(cohort_frames(self.rows), params or Params(), as_of=as_of or AFTER_ALL)
 
 
 def at(ds: Dataset, pid: int, tp: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ Dates count from D0 = 2015-03-02: M6 is D0 + 182, M12 D0 + 365 (DOMAIN.md "Time 
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import date, timedelta
 from decimal import Decimal
@@ -175,7 +176,11 @@ def test_steroid_sparing_and_mean_decrease():
     m12 = report["timepoints"]["M12"]
     assert report["timepoints"]["M0"]["steroid_mg_day"]["mean"] == 15
     assert m12["steroid_mg_day"]["mean"] == 7.5
-    assert m12["steroid_sparing"] == {"patients": 1, "mean_dose_decrease_pct": 50.0}
+    assert m12["steroid_sparing"] == {
+        "patients": 1,
+        "mean_dose_decrease_pct": 50.0,
+        "mean_dose_m0": 15.0,
+    }
     assert report["timepoints"]["M6"]["steroid_sparing"]["patients"] == 0
 
 
@@ -386,7 +391,21 @@ def test_retention_counts_stops_as_events_and_censors_the_others():
         .build()
     )
     retention = build_report(ds)["retention"]
-    assert retention["M6"] == 0.75 and retention["M12"] == 0.5
+    # Greenwood, log: var(log S) = 1 / (4 x 3) at M6, + 1 / (3 x 2) at M12; 95 %: z = 1.95996
+    assert retention["M6"] == {
+        "survival": 0.75,
+        "lower": pytest.approx(0.75 * math.exp(-1.959964 * math.sqrt(1 / 12))),  # 0.426
+        "upper": 1.0,  # 0.75 x exp(+...) = 1.32, clipped
+        "at_risk": 3,
+        "events": 1,
+    }
+    assert retention["M12"] == {
+        "survival": 0.5,
+        "lower": pytest.approx(0.5 * math.exp(-1.959964 * 0.5)),  # 0.188
+        "upper": 1.0,
+        "at_risk": 2,
+        "events": 2,
+    }
     assert [r["at_risk"] for r in retention["table"]] == [4, 4, 3, 3, 2]
     assert retention["on_treatment"] == {"M6": 3, "M12": 2}
 
@@ -500,9 +519,10 @@ def test_nearest_in_windows_is_the_domain_rule_for_every_patient_and_time_point(
             "patient_id": [1, 2, 3],
             "d0": pd.to_datetime(list(d0s.values())).astype("datetime64[s]"),
             "stop_date": pd.Series([pd.NaT] * 3, dtype="datetime64[s]"),
+            "follow_up_end": pd.Series([pd.NaT] * 3, dtype="datetime64[s]"),
         }
     )
-    tps = timepoint_frame(patients, params)
+    tps = timepoint_frame(patients, params, date(2030, 1, 1))
     ids = rng.sample(range(1, 1000), len(events))  # ids in no particular order
     frame = pd.DataFrame(
         {
@@ -532,6 +552,49 @@ def test_nearest_in_windows_is_the_domain_rule_for_every_patient_and_time_point(
                     assert key not in got.index
                 else:
                     assert got.loc[key, "id"] == mine[index][0]
+
+
+# --- reached, vectorised, equals the domain's rule --------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            # stop and end of follow-up in days after D0 (None: none), near the nominal dates
+            st.none() | st.sampled_from([0, 1, 181, 182, 183, 364, 365, 366, 500]),
+            st.none() | st.sampled_from([0, 1, 181, 182, 183, 364, 365, 366, 500]),
+            # the cut-off, near each window's closing day (D0 + 7, + 227, + 410)
+            st.sampled_from([0, 6, 7, 8, 226, 227, 228, 409, 410, 411, 800]) | st.integers(0, 900),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_reached_is_the_domain_rule(cases):
+    from belimumab.domain.cohort import ended_by, reached
+    from belimumab.reports.dataset import as_of_frames
+    from belimumab.reports.frames import cohort_frames
+    from belimumab.reports.joins import timepoint_frame
+
+    params = Params()
+    for stop, end, cut in cases:
+        as_of = D0 + timedelta(days=cut)
+        cohort = Cohort().patient(1, infusions=(0,), reason="other" if stop is not None else "")
+        row = cohort.rows["patients"][0]
+        row["stop_date"] = None if stop is None else D0 + timedelta(days=stop)
+        row["follow_up_end"] = None if end is None else D0 + timedelta(days=end)
+        row["follow_up_end_reason"] = "" if end is None else "lost_to_follow_up"
+        patients = as_of_frames(cohort_frames(cohort.rows), as_of).patients
+        tps = timepoint_frame(patients, params, as_of).set_index("timepoint")
+        for tp in params.timepoint_days:
+            expected = reached(
+                D0, tp, as_of, stop=row["stop_date"], follow_up_end=row["follow_up_end"]
+            )
+            assert bool(tps.loc[tp, "reached"]) is expected, (tp, stop, end, cut)
+        assert ended_by(row["stop_date"], as_of) == (
+            None if pd.isna(patients["stop_date"].iloc[0]) else row["stop_date"]
+        )
 
 
 # --- missed cycles, vectorised, equal the domain's walk over the intervals ----------------------

@@ -88,7 +88,8 @@ def test_the_report_reproduces_the_study(study):
 
     assert report["retention"]["on_treatment"] == {"M6": 12, "M12": 11}
     assert (
-        round(report["retention"]["M6"], 2) == 0.86 and round(report["retention"]["M12"], 2) == 0.79
+        round(report["retention"]["M6"]["survival"], 2) == 0.86
+        and round(report["retention"]["M12"]["survival"], 2) == 0.79
     )
 
     ae = report["adverse_events"]

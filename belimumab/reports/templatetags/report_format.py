@@ -31,10 +31,14 @@ def num(value: Any, places: int = 2) -> str:
 
 @register.filter
 def pvalue(value: Any, places: int = 4) -> str:
-    """A p-value with `places` decimals, "< 0,0001" below what they can show."""
+    """A p-value rounded (half up, never truncated: 0.000389 -> 0,0004) to `places` decimals,
+    "< 0,0001" below what they can show."""
     if value is None or value == "":
         return ""
     threshold = Decimal(1).scaleb(-int(places))
-    if Decimal(str(value)) < threshold:
+    number = Decimal(str(value))
+    if number < threshold:
         return "< " + formats.number_format(threshold, decimal_pos=int(places))
-    return formats.number_format(Decimal(str(value)), decimal_pos=int(places))
+    # number_format cuts the digits beyond decimal_pos: round first
+    rounded = number.quantize(threshold, rounding=ROUND_HALF_UP)
+    return formats.number_format(rounded, decimal_pos=int(places))

@@ -1,8 +1,9 @@
 """`manage.py cohort_report --format json|csv|xlsx|html [--output FILE]`: the cohort report.
 
 The same pipeline and numbers as the dashboard (`selectors.cohort_report`), with the same
-filters. `--dataset` writes the long analysis dataset (one row per patient and time point, for R)
-instead of the report. HTML is one self-contained file (styles and plotly.js inlined).
+filters and the data cut-off `--as-of` (default today, local date). `--dataset` writes the
+long analysis dataset (one row per patient and time point, for R) instead of the report. HTML
+is one self-contained file (styles and plotly.js inlined).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from belimumab.patients.models import Indication, Route
@@ -45,6 +46,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--from", dest="start_from", help="initiated on or after (YYYY-MM-DD)")
         parser.add_argument("--to", dest="start_to", help="initiated on or before (YYYY-MM-DD)")
+        parser.add_argument(
+            "--as-of",
+            dest="as_of",
+            help="data cut-off (YYYY-MM-DD, default today): what is dated later is ignored",
+        )
         parser.add_argument("--route", choices=Route.values, default="")
         parser.add_argument("--indication", choices=Indication.values, default="")
         parser.add_argument(
@@ -61,7 +67,10 @@ class Command(BaseCommand):
             route=options["route"],
             indication=options["indication"],
         )
-        ds, report = selectors.cohort_report(filters)
+        as_of = _date(options["as_of"]) if options["as_of"] else timezone.localdate()
+        if as_of > timezone.localdate():
+            raise CommandError(f"the cut-off date is after today: {as_of.isoformat()}")
+        ds, report = selectors.cohort_report(filters, as_of)
         if fmt == "html":
             with translation.override(options["language"]):
                 data = self.html(ds, report, options["language"])
