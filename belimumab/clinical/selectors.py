@@ -425,14 +425,23 @@ def _visit_rows(records: PatientRecords, baseline: Visit | None) -> list[VisitRo
 def _continuation(
     records: PatientRecords, course: Course, rows: list[TimepointRow], today: date
 ) -> Continuation:
+    # The criterion is the score at 24 weeks (the visit nearest to D0 + 168 in the time-point
+    # window, as for M6 and M12), not the latest one: a later flare or improvement is another
+    # question than whether treatment should have continued past 24 weeks.
     review_days = config("CONTINUATION_REVIEW_DAYS")
-    scored = [v for v in records.visits if v.sledai is not None and v.date <= today]
+    review_date = course.start_date + timedelta(days=review_days)
+    before, after = config("TIMEPOINT_WINDOW")
+    seen = [v for v in records.visits if v.date <= today]
+    at = response.nearest_in_window([v.date for v in seen], review_date, before, after)
+    at_review = seen[at] if at is not None else None
     sledai_m0 = rows[0].sledai
-    sledai_now = scored[-1].sledai if scored and scored[-1] is not rows[0].visit else None
+    sledai_now = (
+        at_review.sledai if at_review is not None and at_review is not rows[0].visit else None
+    )
     stopped = course.stop_date is not None and course.stop_date <= today
     reviewed = stopped or any(a.timepoint == "M6" for a in records.adjudications)
     return Continuation(
-        review_date=course.start_date + timedelta(days=review_days),
+        review_date=review_date,
         due=response.continuation_review_due(course.start_date, today, review_days, reviewed),
         met=response.continuation_met(sledai_m0, sledai_now, config("RESPONSE_SLEDAI_DROP")),
         sledai_m0=sledai_m0,

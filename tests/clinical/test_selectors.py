@@ -163,6 +163,22 @@ def test_continuation_review_is_flagged_after_24_weeks(patient):
     assert not summary(patient, today=D0 + timedelta(days=168)).continuation.due
 
 
+def test_continuation_review_reads_the_score_at_24_weeks_not_the_latest(patient):
+    add_visit(patient, D0, None, total=10)
+    add_visit(patient, D0 + timedelta(days=170), None, total=8)  # nearest to D0 + 168
+    add_visit(patient, D0 + timedelta(days=300), None, total=2)  # later improvement
+    result = summary(patient, today=D0 + timedelta(days=310)).continuation
+    assert (result.sledai_m0, result.sledai_now) == (10, 8)
+    assert result.met is False
+
+
+def test_continuation_review_without_a_visit_at_24_weeks_is_not_judged(patient):
+    add_visit(patient, D0, None, total=10)
+    add_visit(patient, D0 + timedelta(days=300), None, total=2)  # outside 168 +/- 45 days
+    result = summary(patient, today=D0 + timedelta(days=310)).continuation
+    assert result.sledai_now is None and result.met is None
+
+
 def test_lab_suggestions_convert_units_and_use_the_stored_range(patient):
     on = D0 + timedelta(days=10)
     add_lab(patient, on, "c3", "60", "mg/dL", "79", "153")  # 0.60 g/L, low
