@@ -90,12 +90,10 @@ def infusion_context(
             .order_by("start_date", "pk")
         )
         course = _course_on(courses, on_date)
-    rows = (
-        Infusion.objects.filter(patient=patient, is_active=True)
-        .exclude(pk=exclude_pk)
-        .order_by("date", "pk")
-        .values_list("course_id", "date", "weight_kg")
-    )
+    infusions = Infusion.objects.filter(patient=patient, is_active=True)
+    if exclude_pk is not None:  # pk=None would exclude nothing either
+        infusions = infusions.exclude(pk=exclude_pk)
+    rows = infusions.order_by("date", "pk").values_list("course_id", "date", "weight_kg")
     given: set[date] = set()
     previous_date = previous_weight = None
     for course_id, day, weight in rows:
