@@ -9,6 +9,7 @@ queries does not grow with the cohort.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -144,7 +145,7 @@ class WorklistSection:
     pages: int
     rows: list[WorklistRow]
 
-    def __iter__(self):  # a section reads as its rows in templates and tests
+    def __iter__(self) -> Iterator[WorklistRow]:  # a section reads as its rows (templates, tests)
         return iter(self.rows)
 
     def __len__(self) -> int:
