@@ -315,8 +315,8 @@ def serology_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
         axes[f"xaxis{n}"] = _xaxis(text, 1.0, f"y{n}", matches=bottom)
         title = f"{text[test]}<br>({data['units'][test]})"
         axes[f"yaxis{n}"] = _yaxis(f"x{n}", domain, title=title)
-    fig = {"data": [], "layout": _layout(text, 620, axes)}
-    traces = fig["data"]
+    traces: list[dict[str, Any]] = []
+    fig: Figure = {"data": traces, "layout": _layout(text, 620, axes)}
     when = _hover_date(text)
     any_data = False
     for row, test in enumerate(SEROLOGY_ROWS, start=1):

@@ -28,7 +28,7 @@ def local_date(value: date | None) -> str:
     return "" if value is None else formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
-def activity_label(code: str) -> str:
+def activity_label(code: str | None) -> str:
     """The label of an activity band code (`selectors.activity_class`)."""
     return L.label(L.ACTIVITY_LABELS, code)
 

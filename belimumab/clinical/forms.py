@@ -3,9 +3,10 @@ again (and the ones needing the database) with errors keyed by these forms' fiel
 
 from __future__ import annotations
 
+import datetime
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import formats
@@ -56,6 +57,10 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+# the visit form's flare options, also read by the conflict view to name a stored answer
+VISIT_FLARE_CHOICES = [("", _("Not assessed")), *Flare.choices]
+
+
 class VisitForm(VersionedForm):
     date = forms.DateField(label=_("Visit date"), widget=DATE_WIDGET)
     mode = forms.ChoiceField(
@@ -89,7 +94,7 @@ class VisitForm(VersionedForm):
     )
     flare = forms.ChoiceField(
         label=_("Flare (your assessment)"),
-        choices=[("", _("Not assessed")), *Flare.choices],
+        choices=VISIT_FLARE_CHOICES,
         required=False,
         widget=forms.RadioSelect,
     )
@@ -100,12 +105,12 @@ class VisitForm(VersionedForm):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, patient: Patient, today: date, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, patient: Patient, today: datetime.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.today = today
 
-    def clean_date(self) -> date:
+    def clean_date(self) -> datetime.date:
         value = self.cleaned_data["date"]
         if value > self.today:
             raise forms.ValidationError(_("This date is in the future."))
@@ -124,7 +129,8 @@ class VisitForm(VersionedForm):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("mode") == MODE_TOTAL:
             if data.get("descriptors"):
                 self.add_error(
@@ -150,7 +156,7 @@ class LabPanelForm(forms.Form):
 
     date = forms.DateField(label=_("Date of the sample"), widget=DATE_WIDGET)
 
-    def __init__(self, *args: Any, patient: Patient, today: date, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, patient: Patient, today: datetime.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.today = today
@@ -192,7 +198,7 @@ class LabPanelForm(forms.Form):
             )
         return rows
 
-    def clean_date(self) -> date:
+    def clean_date(self) -> datetime.date:
         value = self.cleaned_data["date"]
         if value > self.today:
             raise forms.ValidationError(_("This date is in the future."))
@@ -201,7 +207,8 @@ class LabPanelForm(forms.Form):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         entered = [code for code in lab_specs() if data.get(f"{code}_value") is not None]
         if not entered and not any(k.endswith("_value") for k in self.errors):
             raise forms.ValidationError(_("Enter at least one result."))
@@ -234,7 +241,8 @@ class LabResultForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         spec = lab_specs()[self.instance.test]
-        self.fields["unit"].choices = [(u, unit_label(u)) for u in spec.units]
+        unit = cast(forms.ChoiceField, self.fields["unit"])  # declared above as a ChoiceField
+        unit.choices = [(u, unit_label(u)) for u in spec.units]
         for name in ("value", "lower_limit", "upper_limit"):
             self.initial[name] = plain(getattr(self.instance, name))
         self.fields["unit"].error_messages["invalid_choice"] = _(
@@ -286,9 +294,12 @@ class AdverseEventForm(forms.ModelForm):
 
     def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["infusion"]
+        # a foreign key of the model: the ModelForm makes it a ModelChoiceField
+        field = cast(forms.ModelChoiceField, self.fields["infusion"])
         field.queryset = Infusion.objects.filter(patient=patient, is_active=True).order_by("-date")
-        field.label_from_instance = lambda infusion: (
+        # relabelling one form's options on the instance (Django's documented idiom); mypy sees
+        # a method overwritten by a function without `self`
+        field.label_from_instance = lambda infusion: (  # type: ignore[method-assign,assignment]
             _("Infusion of %(date)s") % {"date": _localdate(infusion.date)}
         )
         field.help_text = _("Where the event relates to an infusion (infusion reaction...).")

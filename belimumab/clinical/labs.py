@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -118,7 +119,11 @@ def plain(value: Decimal | None) -> Decimal | None:
     return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
 
 
-def display_result(lab: object) -> object:
+# a LabResult, or anything with the same three decimal fields
+ResultT = TypeVar("ResultT")
+
+
+def display_result(lab: ResultT) -> ResultT:
     """A result with its value and limits as the laboratory wrote them (0.620 -> 0.62)."""
     for name in ("value", "lower_limit", "upper_limit"):
         setattr(lab, name, plain(getattr(lab, name)))

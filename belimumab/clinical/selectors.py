@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Model, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from belimumab.clinical import sledai_labels as L
@@ -159,12 +159,10 @@ def flare_suggestion(
     platelets nearest the visit within the time-point window, the flare-index drugs started
     since the previous visit, and the new manifestations read from the descriptors.
     """
-    previous = (
-        Visit.objects.filter(patient=patient, is_active=True, date__lt=on)
-        .exclude(pk=exclude_pk)
-        .order_by("-date", "-pk")
-        .first()
-    )
+    earlier = Visit.objects.filter(patient=patient, is_active=True, date__lt=on)
+    if exclude_pk is not None:  # pk=None would exclude nothing either
+        earlier = earlier.exclude(pk=exclude_pk)
+    previous = earlier.order_by("-date", "-pk").first()
     changes = treatment_changes(TreatmentDose.objects.filter(patient=patient, is_active=True))
     weight = (
         Infusion.objects.filter(
@@ -188,7 +186,9 @@ def flare_suggestion(
         ),
         platelets=lab_in_default_unit(platelets)[0] if platelets else None,
         hospitalised=hospitalised,
-        new_drugs=flare_support.drugs_added(changes, previous.date, on) if previous else (),
+        new_drugs=(
+            flare_support.drugs_added(changes, previous.date, on) if previous else frozenset()
+        ),
     )
     mild, severe = sledai.flare_criteria(flare_input)
     return FlareSuggestion(sledai.flare_index(flare_input), severe + mild)
@@ -261,7 +261,7 @@ class TimepointRow:
     on_treatment: bool
     visit: Visit | None
     sledai: int | None
-    activity: str
+    activity: str | None
     prednisone: Decimal | None
     dose_date: date
     labs: dict[str, LabResult]
@@ -270,7 +270,7 @@ class TimepointRow:
 @dataclass
 class VisitRow:
     visit: Visit
-    activity: str
+    activity: str | None
     prednisone: Decimal | None
     descriptor_labels: list[str]
     sri4: response.Sri4 | None
@@ -314,7 +314,7 @@ class ClinicalSummary:
         return all(row.sri4 is None or row.sri4.without_bilag for row in self.visits)
 
 
-def activity_class(score: int | None) -> str:
+def activity_class(score: int | None) -> str | None:
     """The activity band of a SELENA-SLEDAI score (a code: clinical.display gives its label)."""
     return sledai.activity_class(score, config("ACTIVITY_BANDS"))
 
@@ -630,7 +630,10 @@ def patient_clinical_panel(*, patient: Patient, today: date) -> dict[str, Any]:
 
 # --- audit history -----------------------------------------------------------------------------
 
-HISTORY_MODELS: dict[str, type[Model]] = {
+# the records whose audit history a page shows: each belongs to a patient
+HistoryRecord = Visit | LabResult | TreatmentDose | AdverseEvent | Adjudication
+
+HISTORY_MODELS: dict[str, type[HistoryRecord]] = {
     "visit": Visit,
     "lab": LabResult,
     "treatment": TreatmentDose,
@@ -639,7 +642,7 @@ HISTORY_MODELS: dict[str, type[Model]] = {
 }
 
 
-def record_for_history(*, kind: str, pk: int) -> Model:
+def record_for_history(*, kind: str, pk: int) -> HistoryRecord:
     """The record of a history page (any state: deactivated records keep their history)."""
     model = HISTORY_MODELS[kind]
-    return model.objects.select_related("patient").get(pk=pk)  # type: ignore[attr-defined]
+    return model.objects.select_related("patient").get(pk=pk)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -205,7 +205,7 @@ def _lab_errors(item: LabInput) -> dict[str, list[str]]:
 def _lab_fill(lab: LabResult, item: LabInput) -> LabResult:
     default_lower, default_upper = lab_specs()[item.test].range_in(item.unit)
     lab.test = item.test
-    lab.value = item.value
+    lab.value = cast(Decimal, item.value)  # not None: _lab_errors is raised before any fill
     lab.unit = item.unit
     lab.lower_limit = item.lower if item.lower is not None else default_lower
     lab.upper_limit = item.upper if item.upper is not None else default_upper
@@ -286,9 +286,9 @@ def _treatment_errors(
         errors["unit"] = [_("Unknown unit.")]
     elif category == "corticosteroid" and unit != CORTICOSTEROID_UNIT:
         errors["unit"] = [_("Corticosteroid doses are entered in mg/day.")]
-    others = TreatmentDose.objects.filter(patient=patient, drug=drug, is_active=True).exclude(
-        pk=exclude_pk
-    )
+    others = TreatmentDose.objects.filter(patient=patient, drug=drug, is_active=True)
+    if exclude_pk is not None:  # pk=None would exclude nothing either
+        others = others.exclude(pk=exclude_pk)
     used = {u for u, _d in others.values_list("unit", "start_date")}
     if "unit" not in errors and used and unit not in used:
         errors["unit"] = [

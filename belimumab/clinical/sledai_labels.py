@@ -8,6 +8,8 @@ response rule (templates filled with the numbers of `Response.detail`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext_lazy as _
 
 DESCRIPTOR_LABELS = {
@@ -207,7 +209,7 @@ def descriptor_definition(
     return text
 
 
-def label(mapping: dict, code: str | None) -> str:
+def label(mapping: Mapping[str, object], code: str | None) -> str:
     """The label of a code, or the code itself when a department added one (settings)."""
     if not code:
         return ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -21,6 +21,7 @@ from belimumab.clinical import sledai_labels as L
 from belimumab.clinical.forms import (
     MODE_DESCRIPTORS,
     MODE_TOTAL,
+    VISIT_FLARE_CHOICES,
     AdjudicationForm,
     AdverseEventForm,
     LabPanelForm,
@@ -41,6 +42,9 @@ from belimumab.core.forms import DeactivateForm
 from belimumab.core.views import save_form
 from belimumab.domain import response, sledai
 from belimumab.patients.models import Patient
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _patient(pk: int) -> Patient:
@@ -147,7 +151,7 @@ def _visit_summary(values: dict[str, Any]) -> list[tuple[str, str]]:
             else str(sledai.score(c for c in codes if c in sledai.WEIGHTS)),
         ),
         (_("PGA"), formats.number_format(pga, 1) if pga is not None else "—"),
-        (_("Flare"), L.label(dict(VisitForm.base_fields["flare"].choices), values.get("flare"))),
+        (_("Flare"), L.label(dict(VISIT_FLARE_CHOICES), values.get("flare"))),
         (_("Hospitalised for lupus"), _("yes") if values.get("hospitalised") else _("no")),
         (_("Notes"), values.get("notes") or ""),
     ]
@@ -534,9 +538,11 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _timepoint_lab_rows(summary: selectors.ClinicalSummary) -> list[tuple[str, list]]:
+def _timepoint_lab_rows(
+    summary: selectors.ClinicalSummary,
+) -> list[tuple[StrOrPromise, list[LabResult | None]]]:
     """(test label, the result of each time point or None), for the tests measured at any."""
-    rows = []
+    rows: list[tuple[StrOrPromise, list[LabResult | None]]] = []
     for code, label in LabTest.choices:
         cells = [row.labs.get(code) for row in summary.timepoints]
         if any(cells):
@@ -602,10 +608,9 @@ def record_deactivate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if not request.user.has_perm(DEACTIVATE_PERMISSIONS[kind]):
         raise PermissionDenied
     model = selectors.HISTORY_MODELS[kind]
-    record = get_object_or_404(
-        model.objects.select_related("patient"),  # type: ignore[attr-defined]
-        pk=pk,
-        is_active=True,
+    record = cast(  # the join of the HISTORY_MODELS is ClinicalModel: it is one of them
+        selectors.HistoryRecord,
+        get_object_or_404(model.objects.select_related("patient"), pk=pk, is_active=True),
     )
     form = DeactivateForm(request.POST or None, initial={"version": record.version})
     if request.method == "POST" and form.is_valid():
@@ -645,7 +650,7 @@ def history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         raise Http404
     try:
         record = selectors.record_for_history(kind=kind, pk=pk)
-    except selectors.HISTORY_MODELS[kind].DoesNotExist as exc:  # type: ignore[attr-defined]
+    except selectors.HISTORY_MODELS[kind].DoesNotExist as exc:
         raise Http404 from exc
     return render(
         request,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from belimumab.core.models import ClinicalModel
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 M = TypeVar("M", bound=ClinicalModel)
 
@@ -29,7 +33,7 @@ def clinical_save(
     user: Any = None,
     expected_version: int | None = None,
     reason: str = "",
-    integrity_errors: dict[str, tuple[str, str]] | None = None,
+    integrity_errors: Mapping[str, tuple[str, StrOrPromise]] | None = None,
 ) -> M:
     """Validate and save a clinical record inside a transaction, writing its audit history.
 

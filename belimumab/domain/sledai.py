@@ -153,16 +153,16 @@ def activity_class(
     return found
 
 
-def _normal_low(value: float, lower: float | None) -> bool:
+def _normal_low(value: Number, lower: Number | None) -> bool:
     return lower is not None and value < lower
 
 
-def _normal_high(value: float, upper: float | None) -> bool:
+def _normal_high(value: Number, upper: Number | None) -> bool:
     return upper is not None and value > upper
 
 
 def lab_suggestions(
-    labs: Mapping[str, tuple[float | None, float | None, float | None]],
+    labs: Mapping[str, tuple[Number | None, Number | None, Number | None]],
     thrombocytopenia_below: float = THROMBOCYTOPENIA_BELOW,
     leukopenia_below: float = LEUKOPENIA_BELOW,
 ) -> frozenset[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -10,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from belimumab.core.models import ClinicalModel
 from belimumab.domain import cohort
 from belimumab.domain.schedule import Regimen as DomainRegimen
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Sex(models.TextChoices):
@@ -230,7 +235,7 @@ class Course(ClinicalModel):
     def clean(self) -> None:
         """An end of follow-up comes with its reason, and not before the course started."""
         super().clean()
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         end, reason = self.follow_up_end, self.follow_up_end_reason
         if end is not None and self.start_date is not None and end < self.start_date:
             errors["follow_up_end"] = _("The end of follow-up is before the start date.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -114,8 +114,9 @@ class InfusionForm(forms.Form):
         if instance is not None:  # a correction keeps people who have left since
             kept = [pk for pk in (instance.prepared_by_id, instance.checked_by_id) if pk]
             people = (people | get_user_model().objects.filter(pk__in=kept)).distinct()
-        self.fields["prepared_by"].queryset = people
-        self.fields["checked_by"].queryset = people
+        # foreign keys of the model: the ModelForm makes them ModelChoiceFields
+        cast(forms.ModelChoiceField, self.fields["prepared_by"]).queryset = people
+        cast(forms.ModelChoiceField, self.fields["checked_by"]).queryset = people
         if route == Route.IV:
             for name in ("weight_kg", "diluent", "prepared_by", "checked_by"):
                 self.fields[name].required = True

@@ -9,6 +9,7 @@ queries does not grow with the cohort.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -90,12 +91,10 @@ def infusion_context(
             .order_by("start_date", "pk")
         )
         course = _course_on(courses, on_date)
-    rows = (
-        Infusion.objects.filter(patient=patient, is_active=True)
-        .exclude(pk=exclude_pk)
-        .order_by("date", "pk")
-        .values_list("course_id", "date", "weight_kg")
-    )
+    infusions = Infusion.objects.filter(patient=patient, is_active=True)
+    if exclude_pk is not None:  # pk=None would exclude nothing either
+        infusions = infusions.exclude(pk=exclude_pk)
+    rows = infusions.order_by("date", "pk").values_list("course_id", "date", "weight_kg")
     given: set[date] = set()
     previous_date = previous_weight = None
     for course_id, day, weight in rows:
@@ -146,7 +145,7 @@ class WorklistSection:
     pages: int
     rows: list[WorklistRow]
 
-    def __iter__(self):  # a section reads as its rows in templates and tests
+    def __iter__(self) -> Iterator[WorklistRow]:  # a section reads as its rows (templates, tests)
         return iter(self.rows)
 
     def __len__(self) -> int:

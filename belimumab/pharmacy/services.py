@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError
@@ -180,12 +180,14 @@ def _prepare(
         )
         _apply_dose(infusion, proposal, prepared, errors)
         if proposal.needs_weight_confirmation and not weight_confirmed:
+            # a weight change is only computed against a previous weight
+            previous_weight = cast(Decimal, proposal.previous_weight)
             errors["confirm_weight"] = _(
                 "The weight changed by %(change)s %% since the last infusion (%(previous)s kg on "
                 "%(date)s): check it and tick to confirm."
             ) % {
                 "change": _pct(proposal.weight_change_pct or Decimal(0)),
-                "previous": number_format(proposal.previous_weight, 1),
+                "previous": number_format(previous_weight, 1),
                 "date": _short(proposal.previous_date) if proposal.previous_date else "",
             }
     if errors:

@@ -40,7 +40,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     worklist = selectors.worklist(today=today, pages=pages, query=request.GET.get("q", "")[:40])
     identity = _identity(request)
     app = current_app(request)
-    links = {
+    links: dict[str, Any] = {  # worklist_lines' keyword arguments
         "today": today,
         "identity": identity,
         "patient_url": pk_url("clinical:patient_detail", current_app=app),
