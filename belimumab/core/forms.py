@@ -16,7 +16,7 @@ DATE_WIDGET = forms.DateInput(attrs={"inputmode": "numeric", "autocomplete": "of
 
 
 def date_field(
-    label: StrOrPromise, *, required: bool = True, help_text: str = ""
+    label: StrOrPromise, *, required: bool = True, help_text: StrOrPromise = ""
 ) -> forms.DateField:
     return forms.DateField(
         label=label, widget=DATE_WIDGET, localize=True, required=required, help_text=help_text

@@ -499,7 +499,10 @@ def _costed_infusions(
 
     def plan(dose: float) -> dosing.VialPlan:
         if dose not in plans:
-            plans[dose] = dosing.vial_plan(to_decimal(dose), params.vial_sizes)
+            amount = to_decimal(dose)
+            if amount is None:
+                raise ValueError("an infusion without a dose has no vial plan")
+            plans[dose] = dosing.vial_plan(amount, params.vial_sizes)
         return plans[dose]
 
     estimated = inf["vials_estimated"].to_numpy()

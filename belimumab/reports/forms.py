@@ -36,7 +36,8 @@ class CohortFilterForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start_from"), data.get("start_to")
         if start and end and end < start:
             self.add_error("start_to", _("The end of the period is before its start."))

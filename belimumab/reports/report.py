@@ -438,6 +438,8 @@ def _table2(
         patients["stop_reason"].tolist(),
         strict=True,
     ):
+        if d0 is None:
+            raise ValueError(f"the course of {code} has no start date")
         entry: dict[str, Any] = {
             "patient": code,
             "treatments_at_initiation": [

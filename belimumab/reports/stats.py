@@ -287,7 +287,7 @@ def _fit_ri(
         out["error"] = "the REML optimisation failed"
         return out
     k = int(np.argmin(values))
-    best, value, converged = _newton(objective, grid[k], np.array([_LOG_LAMBDA_BOUNDS]))
+    best, least, converged = _newton(objective, grid[k], np.array([_LOG_LAMBDA_BOUNDS]))
     if not converged:
         res = optimize.minimize_scalar(
             lambda a: float(objective(np.array([[a]]))[0]),
@@ -295,7 +295,7 @@ def _fit_ri(
             method="bounded",
             options={"xatol": 1e-10, "maxiter": 500},
         )
-        if res.fun < value:
+        if res.fun < least:
             best = np.array([res.x])
     return _fill_reml(out, data, patterns, np.array([best[0], 0.0]), with_phi=False)
 
@@ -533,8 +533,8 @@ def _newton(
             steps[row, free] = -vectors @ (along / np.maximum(curvature + mu * scale, 1e-300))
         # ... and a jump of each free coordinate to the bound it descends to: the REML surface
         # flattens towards lambda = 0 and phi = +-1, which Newton steps approach only slowly.
-        for row, i in enumerate(free, start=len(_DAMPING)):
-            steps[row, i] = (bounds[i, 0] if grad[i] > 0 else bounds[i, 1]) - x[i]
+        for row, c in enumerate(free, start=len(_DAMPING)):
+            steps[row, c] = (bounds[c, 0] if grad[c] > 0 else bounds[c, 1]) - x[c]
         candidates = np.clip(x + steps, bounds[:, 0], bounds[:, 1])
         tried = objective(candidates)
         best = int(np.argmin(tried))
@@ -587,8 +587,8 @@ def _fit_ri_ar1(data: _Data) -> dict[str, Any]:
             if di or dj
         ]
     )
-    minima = np.argwhere((grid <= neighbours.min(axis=0)) & np.isfinite(grid))
-    minima = sorted(minima.tolist(), key=lambda ij: grid[ij[0], ij[1]])[:_N_STARTS]
+    local = np.argwhere((grid <= neighbours.min(axis=0)) & np.isfinite(grid))
+    minima = sorted(local.tolist(), key=lambda ij: grid[ij[0], ij[1]])[:_N_STARTS]
     starts = [np.array([log_lams[i], zs[j]]) for i, j in minima]
     bounds = np.array([_LOG_LAMBDA_BOUNDS, _ATANH_PHI_BOUNDS])
     best_theta, best_value = None, math.inf
