@@ -17,11 +17,7 @@ from belimumab.reports.selectors import CohortFilters
 
 
 class CohortFilterForm(forms.Form):
-    as_of = date_field(
-        gettext_lazy("Data as of"),
-        required=False,
-        help_text=gettext_lazy("Data cut-off: what is dated later is ignored (default: today)."),
-    )
+    as_of = date_field(gettext_lazy("Data as of"), required=False)
     start_from = date_field(gettext_lazy("Initiated from"), required=False)
     start_to = date_field(gettext_lazy("Initiated until"), required=False)
     route = forms.ChoiceField(
@@ -34,6 +30,15 @@ class CohortFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("All indications")), *Indication.choices],
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The explanation as a tooltip and "today" as the placeholder: a help text under this one
+        # field pushed the other filters out of line.
+        self.fields["as_of"].widget.attrs.update(
+            placeholder=gettext_lazy("today"),
+            title=gettext_lazy("Data cut-off: what is dated later is ignored (default: today)."),
+        )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
