@@ -206,7 +206,7 @@ def _follow_up_reopen(request: HttpRequest, course: Course, back: str) -> HttpRe
             request, _("This course was changed by someone else meanwhile: nothing was cleared.")
         )
     for error in form.non_field_errors():
-        messages.error(request, error)
+        messages.error(request, str(error))
     return _follow_up_page(request, course, FollowUpEndForm(course=course), back, None)
 
 
