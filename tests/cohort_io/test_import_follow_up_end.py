@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from belimumab.cohort_io.readers import tables_from_rows
+from belimumab.cohort_io.services import cohort_import
 from belimumab.cohort_io.shifting import shift_dates
+from belimumab.domain import cohort
 from belimumab.patients.models import Course
-from tests.cohort_io.test_import import base_files, english, regimens, run, write  # noqa: F401
+from tests.cohort_io.test_import import STUDY, base_files, english, regimens, run, write  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +123,23 @@ def test_a_date_shift_moves_the_end_of_follow_up() -> None:
     )
     shifted = shift_dates(tables, 10)
     assert shifted["patients"].rows[0][1]["follow_up_end"] == "2026-10-10"
+
+
+def test_the_study_fixture_closes_every_course_and_still_reaches_m12(tmp_path: Path) -> None:
+    """Every study course ends: stopped, or follow-up ended at D0 + 365 (end of the study's
+    follow-up), so none stays on a worklist; an end on the nominal M12 date still reaches M12."""
+    result = cohort_import(source=STUDY, today=date(2026, 11, 25))
+    assert result.ok, [str(p) for p in result.problems]
+    courses = list(Course.objects.select_related("patient"))
+    assert len(courses) == 16
+    stopped = {c.patient.code for c in courses if c.stop_date}
+    assert stopped == {"STR-01", "STR-12", "STR-13", "STR-14"}
+    for course in courses:
+        if course.stop_date:
+            assert course.follow_up_end is None
+            continue
+        assert course.follow_up_end == course.start_date + timedelta(days=365)
+        assert course.follow_up_end_reason == "study_end"
+        assert cohort.reached(
+            course.start_date, "M12", date(2026, 11, 25), follow_up_end=course.follow_up_end
+        )

@@ -292,3 +292,11 @@ def test_the_patient_page_offers_it_and_shows_it(client_for, course: Course, use
     )
     assert "end of follow-up" in history.content.decode()
     assert "lost_to_follow_up" in history.content.decode()
+
+
+def test_the_timeline_marks_the_end_of_follow_up(client_for, course: Course, users) -> None:
+    _end(course, users["clinician"])
+    timeline = client_for("clinician").get(
+        reverse("clinical:timeline", args=[course.patient_id]), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert "Fin du suivi : Perdu de vue" in timeline.content.decode()
