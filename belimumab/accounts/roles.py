@@ -32,6 +32,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.view_identity",
         "pharmacy.add_infusion",
         "pharmacy.change_infusion",
+        "patients.end_follow_up",
     ],
     CLINICIAN: [
         *_VIEW_ALL,
@@ -40,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.change_patient",
         "patients.add_course",
         "patients.change_course",
+        "patients.end_follow_up",
         *(f"clinical.add_{m}" for m in _CLINICAL_MODELS),
         *(f"clinical.change_{m}" for m in _CLINICAL_MODELS),
         "patients.view_history",

@@ -29,7 +29,12 @@ INFUSION_COLOUR = "#198754"
 MISSED_COLOUR = "#dc3545"
 BAND_COLOUR = "rgba(25, 135, 84, 0.12)"
 GRID_COLOUR = "#eee"
-EVENT_COLOURS = {"adverse_event": "#6c757d", "serious": "#dc3545", "stop": "#212529"}
+EVENT_COLOURS = {
+    "adverse_event": "#6c757d",
+    "serious": "#dc3545",
+    "stop": "#212529",
+    "follow_up_end": "#6f42c1",
+}
 LAB_COLOURS = {"anti_dsdna": "#6f42c1", "c3": "#0d6efd", "c4": "#20c997", "ch50": "#d63384"}
 
 Figure = dict[str, Any]

@@ -565,6 +565,15 @@ def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
                     "stop",
                 )
             )
+        if course.follow_up_end:
+            events.append(
+                (
+                    course.follow_up_end,
+                    _("End of follow-up: %(reason)s")
+                    % {"reason": course.get_follow_up_end_reason_display()},
+                    "follow_up_end",
+                )
+            )
     starts = [c.start_date for c in records.courses]
     return {
         "sledai": [

@@ -59,7 +59,7 @@ class PatientRow:
     line: int
     code: str
     fields: dict[str, Any]
-    course: dict[str, Any]  # start_date, regimen (code), stop_date, stop_reason
+    course: dict[str, Any]  # start_date, regimen (code), plan.COURSE_FIELDS when given
 
 
 @dataclass

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from belimumab.clinical.models import AECategory, AEOutcome, Flare
 from belimumab.domain import sledai
 from belimumab.patients.models import (
+    FollowUpEndReason,
     Indication,
     InitiationReason,
     Manifestation,
@@ -62,9 +63,12 @@ FILES: dict[str, FileFormat] = {
             "route",
             "stop_date",
             "stop_reason",
+            "follow_up_end",
+            "follow_up_end_reason",
+            "follow_up_end_note",
         ),
         required=("code", "sex", "birth_date", "start_date", "route"),
-        dates=("birth_date", "start_date", "stop_date"),
+        dates=("birth_date", "start_date", "stop_date", "follow_up_end"),
     ),
     "treatments": FileFormat(
         columns=("patient", "drug", "start_date", "dose", "unit"),
@@ -121,6 +125,7 @@ INITIATION_REASONS = tuple(InitiationReason.values)
 INDICATIONS = tuple(Indication.values)
 ROUTES = tuple(Route.values)
 STOP_REASONS = tuple(StopReason.values)
+FOLLOW_UP_END_REASONS = tuple(FollowUpEndReason.values)
 REACTIONS = tuple(Reaction.values)
 FLARES = tuple(Flare.values)
 AE_CATEGORIES = tuple(AECategory.values)

@@ -25,6 +25,7 @@ from belimumab.cohort_io.formats import (
     DESCRIPTOR_COLUMNS,
     FILES,
     FLARES,
+    FOLLOW_UP_END_REASONS,
     INDICATIONS,
     INITIATION_REASONS,
     MANIFESTATIONS,
@@ -228,7 +229,41 @@ def _patient_course(cells: Cells, context: Context) -> dict[str, Any]:
         course["stop_reason"] = reason
     elif cells.has("stop_reason") and cells.raw("stop_reason"):
         cells.problem("stop_reason", _("a stop reason needs the stop_date column"))
+    course.update(_follow_up_end(cells, start))
     return course
+
+
+def _follow_up_end(cells: Cells, start: Any) -> dict[str, Any]:
+    """The end of follow-up (not a stop): date and reason together, the note optional.
+
+    Only the columns the file has: a file without them keeps what the database holds.
+    """
+    found: dict[str, Any] = {}
+    if cells.has("follow_up_end"):
+        end = cells.date("follow_up_end")
+        reason = ""
+        if cells.has("follow_up_end_reason"):
+            reason = cells.choice("follow_up_end_reason", FOLLOW_UP_END_REASONS, "") or ""
+        if end is not None and start is not None and end < start:
+            cells.problem("follow_up_end", _("before the start date %(start)s") % {"start": start})
+        if cells.raw("follow_up_end") and not cells.raw("follow_up_end_reason"):
+            cells.problem("follow_up_end_reason", _("required when there is an end of follow-up"))
+        if cells.raw("follow_up_end_reason") and not cells.raw("follow_up_end"):
+            cells.problem(
+                "follow_up_end", _("required when there is a reason for the end of follow-up")
+            )
+        found["follow_up_end"] = end
+        found["follow_up_end_reason"] = reason
+    elif cells.has("follow_up_end_reason") and cells.raw("follow_up_end_reason"):
+        cells.problem(
+            "follow_up_end_reason",
+            _("a reason for the end of follow-up needs the follow_up_end column"),
+        )
+    if cells.has("follow_up_end_note"):
+        found["follow_up_end_note"] = cells.text("follow_up_end_note", max_length=300)
+    elif cells.has("follow_up_end") and not cells.raw("follow_up_end"):
+        found["follow_up_end_note"] = ""  # a cleared end keeps no note of it
+    return found
 
 
 def _parse_treatment(cells: Cells, known: set[str], context: Context) -> ChildRow | None:

@@ -37,6 +37,15 @@ MODELS: dict[str, type[models.Model]] = {
     "adverse_events": AdverseEvent,
 }
 
+# The fields of a course a patients.csv row may set (when the file has their columns).
+COURSE_FIELDS = (
+    "stop_date",
+    "stop_reason",
+    "follow_up_end",
+    "follow_up_end_reason",
+    "follow_up_end_note",
+)
+
 
 @dataclass
 class TablePlan:
@@ -83,7 +92,7 @@ def plan_courses(
     existing: dict[tuple[int, date], Mapping[str, Any]] = {}
     for chunk in chunks(sorted(patient_ids.values()), QUERY_CHUNK):
         for course in Course.objects.filter(patient_id__in=chunk, is_active=True).values(
-            "pk", "patient_id", "start_date", "regimen_id", "stop_date", "stop_reason"
+            "pk", "patient_id", "start_date", "regimen_id", *COURSE_FIELDS
         ):
             existing[(course["patient_id"], course["start_date"])] = course
     code_of = {pk: code for code, pk in patient_ids.items()}
@@ -91,7 +100,7 @@ def plan_courses(
         course_ids[(code_of[course_patient_id], start)] = values["pk"]
     for row in parsed.patients.values():
         wanted = {"regimen_id": regimen_ids[row.course["regimen"]]}
-        for f in ("stop_date", "stop_reason"):
+        for f in COURSE_FIELDS:
             if f in row.course:
                 wanted[f] = row.course[f]
         patient_id = patient_ids.get(row.code)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from belimumab.core.forms import DATE_WIDGET
 from belimumab.patients.models import (
     Course,
+    FollowUpEndReason,
     InitiationReason,
     Manifestation,
     Patient,
@@ -108,6 +109,46 @@ class CourseForm(forms.ModelForm):
         if start and birth and start < birth:
             self.add_error("start_date", _("The course cannot start before the patient's birth."))
         return data
+
+
+class FollowUpEndForm(forms.Form):
+    """The end of a course's follow-up (not a stop): date and reason required, note optional.
+
+    A plain form: the service validates the course (full_clean), and its errors come back
+    beside the fields through save_form.
+    """
+
+    follow_up_end = forms.DateField(label=_("End of follow-up"), widget=DATE_WIDGET)
+    follow_up_end_reason = forms.ChoiceField(
+        label=_("Reason"), choices=[("", "---------"), *FollowUpEndReason.choices]
+    )
+    follow_up_end_note = forms.CharField(label=_("Details"), max_length=300, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "follow_up_end": course.follow_up_end,
+                "follow_up_end_reason": course.follow_up_end_reason,
+                "follow_up_end_note": course.follow_up_end_note,
+                "version": course.version,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.course = course
+
+    def clean_follow_up_end(self) -> date | None:
+        value = _not_in_future(self.cleaned_data.get("follow_up_end"))
+        if value is not None and value < self.course.start_date:
+            raise forms.ValidationError(_("The end of follow-up is before the start date."))
+        return value
+
+
+class FollowUpReopenForm(forms.Form):
+    """Clearing an end of follow-up: only the version the user saw (a lost race shows)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class NewPatientCourseForm(forms.Form):

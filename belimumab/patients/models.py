@@ -204,6 +204,9 @@ class Course(ClinicalModel):
         ordering = ["patient__code", "start_date"]
         verbose_name = _("belimumab course")
         verbose_name_plural = _("belimumab courses")
+        permissions = [
+            ("end_follow_up", _("Can record the end of a course's follow-up")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(stop_date__isnull=True) | Q(stop_date__gte=F("start_date")),

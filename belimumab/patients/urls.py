@@ -10,4 +10,9 @@ urlpatterns = [
     path("<int:pk>/history/", views.patient_history, name="history"),
     path("<int:pk>/courses/new/", views.course_create, name="course_create"),
     path("courses/<int:pk>/edit/", views.course_update, name="course_update"),
+    path(
+        "courses/<int:pk>/follow-up-end/",
+        views.course_follow_up_end,
+        name="course_follow_up_end",
+    ),
 ]

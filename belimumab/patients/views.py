@@ -7,12 +7,20 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from belimumab.core.audit import record_history
 from belimumab.core.views import save_form
 from belimumab.patients import selectors, services
-from belimumab.patients.forms import CourseForm, NewPatientCourseForm, PatientForm
+from belimumab.patients.forms import (
+    CourseForm,
+    FollowUpEndForm,
+    FollowUpReopenForm,
+    NewPatientCourseForm,
+    PatientForm,
+)
 from belimumab.patients.models import (
     Course,
     Patient,
@@ -128,6 +136,91 @@ def _course_form(request: HttpRequest, patient: Patient, course: Course) -> Http
         request,
         "patients/course_form.html",
         {"form": form, "patient": patient, "course": course, "stale": stale},
+    )
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    """The page to return to: `?next=` (or the form's `next`) when it is a local URL."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return wanted if wanted and safe else default
+
+
+@permission_required("patients.end_follow_up", raise_exception=True)
+def course_follow_up_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record, correct or clear the end of a course's follow-up (a pharmacist's or a
+    clinician's act; a stop stays the clinician's, on the course form)."""
+    course = get_object_or_404(
+        Course.objects.select_related("patient", "regimen"), pk=pk, is_active=True
+    )
+    back = _next_url(request, reverse("clinical:patient_detail", args=[course.patient_id]))
+    if course.stop_date is not None and course.follow_up_end is None:
+        messages.warning(request, _("This course was stopped: its follow-up ended with the stop."))
+        return redirect(back)
+    if request.method == "POST" and request.POST.get("action") == "reopen":
+        return _follow_up_reopen(request, course, back)
+    form = FollowUpEndForm(request.POST or None, course=course)
+    stale = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        outcome = save_form(
+            form,
+            lambda: services.course_follow_up_end(
+                course=course,
+                user=request.user,
+                end_date=data["follow_up_end"],
+                reason=data["follow_up_end_reason"],
+                note=data["follow_up_end_note"],
+                expected_version=data.get("version"),
+            ),
+        )
+        if outcome.saved:
+            messages.success(
+                request,
+                _("End of follow-up recorded for %(code)s.") % {"code": course.patient.code},
+            )
+            return redirect(back)
+        stale = outcome.conflict
+    return _follow_up_page(request, course, form, back, stale)
+
+
+def _follow_up_reopen(request: HttpRequest, course: Course, back: str) -> HttpResponse:
+    form = FollowUpReopenForm(request.POST)
+    form.is_valid()
+    outcome = save_form(
+        form,
+        lambda: services.course_follow_up_reopen(
+            course=course, user=request.user, expected_version=form.cleaned_data.get("version")
+        ),
+    )
+    if outcome.saved:
+        messages.success(
+            request, _("Follow-up of %(code)s reopened.") % {"code": course.patient.code}
+        )
+        return redirect(back)
+    course.refresh_from_db()
+    if outcome.conflict is not None:
+        messages.error(
+            request, _("This course was changed by someone else meanwhile: nothing was cleared.")
+        )
+    for error in form.non_field_errors():
+        messages.error(request, str(error))
+    return _follow_up_page(request, course, FollowUpEndForm(course=course), back, None)
+
+
+def _follow_up_page(
+    request: HttpRequest,
+    course: Course,
+    form: FollowUpEndForm,
+    back: str,
+    stale: dict[str, object] | None,
+) -> HttpResponse:
+    return render(
+        request,
+        "patients/follow_up_end_form.html",
+        {"form": form, "course": course, "patient": course.patient, "back": back, "stale": stale},
     )
 
 

@@ -2,6 +2,7 @@ from tests.access_spec import ALL_ROLES, Rule
 
 CLINICIAN = frozenset({"clinician"})
 HISTORY = frozenset({"clinician", "administrator"})
+FOLLOW_UP = frozenset({"pharmacist", "clinician"})
 
 RULES = [
     Rule("patients:list", get=ALL_ROLES),
@@ -18,6 +19,12 @@ RULES = [
         "patients:course_update",
         get=CLINICIAN,
         post=CLINICIAN,
+        kwargs=lambda w: {"pk": w.course.pk},
+    ),
+    Rule(
+        "patients:course_follow_up_end",
+        get=FOLLOW_UP,
+        post=FOLLOW_UP,
         kwargs=lambda w: {"pk": w.course.pk},
     ),
 ]
