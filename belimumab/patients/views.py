@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
@@ -29,7 +31,7 @@ from belimumab.patients.models import (
 IDENTITY_FIELDS = ("last_name", "first_name", "birth_date")
 
 
-def _patient_form(request: HttpRequest, *args, **kwargs) -> PatientForm:
+def _patient_form(request: HttpRequest, *args: Any, **kwargs: Any) -> PatientForm:
     form = PatientForm(*args, **kwargs)
     if not request.user.has_perm("patients.view_identity"):
         for name in IDENTITY_FIELDS:
