@@ -169,6 +169,15 @@ def dose_proposal(
     )
 
 
+def prepared_plan(dose_mg: Decimal) -> dosing.VialPlan:
+    """The vials the department prepares for a dose (IV): the rounded plan where the rounding
+    tolerance allows one, else the least-waste covering plan (as the form proposes them)."""
+    sizes = vial_sizes()
+    dose = dose_mg.quantize(_TENTH, ROUND_HALF_UP)
+    rounded = dosing.rounded_plan(dose, sizes, float(tolerance_pct()))
+    return rounded if rounded is not None else dosing.vial_plan(dose, sizes)
+
+
 # --- cost of a recorded infusion ------------------------------------------------------------
 
 
