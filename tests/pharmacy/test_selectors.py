@@ -32,7 +32,7 @@ def _cohort(make_patient, make_infusion, today, n: int) -> None:
         stopped = make_patient(code=f"STOP{i:03d}", start=today - timedelta(days=100))
         _end(stopped, stop_date=today - timedelta(days=1), stop_reason="remission")
         ended = make_patient(code=f"END{i:03d}", start=today - timedelta(days=100))
-        _end(ended, follow_up_end=today, follow_up_end_reason="lost")
+        _end(ended, follow_up_end=today, follow_up_end_reason="lost_to_follow_up")
 
 
 def _end(patient, **fields):
