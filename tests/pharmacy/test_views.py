@@ -12,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.test import override_settings
 from django.urls import reverse
 
+from belimumab.patients.models import Course
 from belimumab.pharmacy.models import Infusion
 
 pytestmark = pytest.mark.django_db
@@ -174,6 +175,25 @@ def test_worklist_marks_the_delay_apart_from_past_missed_cycles(
     assert 'data-rounded-from="810"' in ontime and "(810)</span>" in ontime
     assert f"2 {TIMES} 400 mg" in ontime
     assert "O&#x27;BRIEN &lt;B&gt; Claire" in html and 'data-patient="ODD&lt;&amp;&gt;"' in html
+
+
+def test_a_row_to_review_offers_the_end_of_follow_up(
+    client_for, make_patient, make_infusion, today
+):
+    """Pharmacists end a follow-up from the worklist and come back to it (?next=)."""
+    from django.urls import NoReverseMatch
+
+    _cohort(make_patient, make_infusion, today, 1)
+    course = Course.objects.get(patient__code="REV000")
+    try:
+        url = reverse("patients:course_follow_up_end", args=[course.pk])
+    except NoReverseMatch:
+        pytest.skip("the end-of-follow-up page comes with the follow-up branch")
+    html = client_for("pharmacist").get(reverse("pharmacy:worklist")).content.decode()
+    assert f'href="{url}?next=/pharmacy/"' in _row_html(html, "REV000")
+    assert url not in _row_html(html, "LATE000")  # overdue, not to review
+    head = client_for("department_head").get(reverse("pharmacy:worklist")).content.decode()
+    assert url not in head
 
 
 def test_worklist_rows_without_identity_or_record_permission(
