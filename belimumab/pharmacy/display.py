@@ -14,6 +14,8 @@ from django.utils.formats import localize
 from django.utils.translation import ngettext
 
 from belimumab.core import labels
+from belimumab.domain.worklist import FIRST_INFUSION
+from belimumab.patients.models import Regimen
 from belimumab.pharmacy.selectors import WorklistRow
 
 
@@ -31,24 +33,29 @@ class _Labels(dict[int, str]):
 
 class WorklistLine(TypedDict):
     """One worklist row as `pharmacy/_worklist_rows.html` prints it (a dict: the template
-    language reads a dict key faster than an attribute, 75 rows x 14 cells a page)."""
+    language reads a dict key faster than an attribute, 100 rows x 14 cells a page)."""
 
     code: str
+    course_pk: int  # the end-of-follow-up action of a row to review links to its course
     name: str  # "" without patients.view_identity
     url: str
     record_url: str | None  # None without pharmacy.add_infusion
     due: date
     today: bool
-    route: str
+    route: str  # "Intravenous"
+    route_code: str  # "IV": the column stays narrow, the full name in its title
     cycle: str
     last_date: date | None
     last_weight: Decimal | None
-    dose: Decimal | None  # None: weight-based and never weighed
+    dose: Decimal | None  # the dose prepared; None: weight-based and never weighed
+    prescribed: Decimal | None  # the prescribed dose when the prepared one is rounded, else None
     vials: str  # vials_text(): largest first; "—": none
-    overdue_days: int
+    delay_days: int  # the current delay (0 for a first infusion: nothing was given to be late on)
     late: str  # "5 days late"; "": on time
-    missed_cycles: int
-    missed: str  # "2 cycles missed"; "": none
+    missed_now: int
+    missed: str  # "2 cycles missed" (during the current delay); "": none
+    missed_before: int
+    missed_past: str  # "1 cycle missed in the past" (history); "": none
 
 
 def vials_text(vials: Sequence[tuple[int, int]]) -> str:
@@ -73,6 +80,40 @@ def missed_text(cycles: int) -> str:
     }
 
 
+def missed_past_text(cycles: int) -> str:
+    return ngettext(
+        "%(cycles)s cycle missed in the past", "%(cycles)s cycles missed in the past", cycles
+    ) % {"cycles": localize(cycles)}
+
+
+class _Words:
+    """Every label of a worklist page, each built once per distinct value: the template's
+    filters and plural tags cost tens of microseconds each, and a page has 100 rows."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, str] = {}
+        self.cycles: dict[str, str] = {}
+        self.lates = _Labels(late_text)
+        self.misses = _Labels(missed_text)
+        self.past = _Labels(missed_past_text)
+        self.vials: dict[tuple[tuple[int, int], ...], str] = {}
+
+    def route(self, regimen: Regimen) -> str:
+        if regimen.route not in self.routes:
+            self.routes[regimen.route] = regimen.get_route_display()
+        return self.routes[regimen.route]
+
+    def cycle(self, label: str) -> str:
+        if label not in self.cycles:
+            self.cycles[label] = labels.cycle_label(label)
+        return self.cycles[label]
+
+    def vials_of(self, opened: tuple[tuple[int, int], ...]) -> str:
+        if opened not in self.vials:
+            self.vials[opened] = vials_text(opened)
+        return self.vials[opened]
+
+
 def worklist_lines(
     rows: Iterable[WorklistRow],
     *,
@@ -81,44 +122,37 @@ def worklist_lines(
     patient_url: Callable[[int], str],
     record_url: Callable[[int], str] | None,
 ) -> list[WorklistLine]:
-    """The rows of a worklist section; each label (route, cycle, vials, days late, cycles
-    missed) is built once per distinct value: the template's filters and plural tags cost
-    tens of microseconds each, and a page has 75 rows."""
-    routes: dict[str, str] = {}
-    cycles: dict[str, str] = {}
-    lates = _Labels(late_text)
-    misses = _Labels(missed_text)
-    vials: dict[tuple[tuple[int, int], ...], str] = {}
+    """The rows of a worklist section: the current delay and the cycles missed in the past are
+    two marks (a patient on time today has no delay mark, whatever its history)."""
+    words = _Words()
     lines = []
     for row in rows:
-        course, status = row.course, row.status
+        course, mark = row.course, row.mark
         patient = course.patient
-        route = course.regimen.route
-        if route not in routes:
-            routes[route] = course.regimen.get_route_display()
-        if status.cycle_label not in cycles:
-            cycles[status.cycle_label] = labels.cycle_label(str(status.cycle_label))
-        opened = tuple(row.vials)
-        if opened not in vials:
-            vials[opened] = vials_text(opened)
+        delay = 0 if mark.section == FIRST_INFUSION else mark.delay_days
         lines.append(
             WorklistLine(
                 code=patient.code,
+                course_pk=course.pk,
                 name=f"{patient.last_name.upper()} {patient.first_name}" if identity else "",
                 url=patient_url(course.patient_id),
                 record_url=record_url(course.patient_id) if record_url else None,
-                due=status.next_due,
-                today=status.next_due == today,
-                route=routes[route],
-                cycle=cycles[status.cycle_label],
-                last_date=row.last_date,
+                due=mark.next_due,
+                today=mark.next_due == today,
+                route=words.route(course.regimen),
+                route_code=course.regimen.route.upper(),
+                cycle=words.cycle(str(mark.cycle_label)),
+                last_date=mark.last_given,
                 last_weight=row.last_weight,
-                dose=row.expected_dose_mg or None,
-                vials=vials[opened],
-                overdue_days=status.overdue_days,
-                late=lates[status.overdue_days] if status.overdue_days else "",
-                missed_cycles=status.total_missed_cycles,
-                missed=misses[status.total_missed_cycles] if status.total_missed_cycles else "",
+                dose=row.prepared_mg or None,
+                prescribed=row.prescribed_mg if row.rounded else None,
+                vials=words.vials_of(tuple(row.vials)),
+                delay_days=delay,
+                late=words.lates[delay] if delay else "",
+                missed_now=mark.missed_now,
+                missed=words.misses[mark.missed_now] if mark.missed_now else "",
+                missed_before=mark.missed_before,
+                missed_past=words.past[mark.missed_before] if mark.missed_before else "",
             )
         )
     return lines

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -167,6 +168,20 @@ def dose_proposal(
         weight_change_pct=change,
         needs_weight_confirmation=change is not None and abs(change) > threshold,
     )
+
+
+def prepared_plan(dose_mg: Decimal) -> dosing.VialPlan:
+    """The vials the department prepares for a dose (IV): the rounded plan where the rounding
+    tolerance allows one, else the least-waste covering plan (as the form proposes them)."""
+    return _prepared_plan(dose_mg.quantize(_TENTH, ROUND_HALF_UP), vial_sizes(), tolerance_pct())
+
+
+@lru_cache(maxsize=4096)
+def _prepared_plan(dose: Decimal, sizes: tuple[int, ...], tolerance: Decimal) -> dosing.VialPlan:
+    """Keyed by every input (settings included): a worklist page asks for the same few hundred
+    doses at every request, and each plan is an exhaustive search."""
+    rounded = dosing.rounded_plan(dose, sizes, float(tolerance))
+    return rounded if rounded is not None else dosing.vial_plan(dose, sizes)
 
 
 # --- cost of a recorded infusion ------------------------------------------------------------

@@ -115,17 +115,20 @@ class CourseSchedule(models.Model):
     A cache of `belimumab.domain.schedule.course_snapshot` over the course's active infusions,
     with the few course and patient fields the worklist filters and sorts on, kept true by
     `belimumab.pharmacy.schedules` (signals on every save of an infusion, a course or a patient,
-    and the importer's bulk refresh). The worklist then selects, counts and pages due, overdue
-    and missed courses on this one indexed table, whatever the cohort size. Not audited and not
-    backed up: it is rebuilt from the records (`refresh_course_schedules`).
+    and the importer's bulk refresh). The worklist then selects, counts and pages each of its
+    sections (due, overdue, to review, first infusion) on this one indexed table, whatever the
+    cohort size. Not audited and not backed up: it is rebuilt from the records
+    (`refresh_course_schedules`).
     """
 
     course = models.OneToOneField(
         Course, on_delete=models.CASCADE, primary_key=True, related_name="schedule"
     )
-    # copies: the course and its patient are both active; the course's stop; the patient's code
+    # copies: the course and its patient are both active; the course's stop and end of
+    # follow-up; the patient's code
     active = models.BooleanField(default=True)
     stop_date = models.DateField(null=True, blank=True)
+    follow_up_end = models.DateField(null=True, blank=True)
     patient_code = models.CharField(max_length=40)
     # the snapshot
     given_count = models.PositiveIntegerField(default=0)
@@ -142,7 +145,6 @@ class CourseSchedule(models.Model):
             models.Index(
                 fields=["next_due", "patient_code", "course"], name="courseschedule_next_due"
             ),
-            models.Index(fields=["missed_from"], name="courseschedule_missed_from"),
         ]
 
     def __str__(self) -> str:

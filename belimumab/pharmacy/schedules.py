@@ -26,6 +26,7 @@ _CHUNK = 500  # courses per query (SQLite limits the parameters of one statement
 _FIELDS = [
     "active",
     "stop_date",
+    "follow_up_end",
     "patient_code",
     "given_count",
     "last_given",
@@ -48,6 +49,7 @@ def _snapshot_row(
         course_id=course.pk,
         active=course.is_active and course.patient.is_active,
         stop_date=course.stop_date,
+        follow_up_end=course.follow_up_end,
         patient_code=course.patient.code,
         given_count=snap.given_count,
         last_given=snap.last_given,
@@ -88,6 +90,7 @@ def _refresh(courses_qs: Any, infusions_qs: Any) -> int:
         "pk",
         "start_date",
         "stop_date",
+        "follow_up_end",
         "is_active",
         "regimen",
         "patient__code",

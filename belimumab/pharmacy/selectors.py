@@ -9,8 +9,8 @@ queries does not grow with the cohort.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,15 +19,26 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from belimumab.domain import dosing, schedule
+from belimumab.domain.defaults import MAX_INTERRUPTION_DAYS, WORKLIST_DAYS_AHEAD
 from belimumab.domain.schedule import Gap, ScheduleStatus
+from belimumab.domain.worklist import (
+    DUE,
+    FIRST_INFUSION,
+    OVERDUE,
+    SECTIONS,
+    TO_REVIEW,
+    WorklistMark,
+    section_bounds,
+    worklist_mark,
+)
 from belimumab.patients.models import Course, Patient, Route
 from belimumab.pharmacy.doses import (
     InfusionCost,
     infusion_cost,
     opened_vials,
+    prepared_plan,
     recorded_plan,
     setting,
-    vial_sizes,
 )
 from belimumab.pharmacy.models import CourseSchedule, Infusion
 
@@ -116,12 +127,14 @@ def infusion_context(
 
 @dataclass
 class WorklistRow:
+    """A course on the worklist: its mark (section, delay, cycles missed now and before) and
+    the dose the department will prepare, from the last weight."""
+
     course: Course
-    status: ScheduleStatus
-    last_date: date | None
+    mark: WorklistMark
     last_weight: Decimal | None
-    expected_dose_mg: Decimal | None
-    plan: dosing.VialPlan | None
+    prescribed_mg: Decimal | None  # None: weight-based and never weighed (the form asks)
+    plan: dosing.VialPlan | None  # IV: the plan prepared (rounded, else covering); SC: None
 
     @property
     def patient(self) -> Patient:
@@ -131,8 +144,19 @@ class WorklistRow:
     def vials(self) -> list[tuple[int, int]]:
         return opened_vials(self.plan)
 
+    @property
+    def prepared_mg(self) -> Decimal | None:
+        """The dose prepared: a rounded plan's whole content, else the prescribed dose."""
+        if self.plan is not None and self.plan.total_mg < self.plan.dose_mg:
+            return Decimal(self.plan.total_mg)
+        return self.prescribed_mg
 
-WORKLIST_SECTIONS = ("due", "overdue", "missed")  # also the names of their page parameters
+    @property
+    def rounded(self) -> bool:
+        return self.plan is not None and self.plan.total_mg < self.plan.dose_mg
+
+
+WORKLIST_SECTIONS = SECTIONS  # also the names of their page parameters
 
 
 @dataclass
@@ -145,7 +169,7 @@ class WorklistSection:
     pages: int
     rows: list[WorklistRow]
 
-    def __iter__(self) -> Iterator[WorklistRow]:  # a section reads as its rows (templates, tests)
+    def __iter__(self) -> Iterator[WorklistRow]:  # a section reads as its rows
         return iter(self.rows)
 
     def __len__(self) -> int:
@@ -168,48 +192,94 @@ class Worklist:
     today: date
     until: date
     query: str
-    due: WorklistSection
-    overdue: WorklistSection
-    missed: WorklistSection
+    sections: dict[str, WorklistSection]  # in the order of WORKLIST_SECTIONS
+
+    @property
+    def due(self) -> WorklistSection:
+        return self.sections[DUE]
+
+    @property
+    def overdue(self) -> WorklistSection:
+        return self.sections[OVERDUE]
+
+    @property
+    def to_review(self) -> WorklistSection:
+        return self.sections[TO_REVIEW]
+
+    @property
+    def first_infusion(self) -> WorklistSection:
+        return self.sections[FIRST_INFUSION]
+
+    @property
+    def vials_per_day(self) -> list[tuple[date, list[tuple[int, int]]]]:
+        """Vials of each size (largest first) to prepare each day, for the due rows shown."""
+        return vials_per_day(self.due.rows)
 
 
-def _expected(
-    regimen: schedule.Regimen, index: int, weight: Decimal | None
-) -> tuple[Decimal | None, dosing.VialPlan | None]:
-    """Expected dose of the next administration (last weight) and its covering plan."""
-    try:
-        dose = regimen.dose_mg(weight, index)
-    except ValueError:  # weight-based and never weighed: the form will ask
-        return None, None
-    plan = dosing.vial_plan(dose, vial_sizes()) if regimen.route == Route.IV else None
-    return dose, plan
+def vials_per_day(rows: Iterable[WorklistRow]) -> list[tuple[date, list[tuple[int, int]]]]:
+    by_day: dict[date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        for size, count in row.vials:
+            by_day[row.mark.next_due][size] += count
+    return [
+        (day, sorted(sizes.items(), reverse=True)) for day, sizes in sorted(by_day.items()) if sizes
+    ]
 
 
-def _row(snap: CourseSchedule, today: date, regimens: dict[int, schedule.Regimen]) -> WorklistRow:
-    course = snap.course
-    regimen = regimens.get(course.regimen_id)
-    if regimen is None:
-        regimen = regimens[course.regimen_id] = course.regimen.as_domain()
-    status = schedule.status_on(
-        schedule.CourseSnapshot(
+class _Plans:
+    """Prescribed dose and prepared plan of each (regimen, cycle, weight), computed once a page."""
+
+    def __init__(self) -> None:
+        self.plans: dict[Decimal, dosing.VialPlan] = {}
+
+    def expected(
+        self, regimen: schedule.Regimen, index: int, weight: Decimal | None
+    ) -> tuple[Decimal | None, dosing.VialPlan | None]:
+        try:
+            dose = regimen.dose_mg(weight, index)
+        except ValueError:  # weight-based and never weighed: the form will ask
+            return None, None
+        if regimen.route != Route.IV:
+            return dose, None
+        plan = self.plans.get(dose)
+        if plan is None:
+            plan = self.plans[dose] = prepared_plan(dose)
+        return dose, plan
+
+
+@dataclass
+class _Page:
+    """What every row of a worklist page is built with."""
+
+    today: date
+    days_ahead: int
+    review_after_days: int
+    regimens: dict[int, schedule.Regimen] = field(default_factory=dict)
+    plans: _Plans = field(default_factory=_Plans)
+
+    def row(self, snap: CourseSchedule) -> WorklistRow | None:
+        course = snap.course
+        regimen = self.regimens.get(course.regimen_id)
+        if regimen is None:
+            regimen = self.regimens[course.regimen_id] = course.regimen.as_domain()
+        snapshot = schedule.CourseSnapshot(
             regimen=regimen,
             given_count=snap.given_count,
             last_given=snap.last_given,
             next_due=snap.next_due,
             missed_before=snap.missed_before,
             missed_from=snap.missed_from,
-        ),
-        today,
-    )
-    dose, plan = _expected(regimen, status.cycle_index, snap.last_weight_kg)
-    return WorklistRow(
-        course=course,
-        status=status,
-        last_date=snap.last_given,
-        last_weight=snap.last_weight_kg,
-        expected_dose_mg=dose,
-        plan=plan,
-    )
+        )
+        mark = worklist_mark(
+            snapshot,
+            self.today,
+            days_ahead=self.days_ahead,
+            review_after_days=self.review_after_days,
+        )
+        if mark is None:  # the SQL bounds are the domain's: only a row changed meanwhile
+            return None
+        dose, plan = self.plans.expected(regimen, mark.cycle_index, snap.last_weight_kg)
+        return WorklistRow(course, mark, snap.last_weight_kg, dose, plan)
 
 
 _ROW_FIELDS = (
@@ -230,26 +300,39 @@ def _section(
     kind: str,
     count: int,
     page: int,
-    page_size: int,
-    today: date,
-    regimens: dict[int, schedule.Regimen],
+    size: int,
+    build: _Page,
 ) -> WorklistSection:
     """Page `page` (clamped to the pages there are) of one section, its rows built."""
-    pages_count = max(1, -(-count // page_size))
+    pages_count = max(1, -(-count // size))
     page = min(max(1, page), pages_count)
-    offset = (page - 1) * page_size
+    offset = (page - 1) * size
     shown = (
         snapshots.select_related("course__patient", "course__regimen")
         .only(*_ROW_FIELDS)
-        .order_by("next_due", "patient_code", "course_id")[offset : offset + page_size]
+        .order_by("next_due", "patient_code", "course_id")[offset : offset + size]
     )
-    return WorklistSection(
-        kind=kind,
-        count=count,
-        page=page,
-        pages=pages_count,
-        rows=[_row(snap, today, regimens) for snap in shown],
-    )
+    rows = [row for row in map(build.row, shown) if row is not None]
+    return WorklistSection(kind=kind, count=count, page=page, pages=pages_count, rows=rows)
+
+
+def _between(first: date | None, last: date | None) -> Q:
+    condition = Q()
+    if first is not None:
+        condition &= Q(next_due__gte=first)
+    if last is not None:
+        condition &= Q(next_due__lte=last)
+    return condition
+
+
+def worklist_conditions(today: date, days_ahead: int, review_after_days: int) -> dict[str, Q]:
+    """Each section as a condition on `CourseSchedule`, with the domain's bounds."""
+    bounds = section_bounds(today, days_ahead=days_ahead, review_after_days=review_after_days)
+    return {
+        kind: (Q(given_count=0) if kind == FIRST_INFUSION else Q(given_count__gt=0))
+        & _between(*bounds[kind])
+        for kind in WORKLIST_SECTIONS
+    }
 
 
 def worklist(
@@ -260,55 +343,50 @@ def worklist(
     page_size: int | None = None,
     query: str = "",
 ) -> Worklist:
-    """Running courses due from today to today + days_ahead, overdue ones, missed cycles.
+    """The courses to act on, in sections: due (today to today + days_ahead), overdue (up to
+    the interruption threshold), to review (beyond it), first infusion due (nothing given).
 
-    Read from the stored schedule snapshots (`CourseSchedule`), so each section is selected,
-    sorted and paged in SQL on that one indexed table: one query counts the three sections,
-    one per section reads its page (4 queries whatever the cohort size), and only the rows of
-    a page are built. `query` keeps the patients whose code contains it.
-    Due: by due date; overdue: longest overdue first; missed cycles: longest without an
-    administration first (the count itself depends on today: computed for the rows shown).
+    Stopped courses and courses whose follow-up ended (on or before today) are left out. Read
+    from the stored schedule snapshots (`CourseSchedule`), so each section is selected, sorted
+    (earliest due first: the longest delay first) and paged in SQL on that one indexed table:
+    one query counts the four sections, one per section reads its page (5 queries whatever the
+    cohort size), and only the rows of a page are built. `query` keeps the patients whose code
+    contains it.
     """
     if days_ahead is None:
-        days_ahead = int(setting("WORKLIST_DAYS_AHEAD", 7))
+        days_ahead = int(setting("WORKLIST_DAYS_AHEAD", WORKLIST_DAYS_AHEAD))
     if page_size is None:
         page_size = int(setting("WORKLIST_PAGE_SIZE", 25))
+    review_after = int(setting("MAX_INTERRUPTION_DAYS", MAX_INTERRUPTION_DAYS))
     pages = pages or {}
-    until = today + timedelta(days=days_ahead)
-    running = CourseSchedule.objects.filter(active=True).filter(
-        Q(stop_date__isnull=True) | Q(stop_date__gt=today)
+    running = (
+        CourseSchedule.objects.filter(active=True)
+        .filter(Q(stop_date__isnull=True) | Q(stop_date__gt=today))
+        .filter(Q(follow_up_end__isnull=True) | Q(follow_up_end__gt=today))
     )
     query = query.strip()
     if query:
         running = running.filter(patient_code__icontains=query)
-    conditions = {
-        "due": Q(next_due__gte=today, next_due__lte=until),
-        "overdue": Q(next_due__lt=today),
-        "missed": Q(missed_before__gt=0) | Q(missed_from__lte=today),
-    }
+    conditions = worklist_conditions(today, days_ahead, review_after)
     counts = running.aggregate(
         **{kind: Count("pk", filter=condition) for kind, condition in conditions.items()}
     )
-    regimens: dict[int, schedule.Regimen] = {}
-
-    def section(kind: str) -> WorklistSection:
-        return _section(
-            running.filter(conditions[kind]),
-            kind=kind,
-            count=counts[kind],
-            page=pages.get(kind, 1),
-            page_size=page_size,
-            today=today,
-            regimens=regimens,
-        )
-
+    build = _Page(today, days_ahead, review_after)
     return Worklist(
         today=today,
-        until=until,
+        until=today + timedelta(days=days_ahead),
         query=query,
-        due=section("due"),
-        overdue=section("overdue"),
-        missed=section("missed"),
+        sections={
+            kind: _section(
+                running.filter(conditions[kind]),
+                kind=kind,
+                count=counts[kind],
+                page=pages.get(kind, 1),
+                size=page_size,
+                build=build,
+            )
+            for kind in WORKLIST_SECTIONS
+        },
     )
 
 

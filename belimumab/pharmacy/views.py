@@ -21,9 +21,10 @@ from belimumab.core import labels
 from belimumab.core.forms import DeactivateForm
 from belimumab.core.templatetags.belimumab import current_app, pk_url
 from belimumab.core.views import save_form
+from belimumab.domain.worklist import DUE, FIRST_INFUSION, OVERDUE, TO_REVIEW
 from belimumab.patients.models import Patient
 from belimumab.pharmacy import doses, selectors, services
-from belimumab.pharmacy.display import worklist_lines
+from belimumab.pharmacy.display import vials_text, worklist_lines
 from belimumab.pharmacy.forms import InfusionForm, parse_day
 from belimumab.pharmacy.models import Diluent, Infusion
 
@@ -48,6 +49,13 @@ def worklist(request: HttpRequest) -> HttpResponse:
         if request.user.has_perm("pharmacy.add_infusion")
         else None,
     }
+    titles = {
+        DUE: (_("Due"), "primary"),
+        OVERDUE: (_("Overdue"), "danger"),
+        TO_REVIEW: (_("To review"), "secondary"),
+        FIRST_INFUSION: (_("First infusion due"), "info"),
+    }
+    totals = [(day, vials_text(vials)) for day, vials in worklist.vials_per_day]
     return render(
         request,
         "pharmacy/worklist.html",
@@ -55,12 +63,14 @@ def worklist(request: HttpRequest) -> HttpResponse:
             "worklist": worklist,
             "identity": identity,
             "sections": [
-                (section, title, badge, _pager(request, section), worklist_lines(section, **links))
-                for section, title, badge in (
-                    (worklist.due, _("Due"), "primary"),
-                    (worklist.overdue, _("Overdue"), "danger"),
-                    (worklist.missed, _("Patients with missed cycles"), "warning"),
+                (
+                    section,
+                    *titles[kind],
+                    _pager(request, section),
+                    totals if kind == DUE else None,
+                    worklist_lines(section, **links),
                 )
+                for kind, section in worklist.sections.items()
             ],
         },
     )

@@ -29,7 +29,8 @@ def rounding_at_ten_percent(settings):
 
 @pytest.fixture
 def cohort(make_patient, make_infusion):
-    """Six patients: due today, in 1 and 3 days, 5 days late, 2 cycles missed, just treated."""
+    """Eight patients: due today, in 1 and 3 days, 5 days late, no administration for 90 days
+    (to review), just treated, registered without an infusion, on time after missed cycles."""
     today = timezone.localdate()
 
     def patient(code, last, first, start, given, weight="68.5", regimen="iv_standard"):
@@ -50,6 +51,8 @@ def cohort(make_patient, make_infusion):
     patient("LUP-004", "Richard", "Emma", 61, (61, 47, 33), weight="82.0")
     patient("LUP-005", "Durand", "Léa", 200, (200, 186, 172, 144, 90), weight="75.5")
     patient("LUP-006", "Moreau", "Julie", 60, (60, 46, 32, 3), weight="64.0")
+    patient("LUP-007", "Simon", "Chloé", 10, ())
+    patient("LUP-008", "Laurent", "Manon", 200, (200, 186, 172, 88, 56, 28), weight="81.0")
     return due_today
 
 
@@ -67,10 +70,27 @@ def test_pharmacist_records_an_infusion_from_the_worklist(
     expect(due.locator('tr[data-patient="LUP-001"]')).to_contain_text(today.strftime("%d/%m/%Y"))
     expect(due.locator('tr[data-patient="LUP-001"]')).to_contain_text("BERNARD Claire")
     overdue = page.locator('[data-worklist="overdue"] tr[data-patient="LUP-004"]')
-    expect(overdue.locator("[data-overdue-days]")).to_have_attribute("data-overdue-days", "5")
-    missed = page.locator('[data-worklist="missed"] tr[data-patient="LUP-005"]')
-    expect(missed.locator("[data-missed-cycles]")).to_have_attribute("data-missed-cycles", "2")
+    expect(overdue.locator("[data-delay-days]")).to_have_attribute("data-delay-days", "5")
+    review = page.locator('[data-worklist="to_review"] tr[data-patient="LUP-005"]')
+    since = (today - timedelta(days=90)).strftime("%d/%m/%Y")
+    expect(review).to_contain_text(f"aucune administration depuis le {since}")
+    first = page.locator('[data-worklist="first_infusion"] tr[data-patient="LUP-007"]')
+    expect(first).to_contain_text((today - timedelta(days=10)).strftime("%d/%m/%Y"))
+    expect(first.locator("[data-delay-days]")).to_have_count(0)
+    on_time = due.locator('tr[data-patient="LUP-008"]')  # history apart, no delay today
+    expect(on_time.locator("[data-missed-before]")).to_have_text("2 cures manquées par le passé")
+    expect(on_time.locator("[data-delay-days]")).to_have_count(0)
+    expect(on_time.locator("[data-rounded-from]")).to_have_attribute("data-rounded-from", "810")
+    expect(due.locator("[data-vials-per-day]")).to_contain_text(today.strftime("%d/%m/%Y"))
+    # a 1,280-px screen shows the whole table, action buttons included
+    page.set_viewport_size({"width": 1280, "height": 800})
     screenshot(page, "worklist")
+    table = page.locator("table.worklist")
+    assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+    for button in page.locator("table.worklist a.btn").all():
+        box = button.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1280
+    page.set_viewport_size({"width": 1400, "height": 900})
 
     due.locator('tr[data-patient="LUP-001"] a[href$="/infusions/new/"]').click()
     expect(page).to_have_url(re.compile(r"/pharmacy/patients/\d+/infusions/new/$"))

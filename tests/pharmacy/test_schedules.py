@@ -134,3 +134,15 @@ def test_the_import_fills_the_snapshots_in_bulk(today):
     for course in courses:  # on a day after any stop: compare the schedule as if running
         course.stop_date = None
         assert _status_from_store(course, today) == _status_from_rule(course, today)
+
+
+def test_the_end_of_follow_up_is_copied_on_every_save(make_patient, today):
+    """The worklist leaves out ended follow-ups by filtering the snapshot table alone."""
+    course = make_patient(code="END", start=today - timedelta(days=30)).courses.get()
+    assert CourseSchedule.objects.get(course=course).follow_up_end is None
+    course.follow_up_end, course.follow_up_end_reason = today, "lost_to_follow_up"
+    course.save()
+    assert CourseSchedule.objects.get(course=course).follow_up_end == today
+    CourseSchedule.objects.filter(course=course).update(follow_up_end=None)
+    refresh_course_schedules([course.pk])  # the importer's bulk path
+    assert CourseSchedule.objects.get(course=course).follow_up_end == today

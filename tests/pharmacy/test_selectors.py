@@ -12,75 +12,169 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
-from belimumab.domain.schedule import IV_STANDARD, schedule_status
 from belimumab.pharmacy import selectors
 
 pytestmark = pytest.mark.django_db
 
 
 def _cohort(make_patient, make_infusion, today, n: int) -> None:
-    """n patients in each situation: due soon, overdue with missed cycles, stopped."""
+    """n patients in each section, and n left out of the worklist (stopped, follow-up ended)."""
     for i in range(n):
-        due = make_patient(code=f"DUE{i:03d}", start=today - timedelta(days=60))
-        for day in (60, 46, 32):  # D0, D14, D28: C4 was due 4 days ago
+        due = make_patient(code=f"DUE{i:03d}", start=today - timedelta(days=28))
+        for day in (28, 14):  # D0, D14: D28 due today
             make_infusion(due, today - timedelta(days=day))
-        late = make_patient(code=f"LATE{i:03d}", start=today - timedelta(days=200))
-        make_infusion(late, today - timedelta(days=200))
+        late = make_patient(code=f"LATE{i:03d}", start=today - timedelta(days=60))
+        for day in (60, 46, 32):  # D0, D14, D28: C4 was due 4 days ago
+            make_infusion(late, today - timedelta(days=day))
+        review = make_patient(code=f"REV{i:03d}", start=today - timedelta(days=200))
+        make_infusion(review, today - timedelta(days=200))
+        make_patient(code=f"NEW{i:03d}", start=today - timedelta(days=3))
         stopped = make_patient(code=f"STOP{i:03d}", start=today - timedelta(days=100))
-        course = stopped.courses.get()
-        course.stop_date, course.stop_reason = today - timedelta(days=1), "remission"
-        course.save()
+        _end(stopped, stop_date=today - timedelta(days=1), stop_reason="remission")
+        ended = make_patient(code=f"END{i:03d}", start=today - timedelta(days=100))
+        _end(ended, follow_up_end=today, follow_up_end_reason="lost_to_follow_up")
 
 
-def test_worklist_sorts_courses_into_due_overdue_and_missed(make_patient, make_infusion, today):
-    soon = make_patient(code="SOON", start=today - timedelta(days=28))
-    for day in (28, 14):
-        make_infusion(soon, today - timedelta(days=day), weight="52.0")
-    # D0, D14 given 14 days apart: D28 is due today
-    later = make_patient(code="LATER", start=today - timedelta(days=5))
-    make_infusion(later, today - timedelta(days=5))  # D14 due in 9 days: beyond the 7 days
-    late = make_patient(code="LATE", start=today - timedelta(days=100))
-    make_infusion(late, today - timedelta(days=100))  # D14 due 86 days ago
-    new = make_patient(code="NEW", start=today + timedelta(days=3))  # D0 in 3 days, no weight
+def _end(patient, **fields):
+    course = patient.courses.get()
+    for name, value in fields.items():
+        setattr(course, name, value)
+    course.save()
+
+
+def _codes(section):
+    return [row.patient.code for row in section]
+
+
+def test_worklist_sections_hand_checked(make_patient, make_infusion, today):
+    def given(code, *days, start=None, weight="70.0"):
+        patient = make_patient(code=code, start=today - timedelta(days=start or days[0]))
+        for day in days:
+            make_infusion(patient, today - timedelta(days=day), weight=weight)
+        return patient
+
+    given("TODAY", 28, 14, weight="52.0")  # D0, D14 given: D28 due today
+    given("SOON", 10)  # D14 due in 4 days
+    given("LATER", 5)  # D14 due in 9 days: beyond the 7 days ahead
+    given("LATE1", 15)  # D14 due yesterday
+    given("LATE61", 75)  # D14 due 61 days ago: still overdue
+    given("REV62", 76)  # D14 due 62 days ago: to review
+    make_patient(code="FIRST", start=today - timedelta(days=429))  # registered, nothing given
+    make_patient(code="FIRSTSOON", start=today + timedelta(days=3))
+    make_patient(code="FIRSTLATER", start=today + timedelta(days=8))
+    _end(given("ENDED", 20), follow_up_end=today, follow_up_end_reason="transferred")
+    _end(
+        given("ENDSLATER", 15),
+        follow_up_end=today + timedelta(days=5),
+        follow_up_end_reason="death",
+    )
+    _end(given("STOPPED", 20), stop_date=today, stop_reason="remission")
+    # on time today, two cycles missed in the past (84 days between C4 and C5)
+    given("PAST", 200, 186, 172, 88, 56, 28, weight="81.0")
 
     worklist = selectors.worklist(today=today, days_ahead=7)
 
-    assert [r.patient.code for r in worklist.due] == ["SOON", "NEW"]
-    row = worklist.due.rows[0]
-    assert row.status.next_due == today and row.status.cycle_label == "D28"
-    assert row.last_weight == Decimal("52.0")
-    assert row.expected_dose_mg == Decimal("520.0")
-    assert row.vials == [(400, 1), (120, 1)]  # exactly 520 mg, largest first
-    assert worklist.due.rows[1].expected_dose_mg is None  # never weighed: the form asks
-    assert [r.patient.code for r in worklist.overdue] == ["LATE"]
-    start = today - timedelta(days=100)
-    expected = schedule_status(IV_STANDARD, start, [start], today)
-    assert worklist.overdue.rows[0].status == expected
-    assert [r.patient.code for r in worklist.missed] == ["LATE"]
-    assert worklist.missed.rows[0].status.total_missed_cycles == expected.total_missed_cycles > 0
-    assert new not in [r.patient for r in worklist.overdue]
-    assert "LATER" not in [r.patient.code for r in worklist.due]
+    assert _codes(worklist.due) == ["PAST", "TODAY", "SOON"]
+    assert _codes(worklist.overdue) == ["LATE61", "ENDSLATER", "LATE1"]  # longest delay first
+    assert _codes(worklist.to_review) == ["REV62"]
+    assert _codes(worklist.first_infusion) == ["FIRST", "FIRSTSOON"]
+    marks = {row.patient.code: row.mark for s in worklist.sections.values() for row in s}
+    assert (marks["TODAY"].section, marks["TODAY"].delay_days, marks["TODAY"].cycle_label) == (
+        "due",
+        0,
+        "D28",
+    )
+    assert (marks["LATE1"].delay_days, marks["LATE61"].delay_days) == (1, 61)
+    assert marks["REV62"].delay_days == 62 and marks["REV62"].section == "to_review"
+    assert marks["REV62"].last_given == today - timedelta(days=76)
+    first = marks["FIRST"]
+    assert (first.next_due, first.missed_now, first.missed_before) == (
+        today - timedelta(days=429),
+        0,
+        0,
+    )
+    past = marks["PAST"]
+    assert (past.delay_days, past.missed_now, past.missed_before) == (0, 0, 2)
+    assert {s: section.count for s, section in worklist.sections.items()} == {
+        "due": 3,
+        "overdue": 3,
+        "to_review": 1,
+        "first_infusion": 2,
+    }
 
 
-def test_worklist_days_ahead_comes_from_the_settings(make_patient, make_infusion, today):
-    later = make_patient(code="LATER", start=today - timedelta(days=5))
-    make_infusion(later, today - timedelta(days=5))
+def test_worklist_rows_carry_the_plan_prepared(make_patient, make_infusion, today):
+    def due_today(code, weight, regimen="iv_standard"):
+        patient = make_patient(code=code, start=today - timedelta(days=28), regimen=regimen)
+        for day in (28, 14):
+            make_infusion(patient, today - timedelta(days=day), weight=weight)
+
+    due_today("EXACT", "52.0")  # 520 mg = 400 + 120: nothing to round
+    due_today("COVER", "70.0")  # 700 mg: 640 is 8.6 % under (beyond 5 %): 6 x 120 = 720
+    due_today("ROUND", "81.0")  # 810 mg: 2 x 400 = 800 is 1.2 % under: rounded
+    make_patient(code="NEW", start=today + timedelta(days=2))  # never weighed
+    worklist = selectors.worklist(today=today, days_ahead=7)
+    rows = {row.patient.code: row for s in worklist.sections.values() for row in s}
+    assert (rows["EXACT"].prepared_mg, rows["EXACT"].vials, rows["EXACT"].rounded) == (
+        Decimal("520.0"),
+        [(400, 1), (120, 1)],
+        False,
+    )
+    assert (rows["COVER"].prepared_mg, rows["COVER"].vials) == (Decimal("700.0"), [(120, 6)])
+    assert (rows["ROUND"].prepared_mg, rows["ROUND"].prescribed_mg) == (800, Decimal("810.0"))
+    assert rows["ROUND"].vials == [(400, 2)] and rows["ROUND"].rounded
+    assert rows["NEW"].prepared_mg is None and rows["NEW"].vials == []
+    assert worklist.vials_per_day == [(today, [(400, 3), (120, 7)])]
     from django.conf import settings
 
-    with override_settings(BELIMUMAB={**settings.BELIMUMAB, "WORKLIST_DAYS_AHEAD": 10}):
-        assert [r.patient.code for r in selectors.worklist(today=today).due] == ["LATER"]
+    with override_settings(BELIMUMAB={**settings.BELIMUMAB, "ROUNDING_TOLERANCE_PCT": 0}):
+        again = selectors.worklist(today=today, days_ahead=7)
+    assert {row.patient.code: row.vials for row in again.due}["ROUND"] == [(120, 7)]  # 840 mg
 
 
-@pytest.mark.parametrize("n", [1, 10])
+def test_worklist_days_ahead_and_threshold_come_from_the_settings(
+    make_patient, make_infusion, today
+):
+    later = make_patient(code="LATER", start=today - timedelta(days=5))
+    make_infusion(later, today - timedelta(days=5))  # D14 due in 9 days
+    late = make_patient(code="LATE", start=today - timedelta(days=44))
+    make_infusion(late, today - timedelta(days=44))  # D14 due 30 days ago
+    from django.conf import settings
+
+    changed = {"WORKLIST_DAYS_AHEAD": 10, "MAX_INTERRUPTION_DAYS": 29}
+    with override_settings(BELIMUMAB={**settings.BELIMUMAB, **changed}):
+        worklist = selectors.worklist(today=today)
+    assert _codes(worklist.due) == ["LATER"]
+    assert _codes(worklist.overdue) == [] and _codes(worklist.to_review) == ["LATE"]
+
+
+@pytest.mark.parametrize("n", [1, 12])
 def test_worklist_queries_do_not_grow_with_the_cohort(
     make_patient, make_infusion, today, n, django_assert_num_queries
 ):
-    _cohort(make_patient, make_infusion, today, n)  # 3 and 30 patients
-    # the three counts in one query, then the page of each section (due, overdue, missed)
-    with django_assert_num_queries(4):
+    _cohort(make_patient, make_infusion, today, n)  # 6 and 72 patients
+    # the four counts in one query, then the page of each section
+    with django_assert_num_queries(5):
         worklist = selectors.worklist(today=today, days_ahead=7)
-    assert len(worklist.overdue) == 2 * n  # DUE (C4 4 days late) and LATE
-    assert len(worklist.missed) == n
+    assert {kind: len(section) for kind, section in worklist.sections.items()} == {
+        "due": n,
+        "overdue": n,
+        "to_review": n,
+        "first_infusion": n,
+    }
+
+
+@pytest.mark.parametrize("kind", ["due", "overdue", "to_review", "first_infusion"])
+@pytest.mark.parametrize("n", [1, 12])
+def test_each_section_pages_in_constant_queries(
+    make_patient, make_infusion, today, n, kind, django_assert_num_queries
+):
+    _cohort(make_patient, make_infusion, today, n)
+    with django_assert_num_queries(5):
+        worklist = selectors.worklist(today=today, pages={kind: 2}, page_size=5)
+    section = worklist.sections[kind]
+    assert section.count == n and section.page == (2 if n > 5 else 1)
+    assert len(section) == (5 if n > 5 else n)
 
 
 def _given(patient, make_infusion, today, days, **fields):

@@ -12,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.test import override_settings
 from django.urls import reverse
 
+from belimumab.patients.models import Course
 from belimumab.pharmacy.models import Infusion
 
 pytestmark = pytest.mark.django_db
@@ -40,23 +41,35 @@ def _cohort(make_patient, make_infusion, today, n):
     for i in range(n):
         due = make_patient(code=f"DUE{i:03d}", start=today - timedelta(days=14))
         make_infusion(due, today - timedelta(days=14))  # D14 due today
-        late = make_patient(code=f"LATE{i:03d}", start=today - timedelta(days=120))
-        make_infusion(late, today - timedelta(days=120))
+        late = make_patient(code=f"LATE{i:03d}", start=today - timedelta(days=40))
+        make_infusion(late, today - timedelta(days=40))  # D14 due 26 days ago
+        review = make_patient(code=f"REV{i:03d}", start=today - timedelta(days=120))
+        make_infusion(review, today - timedelta(days=120))  # D14 due 106 days ago
         make_patient(code=f"NEW{i:03d}", start=today + timedelta(days=2))
 
 
-def test_worklist_shows_due_overdue_and_missed(client_for, make_patient, make_infusion, today):
+def _codes(section):
+    return [r.patient.code for r in section]
+
+
+def test_worklist_shows_its_four_sections(client_for, make_patient, make_infusion, today):
     _cohort(make_patient, make_infusion, today, 1)
     response = client_for("pharmacist").get(reverse("pharmacy:worklist"))
     assert response.status_code == 200
     html = response.content.decode()
-    due = response.context["worklist"].due
-    assert [r.patient.code for r in due] == ["DUE000", "NEW000"]
-    assert [r.patient.code for r in response.context["worklist"].overdue] == ["LATE000"]
+    wl = response.context["worklist"]
+    assert _codes(wl.due) == ["DUE000"]
+    assert _codes(wl.overdue) == ["LATE000"]
+    assert _codes(wl.to_review) == ["REV000"]
+    assert _codes(wl.first_infusion) == ["NEW000"]
     assert today.strftime("%d/%m/%Y") in html  # French by default
     assert "MARTIN Claire" in html  # names for a role with patients.view_identity
     assert "700" in html and f"6 {TIMES} 120 mg" in html  # dose and vials at 70 kg
-    assert reverse("pharmacy:infusion_record", args=[due[0].patient.pk]) in html
+    assert reverse("pharmacy:infusion_record", args=[wl.due[0].patient.pk]) in html
+    since = (today - timedelta(days=120)).strftime("%d/%m/%Y")
+    assert f"aucune administration depuis le {since}" in _row_html(html, "REV000")
+    assert "Première perfusion à faire" in html and "À revoir" in html
+    assert f"{today.strftime('%d/%m/%Y')}: 6 {TIMES} 120 mg" in html  # vials of the day
 
 
 def test_worklist_hides_names_without_identity_permission(
@@ -69,35 +82,41 @@ def test_worklist_hides_names_without_identity_permission(
     assert "/infusions/new/" not in html  # no "Record" button without pharmacy.add_infusion
 
 
-@pytest.mark.parametrize("n", [1, 10])
+@pytest.mark.parametrize("n", [1, 12])
 def test_worklist_query_count_is_constant(
     client_for, make_patient, make_infusion, today, n, django_assert_num_queries
 ):
-    _cohort(make_patient, make_infusion, today, n)  # 3 and 30 patients
+    _cohort(make_patient, make_infusion, today, n)  # 4 and 48 patients
     client = client_for("pharmacist")
-    # session, user, user permissions, group permissions; the counts of the 3 sections (one
+    # session, user, user permissions, group permissions; the counts of the 4 sections (one
     # query) and the page of each with course, patient and regimen; and the session saved at
     # every request (savepoint, update, release: SESSION_SAVE_EVERY_REQUEST)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(reverse("pharmacy:worklist"))
-    assert len(response.context["worklist"].due) == 2 * n
+    assert {k: len(s) for k, s in response.context["worklist"].sections.items()} == {
+        "due": n,
+        "overdue": n,
+        "to_review": n,
+        "first_infusion": n,
+    }
 
 
 def test_worklist_pages_each_section(client_for, make_patient, make_infusion, today):
-    _cohort(make_patient, make_infusion, today, 7)  # 14 due, 7 overdue
+    _cohort(make_patient, make_infusion, today, 7)  # 7 in each section
     client = client_for("pharmacist")
-    with override_settings(BELIMUMAB={**settings.BELIMUMAB, "WORKLIST_PAGE_SIZE": 5}):
+    with override_settings(BELIMUMAB={**settings.BELIMUMAB, "WORKLIST_PAGE_SIZE": 3}):
         first = client.get(reverse("pharmacy:worklist"))
         due = first.context["worklist"].due
-        assert (due.count, due.page, due.pages, len(due)) == (14, 1, 3, 5)
-        assert [r.patient.code for r in due] == ["DUE000", "DUE001", "DUE002", "DUE003", "DUE004"]
+        assert (due.count, due.page, due.pages, len(due)) == (7, 1, 3, 3)
+        assert _codes(due) == ["DUE000", "DUE001", "DUE002"]
         html = first.content.decode()
-        assert 'data-count="14"' in html and "?due=2" in html
+        assert 'data-count="7"' in html and "?due=2" in html and "?to_review=2" in html
         # the next page of "due" keeps the page of "overdue"
         third = client.get(reverse("pharmacy:worklist"), {"due": "3", "overdue": "2"})
         wl = third.context["worklist"]
-        assert [r.patient.code for r in wl.due] == ["NEW003", "NEW004", "NEW005", "NEW006"]
-        assert [r.patient.code for r in wl.overdue] == ["LATE005", "LATE006"]
+        assert _codes(wl.due) == ["DUE006"]
+        assert _codes(wl.overdue) == ["LATE003", "LATE004", "LATE005"]
+        assert _codes(wl.first_infusion) == ["NEW000", "NEW001", "NEW002"]
         # a page beyond the last shows the last; garbage shows the first
         assert (
             client.get(reverse("pharmacy:worklist"), {"due": "99"}).context["worklist"].due.page
@@ -112,35 +131,9 @@ def test_worklist_search_by_patient_code(client_for, make_patient, make_infusion
     _cohort(make_patient, make_infusion, today, 3)
     response = client_for("pharmacist").get(reverse("pharmacy:worklist"), {"q": "late001"})
     wl = response.context["worklist"]
-    assert [r.patient.code for r in wl.overdue] == ["LATE001"]
-    assert wl.due.count == 0
+    assert _codes(wl.overdue) == ["LATE001"]
+    assert wl.due.count == wl.to_review.count == wl.first_infusion.count == 0
     assert 'value="late001"' in response.content.decode()
-
-
-# What each cell of a worklist row showed when the template read the selector's rows directly;
-# the rows are now plain values (pharmacy.display.worklist_lines) and must read the same.
-_TEMPLATE_CELLS = (
-    "{{ row.patient.code }}",
-    "{{ row.patient.last_name|upper }} {{ row.patient.first_name }}",
-    "{% url 'clinical:patient_detail' row.course.patient_id %}",
-    "{% url 'pharmacy:infusion_record' row.course.patient_id %}",
-    '{{ row.status.next_due|date:"SHORT_DATE_FORMAT" }}',
-    "{{ row.course.regimen.get_route_display }}",
-    "{{ row.status.cycle_label|cycle }}",
-    '{{ row.last_date|date:"SHORT_DATE_FORMAT"|default:"—" }}',
-    '{{ row.last_weight|floatformat:1|default:"—" }}',
-    "{% if row.expected_dose_mg %}{{ row.expected_dose_mg|floatformat:0 }}{% endif %}",
-    "{% for size, count in row.vials %}{{ count }} "
-    + TIMES
-    + " {{ size }} mg{% if not forloop.last %} + {% endif %}{% empty %}—{% endfor %}",
-    '{% if row.status.overdue_days %}data-overdue-days="{{ row.status.overdue_days }}">'
-    "{% blocktranslate count days=row.status.overdue_days %}{{ days }} day late{% plural %}"
-    "{{ days }} days late{% endblocktranslate %}{% endif %}",
-    '{% if row.status.total_missed_cycles %}data-missed-cycles="'
-    '{{ row.status.total_missed_cycles }}">{% blocktranslate count '
-    "cycles=row.status.total_missed_cycles %}{{ cycles }} cycle missed{% plural %}{{ cycles }} "
-    "cycles missed{% endblocktranslate %}{% endif %}",
-)
 
 
 def _row_html(html: str, code: str) -> str:
@@ -149,36 +142,53 @@ def _row_html(html: str, code: str) -> str:
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_worklist_rows_read_as_the_template_filters_wrote_them(
+def test_worklist_marks_the_delay_apart_from_past_missed_cycles(
     client_for, make_patient, make_infusion, today, language
 ):
-    from django.template import Context, Template
-    from django.utils import translation
-    from django.utils.html import escape
+    def given(code, *days, **kwargs):
+        patient = make_patient(code=code, start=today - timedelta(days=days[0]), **kwargs)
+        for day in days:
+            make_infusion(patient, today - timedelta(days=day), weight="81.0")
 
-    _cohort(make_patient, make_infusion, today, 2)
-    odd = make_patient(code="ODD<&>", start=today - timedelta(days=14), last_name="O'Brien <b>")
-    make_infusion(odd, today - timedelta(days=14), weight="62.6")  # due today, 626 mg
-    sc = make_patient(code="SC1", start=today - timedelta(days=40), regimen="sc_standard")
-    for day in (40, 33, 26, 19, 12):
-        make_infusion(sc, today - timedelta(days=day), weight="101.3")  # 5 days late
+    given("ONTIME", 200, 186, 172, 88, 56, 28)  # 84 days between C4 and C5; C8 due today
+    given("LATE12", 200, 186, 172, 88, 56, 40)  # the same history, C8 due 12 days ago
+    given("LATE40", 96, 82, 68)  # C4 due 40 days ago: one cycle missed now
+    make_patient(code="FIRST", start=today - timedelta(days=429))
+    given("ODD<&>", 14, last_name="O'Brien <b>")
     client = client_for("pharmacist")
     client.cookies["django_language"] = language
-    response = client.get(reverse("pharmacy:worklist"))
-    html = response.content.decode()
-    rows = [row for section, *_ in response.context["sections"] for row in section.rows]
-    assert len(rows) == 10  # 5 due, 3 overdue (one SC), 2 with missed cycles
-    with translation.override(language):
-        for row in rows:
-            shown = _row_html(html, escape(row.patient.code))
-            for source in _TEMPLATE_CELLS:
-                expected = Template("{% load i18n belimumab %}" + source).render(
-                    Context({"row": row})
-                )
-                assert expected in shown, source
+    html = client.get(reverse("pharmacy:worklist")).content.decode()
+    fr = language == "fr"
+    ontime = _row_html(html, "ONTIME")
+    assert "data-delay-days" not in ontime and "data-missed-now" not in ontime
+    past = "2 cures manquées par le passé" if fr else "2 cycles missed in the past"
+    assert f'data-missed-before="2">{past}</span>' in ontime
+    late = _row_html(html, "LATE12")
+    days = "12 jours de retard" if fr else "12 days late"
+    assert f'data-delay-days="12">{days}</span>' in late
+    assert "data-missed-now" not in late and f'data-missed-before="2">{past}</span>' in late
+    missed = "1 cure manquée" if fr else "1 cycle missed"
+    assert f'data-missed-now="1">{missed}</span>' in _row_html(html, "LATE40")
+    first = _row_html(html, "FIRST")
+    assert "data-delay-days" not in first and "data-missed" not in first
+    # 810 mg rounded to 800 (2 x 400) within the 5 % tolerance, the prescribed dose beside it
+    assert 'data-rounded-from="810"' in ontime and "(810)</span>" in ontime
+    assert f"2 {TIMES} 400 mg" in ontime
     assert "O&#x27;BRIEN &lt;B&gt; Claire" in html and 'data-patient="ODD&lt;&amp;&gt;"' in html
-    late = "5 jours de retard" if language == "fr" else "5 days late"
-    assert f'data-overdue-days="5">{late}</span>' in html
+
+
+def test_a_row_to_review_offers_the_end_of_follow_up(
+    client_for, make_patient, make_infusion, today
+):
+    """Pharmacists end a follow-up from the worklist and come back to it (?next=)."""
+    _cohort(make_patient, make_infusion, today, 1)
+    course = Course.objects.get(patient__code="REV000")
+    url = reverse("patients:course_follow_up_end", args=[course.pk])
+    html = client_for("pharmacist").get(reverse("pharmacy:worklist")).content.decode()
+    assert f'href="{url}?next=/pharmacy/"' in _row_html(html, "REV000")
+    assert url not in _row_html(html, "LATE000")  # overdue, not to review
+    head = client_for("department_head").get(reverse("pharmacy:worklist")).content.decode()
+    assert url not in head
 
 
 def test_worklist_rows_without_identity_or_record_permission(
