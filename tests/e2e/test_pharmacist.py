@@ -148,3 +148,43 @@ def test_a_weight_typed_before_the_script_loaded_gets_its_plan(
     wait_until_ready(page, "#infusion-form")
     expect(panel.locator('[data-plan="covering"]')).to_contain_text(f"6 {TIMES} 120 mg = 720 mg")
     expect(panel.locator('[data-plan="rounded"]')).to_contain_text("640 mg")
+
+
+def _at_risk_at_month(page, month: int) -> str:
+    """The retention table's "at risk" figure under `month` on the dashboard."""
+    table = page.locator("#retention table")
+    months = [cell.strip() for cell in table.locator("thead th").all_inner_texts()]
+    return (
+        table.locator("tbody tr").first.locator("td").nth(months.index(str(month)) - 1).inner_text()
+    )
+
+
+def test_pharmacist_ends_a_follow_up_from_the_worklist(page, live_server, login, users, cohort):
+    """A patient without an administration for 90 days is "to review"; the pharmacist records
+    that she was transferred on the day of her last infusion: the row leaves the worklist and the
+    dashboard's retention censors her there (no longer at risk at 6 months)."""
+    today = timezone.localdate()
+    last_given = today - timedelta(days=90)
+
+    login("department_head")
+    page.goto(f"{live_server.url}/reports/")
+    assert _at_risk_at_month(page, 6) == "2"  # LUP-005 and LUP-008 have been followed 200 days
+    page.locator("form[action$='/logout/'] button").click()
+
+    login("pharmacist")
+    row = page.locator('[data-worklist="to_review"] tr[data-patient="LUP-005"]')
+    row.get_by_role("link", name="Terminer le suivi").click()
+    page.locator("input[name=follow_up_end]").fill(last_given.strftime("%d/%m/%Y"))
+    page.select_option("select[name=follow_up_end_reason]", label="Transféré dans un autre hôpital")
+    page.locator("input[name=follow_up_end_note]").fill("CHU de Nancy")
+    page.get_by_role("button", name="Enregistrer").click()
+
+    expect(page).to_have_url(re.compile(r"/pharmacy/$"))  # back to the worklist (?next=)
+    expect(page.locator(".alert-success")).to_be_visible()
+    expect(page.locator('tr[data-patient="LUP-005"]')).to_have_count(0)
+    expect(page.locator('[data-worklist="due"] tr[data-patient="LUP-001"]')).to_have_count(1)
+    page.locator("form[action$='/logout/'] button").click()
+
+    login("department_head")
+    page.goto(f"{live_server.url}/reports/")
+    assert _at_risk_at_month(page, 6) == "1"  # censored at her transfer, day 110
