@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
-from belimumab.domain import dosing, schedule
+from belimumab.domain import cohort, dosing, schedule
 from belimumab.domain.defaults import MAX_INTERRUPTION_DAYS, WORKLIST_DAYS_AHEAD
 from belimumab.domain.schedule import Gap, ScheduleStatus
 from belimumab.domain.worklist import (
@@ -417,7 +417,11 @@ def _course_panel(course: Course, infusions: list[Infusion], today: date) -> Cou
         InfusionRow(i, schedule.cycle_label(regimen, index_of[i.date]), infusion_cost(i))
         for i in infusions
     ]
-    status = schedule.schedule_status(regimen, course.start_date, dates, today, course.stop_date)
+    # A follow-up that ended has no next infusion either: like a stop, it leaves no status (no
+    # "3,896 days late" on a study patient closed years ago), only the gaps of its history.
+    ended = cohort.ended_by(course.follow_up_end, today)
+    stop = min((day for day in (course.stop_date, ended) if day is not None), default=None)
+    status = schedule.schedule_status(regimen, course.start_date, dates, today, stop)
     all_gaps = schedule.gaps(regimen, dates)
     missed = (
         status.total_missed_cycles if status is not None else sum(g.missed_cycles for g in all_gaps)

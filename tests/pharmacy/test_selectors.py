@@ -215,6 +215,25 @@ def test_patient_panel_labels_costs_and_next_due(make_patient, make_infusion, to
     assert panel["currency"] == "GBP"
 
 
+def test_patient_panel_of_an_ended_follow_up_has_no_delay(make_patient, make_infusion, today):
+    """A course whose follow-up ended (a study closed years ago) is not "N days late": only
+    the gaps of its history stay; an end still ahead changes nothing yet."""
+    patient = make_patient(code="END", start=today - timedelta(days=400))
+    _given(patient, make_infusion, today, (400, 386, 372, 344, 260))  # 56 days after C4: 2 missed
+    course = patient.courses.get()
+    course.follow_up_end, course.follow_up_end_reason = today - timedelta(days=35), "study_end"
+    course.save()
+
+    panel = selectors.patient_infusion_panel(patient=patient, today=today)
+    assert panel["status"] is None and panel["next_due"] is None
+    assert panel["missed_cycles"] == 2  # the history between administrations only
+
+    course.follow_up_end = today + timedelta(days=5)
+    course.save()
+    ahead = selectors.patient_infusion_panel(patient=patient, today=today)
+    assert ahead["status"] is not None and ahead["status"].overdue_days > 200
+
+
 @pytest.mark.parametrize("n", [3, 30])
 def test_patient_panel_queries_do_not_grow(
     make_patient, make_infusion, today, n, django_assert_num_queries
