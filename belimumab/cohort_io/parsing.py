@@ -7,7 +7,7 @@ courses and regimens the files refer to), loaded beforehand by `load_context`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -214,21 +214,19 @@ def _patient_course(cells: Cells, context: Context) -> dict[str, Any]:
         cells.problem(
             "route", _("regimen %(code)s is not in the database") % {"code": course["regimen"]}
         )
-    if cells.has("stop_date"):
-        stop = cells.date("stop_date")
-        reason = ""
-        if cells.has("stop_reason"):
-            reason = cells.choice("stop_reason", STOP_REASONS, "") or ""
-        if stop is not None and start is not None and stop < start:
-            cells.problem("stop_date", _("before the start date %(start)s") % {"start": start})
-        if cells.raw("stop_date") and not cells.raw("stop_reason"):
-            cells.problem("stop_reason", _("required when there is a stop date"))
-        if cells.raw("stop_reason") and not cells.raw("stop_date"):
-            cells.problem("stop_date", _("required when there is a stop reason"))
-        course["stop_date"] = stop
-        course["stop_reason"] = reason
-    elif cells.has("stop_reason") and cells.raw("stop_reason"):
-        cells.problem("stop_reason", _("a stop reason needs the stop_date column"))
+    course.update(
+        _dated_with_reason(
+            cells,
+            ("stop_date", "stop_reason"),
+            STOP_REASONS,
+            start,
+            needs=(
+                _("required when there is a stop date"),
+                _("required when there is a stop reason"),
+                _("a stop reason needs the stop_date column"),
+            ),
+        )
+    )
     course.update(_follow_up_end(cells, start))
     return course
 
@@ -238,31 +236,52 @@ def _follow_up_end(cells: Cells, start: Any) -> dict[str, Any]:
 
     Only the columns the file has: a file without them keeps what the database holds.
     """
-    found: dict[str, Any] = {}
-    if cells.has("follow_up_end"):
-        end = cells.date("follow_up_end")
-        reason = ""
-        if cells.has("follow_up_end_reason"):
-            reason = cells.choice("follow_up_end_reason", FOLLOW_UP_END_REASONS, "") or ""
-        if end is not None and start is not None and end < start:
-            cells.problem("follow_up_end", _("before the start date %(start)s") % {"start": start})
-        if cells.raw("follow_up_end") and not cells.raw("follow_up_end_reason"):
-            cells.problem("follow_up_end_reason", _("required when there is an end of follow-up"))
-        if cells.raw("follow_up_end_reason") and not cells.raw("follow_up_end"):
-            cells.problem(
-                "follow_up_end", _("required when there is a reason for the end of follow-up")
-            )
-        found["follow_up_end"] = end
-        found["follow_up_end_reason"] = reason
-    elif cells.has("follow_up_end_reason") and cells.raw("follow_up_end_reason"):
-        cells.problem(
-            "follow_up_end_reason",
+    found = _dated_with_reason(
+        cells,
+        ("follow_up_end", "follow_up_end_reason"),
+        FOLLOW_UP_END_REASONS,
+        start,
+        needs=(
+            _("required when there is an end of follow-up"),
+            _("required when there is a reason for the end of follow-up"),
             _("a reason for the end of follow-up needs the follow_up_end column"),
-        )
+        ),
+    )
     if cells.has("follow_up_end_note"):
         found["follow_up_end_note"] = cells.text("follow_up_end_note", max_length=300)
     elif cells.has("follow_up_end") and not cells.raw("follow_up_end"):
         found["follow_up_end_note"] = ""  # a cleared end keeps no note of it
+    return found
+
+
+def _dated_with_reason(
+    cells: Cells,
+    columns: tuple[str, str],
+    reasons: Sequence[str],
+    start: Any,
+    needs: tuple[str, str, str],
+) -> dict[str, Any]:
+    """A date and its reason that go together (a stop, an end of follow-up): not before the
+    course start, neither without the other. Only the columns the file has: a file without the
+    date column keeps what the database holds. `needs`: the problems of a date without its
+    reason, a reason without its date, a reason without the date column."""
+    day_column, reason_column = columns
+    found: dict[str, Any] = {}
+    if cells.has(day_column):
+        day = cells.date(day_column)
+        reason = ""
+        if cells.has(reason_column):
+            reason = cells.choice(reason_column, reasons, "") or ""
+        if day is not None and start is not None and day < start:
+            cells.problem(day_column, _("before the start date %(start)s") % {"start": start})
+        if cells.raw(day_column) and not cells.raw(reason_column):
+            cells.problem(reason_column, needs[0])
+        if cells.raw(reason_column) and not cells.raw(day_column):
+            cells.problem(day_column, needs[1])
+        found[day_column] = day
+        found[reason_column] = reason
+    elif cells.has(reason_column) and cells.raw(reason_column):
+        cells.problem(reason_column, needs[2])
     return found
 
 
