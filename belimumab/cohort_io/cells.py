@@ -52,6 +52,11 @@ class Cells:
         self.problems = problems
         self.today = today
         self.ok = True
+        if any("\x00" in value for value in values.values()):
+            # PostgreSQL refuses NUL in text: refused here, with its place, not at the write.
+            for column, value in values.items():
+                if "\x00" in value:
+                    self.problem(column, _("contains a NUL character (0x00)"))
 
     def problem(self, column: str, message: str) -> None:
         self.ok = False

@@ -101,7 +101,10 @@ def load_context(tables: Tables, today: date | None = None) -> Context:
     codes: set[str] = set()
     for name, table in tables.items():
         column = "code" if name == "patients" else "patient"
-        codes.update(v[column] for _line, v in table.rows if v.get(column))
+        # a code with a NUL is refused by its row's checks; PostgreSQL cannot even compare it
+        codes.update(
+            v[column] for _line, v in table.rows if v.get(column) and "\x00" not in v[column]
+        )
     ordered = sorted(codes)
     for chunk in chunks(ordered, QUERY_CHUNK):
         for code, active in Patient.objects.filter(code__in=chunk).values_list("code", "is_active"):

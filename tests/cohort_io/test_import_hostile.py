@@ -11,6 +11,7 @@ import csv
 
 import pytest
 from django.apps import apps
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -108,3 +109,25 @@ def test_hostile_cells_never_break_the_import(tmp_path_factory, table, row):
             assert patients.filter(code=files["patients"]["code"].strip()).exists()
 
     run()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("table", "column"), [("patients", "code"), ("patients", "last_name"), ("visits", "patient")]
+)
+def test_a_nul_character_is_a_problem_with_its_place_and_nothing_is_written(
+    tmp_path, table, column
+):
+    """PostgreSQL stores no NUL in text: the import names the cell instead of failing at the
+    write (or at the query for known codes) with a DataError."""
+    files = {"patients": dict(PATIENT), "visits": dict(VISIT), "labs": dict(LAB)}
+    files[table][column] = "A\x00B"
+    for name, content in files.items():
+        _write(tmp_path, name, content)
+    before = _counts()
+    with translation.override("en"):
+        result = cohort_import(source=tmp_path, dry_run=False)
+    assert _counts() == before
+    assert f"{table}.csv:2: {column}: contains a NUL character (0x00)" in [
+        str(p) for p in result.problems
+    ]
