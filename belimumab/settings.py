@@ -250,9 +250,10 @@ BELIMUMAB: dict[str, Any] = {
     "LEUKOPENIA_BELOW": defaults.LEUKOPENIA_BELOW,
     "RESPONSE_SLEDAI_DROP": defaults.RESPONSE_SLEDAI_DROP,
     "CONTINUATION_REVIEW_DAYS": defaults.CONTINUATION_REVIEW_DAYS,
-    "WORKLIST_DAYS_AHEAD": envint("BELIMUMAB_WORKLIST_DAYS_AHEAD", "7"),
-    # rows per worklist section and page (a registry of thousands of patients stays one screen)
-    "WORKLIST_PAGE_SIZE": envint("BELIMUMAB_WORKLIST_PAGE_SIZE", "25"),
+    "WORKLIST_DAYS_AHEAD": envint(
+        "BELIMUMAB_WORKLIST_DAYS_AHEAD", str(defaults.WORKLIST_DAYS_AHEAD)
+    ),
+    "WORKLIST_PAGE_SIZE": envint("BELIMUMAB_WORKLIST_PAGE_SIZE", str(defaults.WORKLIST_PAGE_SIZE)),
 }
 
 # JSON serialisation keeping microseconds, so backups restore audit timestamps exactly.

@@ -58,5 +58,7 @@ RECONSTITUTION_WATER_ML = {120: "1.5", 400: "4.8"}
 
 # Worklist: days ahead shown as "due" (the interruption threshold above makes "to review").
 WORKLIST_DAYS_AHEAD = 7
+# Rows per worklist section and page: a registry of thousands of patients stays one screen.
+WORKLIST_PAGE_SIZE = 25
 # Subcutaneous pen (or pre-filled syringe): 200 mg; a dispensation of N pens covers N weeks.
 SC_PEN_MG = 200

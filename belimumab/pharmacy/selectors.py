@@ -19,7 +19,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from belimumab.domain import cohort, dosing, schedule
-from belimumab.domain.defaults import MAX_INTERRUPTION_DAYS, WORKLIST_DAYS_AHEAD
+from belimumab.domain.defaults import (
+    MAX_INTERRUPTION_DAYS,
+    WORKLIST_DAYS_AHEAD,
+    WORKLIST_PAGE_SIZE,
+)
 from belimumab.domain.schedule import Gap, ScheduleStatus
 from belimumab.domain.worklist import (
     DUE,
@@ -356,7 +360,7 @@ def worklist(
     if days_ahead is None:
         days_ahead = int(setting("WORKLIST_DAYS_AHEAD", WORKLIST_DAYS_AHEAD))
     if page_size is None:
-        page_size = int(setting("WORKLIST_PAGE_SIZE", 25))
+        page_size = int(setting("WORKLIST_PAGE_SIZE", WORKLIST_PAGE_SIZE))
     review_after = int(setting("MAX_INTERRUPTION_DAYS", MAX_INTERRUPTION_DAYS))
     pages = pages or {}
     running = (
