@@ -1,54 +1,63 @@
-"""What the pharmacy pages show, as plain values: labels looked up once, no formatting.
+"""What the pharmacy pages show: labels looked up once per distinct value.
 
-Dates and numbers stay `date` and `Decimal`: the templates format them with Django's filters
-in the user's language."""
+A worklist page has 100 rows but few distinct dates, weights and doses: each distinct value is
+formatted once, by Django's own `date_format` and `floatformat` (so in the user's language and
+with its separators), and the template prints the text (autoescaped) instead of running the
+same filters on every row."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TypedDict
+from typing import TypedDict, TypeVar
 
-from django.utils.formats import localize
-from django.utils.translation import ngettext
+from django.template.defaultfilters import floatformat
+from django.utils.formats import date_format, localize
+from django.utils.translation import gettext, ngettext
 
 from belimumab.core import labels
 from belimumab.domain.worklist import FIRST_INFUSION
 from belimumab.patients.models import Regimen
 from belimumab.pharmacy.selectors import WorklistRow
 
+K = TypeVar("K", bound=Hashable)
 
-class _Labels(dict[int, str]):
-    """label(n) for each distinct n, computed on first use."""
 
-    def __init__(self, label: Callable[[int], str]) -> None:
+class _Labels(dict[K, str]):
+    """label(key) for each distinct key, computed on first use."""
+
+    def __init__(self, label: Callable[[K], str]) -> None:
         super().__init__()
         self.label = label
 
-    def __missing__(self, key: int) -> str:
+    def __missing__(self, key: K) -> str:
         self[key] = text = self.label(key)
         return text
 
 
 class WorklistLine(TypedDict):
     """One worklist row as `pharmacy/_worklist_rows.html` prints it (a dict: the template
-    language reads a dict key faster than an attribute, 100 rows x 14 cells a page)."""
+    language reads a dict key faster than an attribute, 100 rows x 14 cells a page). Dates and
+    numbers come formatted (`*_text`, "—" when absent) beside the raw values the page's data
+    attributes carry."""
 
     code: str
-    course_pk: int  # the end-of-follow-up action of a row to review links to its course
     name: str  # "" without patients.view_identity
     url: str
     record_url: str | None  # None without pharmacy.add_infusion
-    due: date
+    end_url: str | None  # end of follow-up (rows to review, with patients.end_follow_up)
+    due_text: str
     today: bool
     route: str  # "Intravenous"
     route_code: str  # "IV": the column stays narrow, the full name in its title
     cycle: str
-    last_date: date | None
-    last_weight: Decimal | None
-    dose: Decimal | None  # the dose prepared; None: weight-based and never weighed
-    prescribed: Decimal | None  # the prescribed dose when the prepared one is rounded, else None
+    last_iso: str  # "" when nothing was given
+    last_text: str
+    since: str  # "no administration since 03/10/2026" (rows to review)
+    weight_text: str
+    dose_text: str  # "" when weight-based and never weighed: the page says "weigh"
+    prescribed_text: str  # the prescribed dose when the prepared one is rounded, else ""
     vials: str  # vials_text(): largest first; "—": none
     delay_days: int  # the current delay (0 for a first infusion: nothing was given to be late on)
     late: str  # "5 days late"; "": on time
@@ -86,6 +95,14 @@ def missed_past_text(cycles: int) -> str:
     ) % {"cycles": localize(cycles)}
 
 
+def short_date(day: date | None) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT") if day is not None else "—"
+
+
+def number(value: Decimal | None, places: int) -> str:
+    return str(floatformat(value, places)) if value is not None else "—"
+
+
 class _Words:
     """Every label of a worklist page, each built once per distinct value: the template's
     filters and plural tags cost tens of microseconds each, and a page has 100 rows."""
@@ -97,6 +114,12 @@ class _Words:
         self.misses = _Labels(missed_text)
         self.past = _Labels(missed_past_text)
         self.vials: dict[tuple[tuple[int, int], ...], str] = {}
+        self.dates = _Labels[date | None](short_date)
+        self.weights = _Labels[Decimal | None](lambda kg: number(kg, 1))
+        self.doses = _Labels[Decimal | None](lambda mg: number(mg, 0))
+        self.since = _Labels[date | None](
+            lambda day: gettext("no administration since %(date)s") % {"date": short_date(day)}
+        )
 
     def route(self, regimen: Regimen) -> str:
         if regimen.route not in self.routes:
@@ -121,31 +144,38 @@ def worklist_lines(
     identity: bool,
     patient_url: Callable[[int], str],
     record_url: Callable[[int], str] | None,
+    end_url: Callable[[int], str] | None = None,
+    to_review: bool = False,
 ) -> list[WorklistLine]:
     """The rows of a worklist section: the current delay and the cycles missed in the past are
-    two marks (a patient on time today has no delay mark, whatever its history)."""
+    two marks (a patient on time today has no delay mark, whatever its history). A row to
+    review says since when nothing was given and links to `end_url` (course pk -> the
+    end-of-follow-up form, None without the permission)."""
     words = _Words()
     lines = []
     for row in rows:
         course, mark = row.course, row.mark
         patient = course.patient
         delay = 0 if mark.section == FIRST_INFUSION else mark.delay_days
+        dose = row.prepared_mg or None
         lines.append(
             WorklistLine(
                 code=patient.code,
-                course_pk=course.pk,
                 name=f"{patient.last_name.upper()} {patient.first_name}" if identity else "",
                 url=patient_url(course.patient_id),
                 record_url=record_url(course.patient_id) if record_url else None,
-                due=mark.next_due,
+                end_url=end_url(course.pk) if end_url and to_review else None,
+                due_text=words.dates[mark.next_due],
                 today=mark.next_due == today,
                 route=words.route(course.regimen),
                 route_code=course.regimen.route.upper(),
                 cycle=words.cycle(str(mark.cycle_label)),
-                last_date=mark.last_given,
-                last_weight=row.last_weight,
-                dose=row.prepared_mg or None,
-                prescribed=row.prescribed_mg if row.rounded else None,
+                last_iso=mark.last_given.isoformat() if mark.last_given else "",
+                last_text=words.dates[mark.last_given],
+                since=words.since[mark.last_given] if to_review else "",
+                weight_text=words.weights[row.last_weight],
+                dose_text=words.doses[dose] if dose else "",
+                prescribed_text=words.doses[row.prescribed_mg] if row.rounded else "",
                 vials=words.vials_of(tuple(row.vials)),
                 delay_days=delay,
                 late=words.lates[delay] if delay else "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import urlencode
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format, sanitize_separators
@@ -48,6 +50,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "record_url": pk_url("pharmacy:infusion_record", current_app=app)
         if request.user.has_perm("pharmacy.add_infusion")
         else None,
+        "end_url": _end_follow_up_url(request, app),
     }
     titles = {
         DUE: (_("Due"), "primary"),
@@ -68,12 +71,26 @@ def worklist(request: HttpRequest) -> HttpResponse:
                     *titles[kind],
                     _pager(request, section),
                     totals if kind == DUE else None,
-                    worklist_lines(section, **links),
+                    worklist_lines(section, **links, to_review=kind == TO_REVIEW),
                 )
                 for kind, section in worklist.sections.items()
             ],
         },
     )
+
+
+def _end_follow_up_url(request: HttpRequest, app: str | None) -> Callable[[int], str] | None:
+    """Course pk -> its end-of-follow-up form, coming back to this page; None without the
+    permission."""
+    if not request.user.has_perm("patients.end_follow_up"):
+        return None
+    back = f"next={urlencode(request.get_full_path())}"  # the template filter: "/" kept
+    form_url = pk_url("patients:course_follow_up_end", current_app=app)
+
+    def link(pk: int) -> str:
+        return f"{form_url(pk)}?{back}"
+
+    return link
 
 
 def _page_number(raw: str | None) -> int:
