@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: its id and its timing cover everything below
+    "belimumab.core.observability.request_id_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -214,11 +216,34 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# The proxy's X-Request-ID is reused only when the deployment says a proxy sets it.
+TRUST_REQUEST_ID_HEADER = envbool("DJANGO_TRUST_REQUEST_ID", "false")
+# One line per record on stderr: JSON for the log collector (DJANGO_LOG_FORMAT=json, the
+# production choice) or plain text; every line carries the request id.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "belimumab.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if os.environ.get("DJANGO_LOG_FORMAT") == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # the access log: one line per request (DJANGO_ACCESS_LOG=WARNING silences it)
+        "belimumab.request": {"level": os.environ.get("DJANGO_ACCESS_LOG", "INFO")},
+    },
 }
 
 # Every clinical number a department may change: one place (DOMAIN.md). Defaults come from

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from belimumab.core import views as core_views
+from belimumab.core.observability import health
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -18,4 +19,5 @@ urlpatterns = [
     path("reports/", include("belimumab.reports.urls")),
     path("accounts/", include("belimumab.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
 ]
