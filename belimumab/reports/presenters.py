@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from belimumab.clinical.models import AECategory, Flare
 from belimumab.clinical.sledai_labels import ACTIVITY_LABELS, DRUG_LABELS, label
 from belimumab.core.charts import figure_html
+from belimumab.domain import pharmacovigilance as pv
 from belimumab.domain.response import TIMEPOINTS
 from belimumab.domain.treatments import CORTICOSTEROIDS
 from belimumab.domain.units import DAYS_PER_MONTH
@@ -29,7 +30,7 @@ from belimumab.patients.models import (
 )
 from belimumab.reports import charts, selectors
 from belimumab.reports.dataset import FOLLOW_UP, LAB_TESTS, Dataset, Params
-from belimumab.reports.report import figure_rows, first_year_retention
+from belimumab.reports.report import NOT_GRADED, figure_rows, first_year_retention
 from belimumab.reports.templatetags.report_format import num
 
 # Table 2 lists every analysed patient up to this many rows; the dataset export has them all.
@@ -236,7 +237,40 @@ def _adverse_events(adverse: dict[str, Any], analysed: int) -> dict[str, Any]:
             for row in adverse["table"]
         ],
         "adverse_categories": _counts(adverse["by_category"], categories, analysed),
+        "adverse_grade_rows": grade_rows(adverse),
     }
+
+
+GRADE_COLUMNS = (*(str(g) for g in pv.GRADES), NOT_GRADED)
+
+
+def grade_rows(adverse: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tolerance table by grade: one row per category (the models' order) with its counts
+    per CTCAE grade, not graded and grade 3 or more, then the total row."""
+    categories = dict(AECategory.choices)
+    by_category = adverse.get("by_category_grade", {})
+    rows = []
+    for code in [c for c in categories if c in by_category] + sorted(
+        set(by_category) - set(categories)
+    ):
+        counts = by_category[code]
+        rows.append(
+            {
+                "label": label(categories, code),
+                "counts": [counts.get(g, 0) for g in GRADE_COLUMNS],
+                "severe": sum(counts.get(str(g), 0) for g in pv.GRADES if pv.is_severe(g)),
+            }
+        )
+    if rows:
+        rows.append(
+            {
+                "label": _("All events"),
+                "counts": [adverse["by_grade"].get(g, 0) for g in GRADE_COLUMNS],
+                "severe": adverse["grade_3_or_more"],
+                "total": True,
+            }
+        )
+    return rows
 
 
 def _excluded(excluded: list[dict[str, Any]]) -> list[dict[str, Any]]:
