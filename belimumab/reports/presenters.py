@@ -49,9 +49,9 @@ def present(ds: Dataset, report: dict[str, Any], embed: Embed | None = None) -> 
     embed = embed or (lambda fig, height: figure_html(fig, height=height))
     analysed = report["cohort"]["analysed"]
     table1 = report["table1"]
-    variables = _variables()
+    variables = report_variables()
     return {
-        "table1_rows": _table1_rows(table1, analysed),
+        "table1_rows": table1_rows(table1, analysed),
         "any_concomitant_pct": _pct(table1["any_concomitant"], analysed),
         "any_biologic_pct": _pct(table1["any_previous_biologic"], analysed),
         **_timepoint_tables(report["timepoints"], variables),
@@ -134,7 +134,7 @@ def _counts(
     ]
 
 
-def _table1_rows(table1: dict[str, Any], analysed: int) -> dict[str, list[dict[str, Any]]]:
+def table1_rows(table1: dict[str, Any], analysed: int) -> dict[str, list[dict[str, Any]]]:
     sexes = {"F": _("Women"), "M": _("Men")}
     return {
         "sex": _counts(table1["sex"], sexes, analysed),
@@ -152,7 +152,7 @@ def _lab(test: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return lambda t: t["labs"][test]
 
 
-def _variables() -> list[Variable]:
+def report_variables() -> list[Variable]:
     """The variables of the evolution table and of the models, in the page's order."""
     text = figure_labels()
     return [
