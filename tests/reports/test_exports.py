@@ -231,6 +231,9 @@ def test_dashboard_offers_the_french_csv_and_serves_it(client_for):
     assert response["Content-Disposition"] == (
         'attachment; filename="belimumab-cohort-dataset-fr.csv"'
     )
+    text = response.content.decode("utf-8-sig")
+    for personal in ("Martin", "Claire", "15/06/1984", "1984-06-15"):  # never names nor births
+        assert personal not in text
     rows = _rows(response.content, ";")
     assert _row(rows, "C001", "M0")["d0"] == "02/03/2015"
     assert _row(rows, "C001", "M6")["steroid_mg_day"] == "7,5"
