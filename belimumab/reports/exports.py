@@ -170,12 +170,16 @@ def to_xlsx(sheets: list[Sheet]) -> bytes:
         worksheet.append(header)
         formats = [fmt for _title, fmt in sheet.columns]
         for row in sheet.rows:
-            cells = []
+            # a styled cell only where a number gets a format: plain values are written several
+            # times faster (the 10,000-patient dataset is 1.4 million cells)
+            cells: list[Any] = []
             for value, fmt in zip(row, formats, strict=True):
-                cell = WriteOnlyCell(worksheet, value=safe_cell(value))
-                if fmt is not None and isinstance(value, int | float | Decimal):
+                if fmt is not None and isinstance(value, int | float):
+                    cell = WriteOnlyCell(worksheet, value=value)
                     cell.number_format = fmt
-                cells.append(cell)
+                    cells.append(cell)
+                else:
+                    cells.append(safe_cell(value))
             worksheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
