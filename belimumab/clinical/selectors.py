@@ -531,6 +531,16 @@ def missed_cycles(records: PatientRecords, today: date) -> list[dict[str, Any]]:
     return found
 
 
+def adverse_event_text(event: AdverseEvent) -> str:
+    """The event's term with its grade and seriousness: "Pneumonia (grade 3, serious)"."""
+    marks = []
+    if event.severity_grade is not None:
+        marks.append(_("grade %(grade)d") % {"grade": event.severity_grade})
+    if event.serious:
+        marks.append(_("serious"))
+    return f"{event.term} ({', '.join(marks)})" if marks else event.term
+
+
 def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
     """Plain data for `belimumab.clinical.charts` (no ORM object, no label lookup left)."""
     changes = treatment_changes(records.treatments)
@@ -550,8 +560,8 @@ def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
     events = [
         (
             ae.onset_date,
-            _("%(term)s (serious)") % {"term": ae.term} if ae.serious else ae.term,
-            "serious" if ae.serious else "adverse_event",
+            adverse_event_text(ae),
+            "serious" if ae.serious or ae.is_severe else "adverse_event",
         )
         for ae in records.adverse_events
     ]
