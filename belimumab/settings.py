@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # after the language is chosen (its 400 page is in the user's language), before the login:
+    # 405 for PUT/DELETE/PATCH..., 400 for a NUL character in the address (core/middleware.py)
+    "belimumab.core.middleware.request_guard_middleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
