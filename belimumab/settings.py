@@ -218,7 +218,13 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# `X-Forwarded-Proto: https` makes a request count as secure. Only a proxy in front of the
+# application may say so: trusted from anyone, a client on plain HTTP passes for HTTPS (no
+# redirect, CSRF's HTTPS checks relaxed). Set DJANGO_TRUST_PROXY=true only when a TLS proxy sets
+# (and overwrites) the header and nothing else reaches the application.
+TRUST_PROXY = envbool("DJANGO_TRUST_PROXY", "false")
+if TRUST_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The proxy's X-Request-ID is reused only when the deployment says a proxy sets it.
 TRUST_REQUEST_ID_HEADER = envbool("DJANGO_TRUST_REQUEST_ID", "false")
