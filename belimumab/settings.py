@@ -289,6 +289,8 @@ BELIMUMAB: dict[str, Any] = {
         "BELIMUMAB_WORKLIST_DAYS_AHEAD", str(defaults.WORKLIST_DAYS_AHEAD)
     ),
     "WORKLIST_PAGE_SIZE": envint("BELIMUMAB_WORKLIST_PAGE_SIZE", str(defaults.WORKLIST_PAGE_SIZE)),
+    "EARLIEST_DATE": defaults.EARLIEST_DATE,
+    "DATE_YEARS_AHEAD": defaults.DATE_YEARS_AHEAD,
 }
 
 # JSON serialisation keeping microseconds, so backups restore audit timestamps exactly.

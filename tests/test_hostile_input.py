@@ -120,3 +120,36 @@ def _forms(response):
             for item in value.values() if isinstance(value, dict) else []:
                 if isinstance(item, forms.BaseForm):
                     yield item
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rule", FORM_RULES, ids=[r.name + r.query for r in FORM_RULES])
+@pytest.mark.parametrize("typed", ["31/12/9999", "9999-12-31", "01/01/0001", "31/12/1899"])
+def test_every_date_field_refuses_a_date_outside_the_calendar_of_care(
+    rule,
+    typed,
+    client_for,
+    world,  # noqa: F811
+):
+    """31/12/9999 was an OverflowError (a 500) once added to a schedule: every date field of
+    every form accepts 01/01/1900 .. today + 5 years, and says so beside the field."""
+    client = client_for(_writer_role(rule))
+    url = reverse(rule.name, kwargs=rule.kwargs(world)) + rule.query
+    fields = _fields(client.get(url))
+    dates = sorted(name for name, field in fields.items() if isinstance(field, forms.DateField))
+    if not dates:
+        return  # a form without a date (a deactivation, an import): nothing to check here
+    before = _row_counts()
+    response = client.post(url, dict.fromkeys(dates, typed))
+    assert response.status_code == 200, response.status_code
+    assert _row_counts() == before
+    errors = {
+        form.add_prefix(name): str(error)
+        for form in _forms(response)
+        for name, error in form.errors.items()
+    }
+    for name in dates:
+        assert "Saisissez une date entre le 01/01/1900 et le" in errors.get(name, ""), (
+            name,
+            errors,
+        )

@@ -24,7 +24,7 @@ from belimumab.clinical.models import (
     TreatmentDose,
 )
 from belimumab.clinical.services import TREATMENT_UNITS
-from belimumab.core.forms import DATE_WIDGET
+from belimumab.core.forms import DATE_WIDGET, BoundedDates
 from belimumab.domain import sledai, treatments
 from belimumab.patients.models import Patient
 from belimumab.pharmacy.models import Infusion
@@ -51,7 +51,7 @@ def unit_label(unit: str) -> str:
     return unit.replace("10^9", "10\u2079")
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(BoundedDates, forms.Form):
     """Carries the version the user started from (optimistic concurrency)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -150,7 +150,7 @@ class VisitForm(VersionedForm):
         return set(value)
 
 
-class LabPanelForm(forms.Form):
+class LabPanelForm(BoundedDates, forms.Form):
     """Several tests of one date: a value per test, with its unit and the laboratory's range
     (a range left blank takes the default of the unit)."""
 
@@ -224,7 +224,7 @@ class LabPanelForm(forms.Form):
         return [code for code in lab_specs() if self.cleaned_data.get(f"{code}_value") is not None]
 
 
-class LabResultForm(forms.ModelForm):
+class LabResultForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     value = decimal_field(
         _("Value"), required=True, errors={"min_value": _("A lab value cannot be negative.")}
@@ -262,7 +262,7 @@ def drug_choices() -> list[tuple[Any, Any]]:
     ]
 
 
-class TreatmentForm(forms.ModelForm):
+class TreatmentForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     drug = forms.ChoiceField(label=_("Drug"), choices=drug_choices)
     dose = decimal_field(
@@ -283,7 +283,7 @@ class TreatmentForm(forms.ModelForm):
         self.fields["version"].initial = self.instance.version
 
 
-class AdverseEventForm(forms.ModelForm):
+class AdverseEventForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -310,7 +310,7 @@ def _localdate(value: date) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
-class AdjudicationForm(forms.ModelForm):
+class AdjudicationForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     status = forms.ChoiceField(
         label=_("Status"), choices=AdjudicatedStatus.choices, widget=forms.RadioSelect
