@@ -62,6 +62,8 @@ VISIT_FLARE_CHOICES = [("", _("Not assessed")), *Flare.choices]
 
 
 class VisitForm(VersionedForm):
+    # a new visit's one-time token (Visit.submission): the form sent twice makes one visit
+    submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
     date = forms.DateField(label=_("Visit date"), widget=DATE_WIDGET)
     mode = forms.ChoiceField(
         label=_("SELENA-SLEDAI entry"),
