@@ -2,11 +2,14 @@
 
 For every URL of the access table that accepts POST, hypothesis fills each field of the page's
 forms with random and hostile values (huge numbers, NaN, negatives, empty, unicode, very long
-strings, far dates, spreadsheet formulas). Whatever it sends: never a server error, and a refused
-form writes nothing (row and history counts unchanged); errors are tied to fields.
+strings, far dates, spreadsheet formulas; NUL and control characters, text of 100,000
+characters, dates at both ends of the calendar). Whatever it sends: never a server error, and a
+refused form writes nothing (row and history counts unchanged); errors are tied to fields.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 from django import forms
@@ -52,6 +55,29 @@ HOSTILE = st.one_of(
     st.integers(min_value=-(10**20), max_value=10**20).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
     st.dates().map(lambda d: d.isoformat()),
+    # issue 13: NUL and control characters, very long text, dates at the ends of the calendar
+    st.sampled_from(
+        [
+            "\x00",
+            "AB\x00C",
+            "\x01\x02\x1b[31m\x7f",
+            "line\r\nbreak\ttab\x0b\x0c",
+            "\u2028\u2029\ufeff\u200b",
+            "x" * 100_000,
+            "é\x00" * 2_000,
+            "31/12/9999",
+            "01/01/0001",
+            "31/12/1899",
+            "00/00/0000",
+            "99999-01-01",
+            "-0001-01-01",
+            "2026-12-31T23:59:59",
+        ]
+    ),
+    st.text(alphabet=st.characters(categories=["Cc", "Cs", "Co", "Cn"]), max_size=50),
+    st.integers(min_value=5_000, max_value=20_000).map(lambda n: ("aé\x00🦋" * n)[:n]),
+    st.dates(min_value=date(9990, 1, 1)).map(lambda d: d.strftime("%d/%m/%Y")),
+    st.dates(max_value=date(10, 1, 1)).map(lambda d: d.isoformat()),
 )
 
 FORM_RULES = [rule for rule in RULES if rule.post and rule.name not in {"logout", "set_language"}]
