@@ -47,6 +47,7 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key-never-used-in-production"
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "belimumab.core.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -79,6 +80,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # after the language is chosen (its 400 page is in the user's language), before the login:
+    # 405 for PUT/DELETE/PATCH..., 400 for a NUL character in the address (core/middleware.py)
+    "belimumab.core.middleware.request_guard_middleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -214,7 +218,13 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# `X-Forwarded-Proto: https` makes a request count as secure. Only a proxy in front of the
+# application may say so: trusted from anyone, a client on plain HTTP passes for HTTPS (no
+# redirect, CSRF's HTTPS checks relaxed). Set DJANGO_TRUST_PROXY=true only when a TLS proxy sets
+# (and overwrites) the header and nothing else reaches the application.
+TRUST_PROXY = envbool("DJANGO_TRUST_PROXY", "false")
+if TRUST_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The proxy's X-Request-ID is reused only when the deployment says a proxy sets it.
 TRUST_REQUEST_ID_HEADER = envbool("DJANGO_TRUST_REQUEST_ID", "false")
@@ -279,6 +289,8 @@ BELIMUMAB: dict[str, Any] = {
         "BELIMUMAB_WORKLIST_DAYS_AHEAD", str(defaults.WORKLIST_DAYS_AHEAD)
     ),
     "WORKLIST_PAGE_SIZE": envint("BELIMUMAB_WORKLIST_PAGE_SIZE", str(defaults.WORKLIST_PAGE_SIZE)),
+    "EARLIEST_DATE": defaults.EARLIEST_DATE,
+    "DATE_YEARS_AHEAD": defaults.DATE_YEARS_AHEAD,
 }
 
 # JSON serialisation keeping microseconds, so backups restore audit timestamps exactly.

@@ -21,3 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]
+
+# 400, 403 and 404 are Django's views with templates/400.html, 403.html and 404.html; the 500 page
+# is rendered without a request context (core.views.server_error).
+handler500 = "belimumab.core.views.server_error"

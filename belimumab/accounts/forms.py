@@ -7,10 +7,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.core.forms import DATE_WIDGET
+from belimumab.core.forms import DATE_WIDGET, BoundedDates
 
 
-class AuditPeriodForm(forms.Form):
+class AuditPeriodForm(BoundedDates, forms.Form):
     start = forms.DateField(label=_("From"), widget=DATE_WIDGET)
     end = forms.DateField(label=_("To (included)"), widget=DATE_WIDGET)
 

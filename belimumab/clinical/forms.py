@@ -30,7 +30,7 @@ from belimumab.clinical.services import (
     AdverseEventInput,
     pharmacovigilance_problems,
 )
-from belimumab.core.forms import DATE_WIDGET
+from belimumab.core.forms import DATE_WIDGET, BoundedDates
 from belimumab.domain import sledai, treatments
 from belimumab.patients.models import Patient
 from belimumab.pharmacy.models import Infusion
@@ -57,7 +57,7 @@ def unit_label(unit: str) -> str:
     return unit.replace("10^9", "10\u2079")
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(BoundedDates, forms.Form):
     """Carries the version the user started from (optimistic concurrency)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -68,6 +68,8 @@ VISIT_FLARE_CHOICES = [("", _("Not assessed")), *Flare.choices]
 
 
 class VisitForm(VersionedForm):
+    # a new visit's one-time token (Visit.submission): the form sent twice makes one visit
+    submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
     date = forms.DateField(label=_("Visit date"), widget=DATE_WIDGET)
     mode = forms.ChoiceField(
         label=_("SELENA-SLEDAI entry"),
@@ -156,7 +158,7 @@ class VisitForm(VersionedForm):
         return set(value)
 
 
-class LabPanelForm(forms.Form):
+class LabPanelForm(BoundedDates, forms.Form):
     """Several tests of one date: a value per test, with its unit and the laboratory's range
     (a range left blank takes the default of the unit)."""
 
@@ -230,7 +232,7 @@ class LabPanelForm(forms.Form):
         return [code for code in lab_specs() if self.cleaned_data.get(f"{code}_value") is not None]
 
 
-class LabResultForm(forms.ModelForm):
+class LabResultForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     value = decimal_field(
         _("Value"), required=True, errors={"min_value": _("A lab value cannot be negative.")}
@@ -268,7 +270,7 @@ def drug_choices() -> list[tuple[Any, Any]]:
     ]
 
 
-class TreatmentForm(forms.ModelForm):
+class TreatmentForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     drug = forms.ChoiceField(label=_("Drug"), choices=drug_choices)
     dose = decimal_field(
@@ -289,7 +291,7 @@ class TreatmentForm(forms.ModelForm):
         self.fields["version"].initial = self.instance.version
 
 
-class AdverseEventForm(forms.ModelForm):
+class AdverseEventForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -349,7 +351,7 @@ def _localdate(value: date) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
-class AdjudicationForm(forms.ModelForm):
+class AdjudicationForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     status = forms.ChoiceField(
         label=_("Status"), choices=AdjudicatedStatus.choices, widget=forms.RadioSelect

@@ -7,6 +7,8 @@ when called directly (tests, command line).
 
 from __future__ import annotations
 
+from datetime import date
+
 # Intravenous dosing: 10 mg/kg at D0, D14, D28, then every 28 days (Benlysta SmPC).
 IV_DOSE_MG_PER_KG = 10
 IV_LOADING_INTERVALS_DAYS = (14, 14)
@@ -62,3 +64,8 @@ WORKLIST_DAYS_AHEAD = 7
 WORKLIST_PAGE_SIZE = 25
 # Subcutaneous pen (or pre-filled syringe): 200 mg; a dispensation of N pens covers N weeks.
 SC_PEN_MG = 200
+
+# Dates entered (forms): refused before 1 January 1900 (DOMAIN.md "Plausibility") and more than
+# this many years after today (nothing is planned that far: a mistyped year, not a date).
+EARLIEST_DATE = date(1900, 1, 1)
+DATE_YEARS_AHEAD = 5
