@@ -4,9 +4,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from belimumab.accounts.roles import ADMINISTRATOR, CLINICIAN, DEPARTMENT_HEAD, PHARMACIST, ROLES
 from belimumab.core.forms import DATE_WIDGET
 
 
@@ -39,3 +42,51 @@ class AuditPeriodForm(forms.Form):
             timezone.make_aware(datetime.combine(start, time()), tz),
             timezone.make_aware(datetime.combine(end, time()), tz),
         )
+
+
+ROLE_LABELS = {
+    PHARMACIST: _("Pharmacist"),
+    CLINICIAN: _("Clinician"),
+    DEPARTMENT_HEAD: _("Department head"),
+    ADMINISTRATOR: _("Administrator"),
+}
+ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
+
+
+class AccountForm(forms.Form):
+    """An account as an administrator manages it: names, email, one of the four roles."""
+
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Letters, digits and @/./+/-/_ only."),
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        help_text=_("Needed to send a password reset link."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
+    is_active = forms.BooleanField(
+        label=_("Active"),
+        required=False,
+        initial=True,
+        help_text=_("An inactive account cannot log in; its history is kept."),
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:  # a username is the audit trail's key: it is not renamed here
+            self.fields["username"].disabled = True
+        else:
+            del self.fields["is_active"]  # a new account is active
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"]
+        taken = User.objects.filter(username__iexact=username)
+        if not self.fields["username"].disabled and taken.exists():
+            raise forms.ValidationError(_("This username is already taken."))
+        return username
