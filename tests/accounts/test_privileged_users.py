@@ -250,3 +250,12 @@ def test_the_password_change_page_is_in_the_site_layout(client_for):
     response = client_for("department_head").get(reverse("password_change"))
     assert response.status_code == 200
     assert "base.html" in [t.name for t in response.templates]
+
+
+def test_a_change_of_a_groups_permissions_is_an_account_event(db):
+    group = Group.objects.get(name="clinician")
+    permission = group.permissions.get(codename="add_visit")
+    group.permissions.remove(permission)
+    event = AccountEvent.objects.filter(action="permissions_changed").latest("pk")
+    assert event.detail == {"removed": ["clinical.add_visit"], "group": "clinician"}
+    assert event.actor is None and event.user is None  # a command: "system"
