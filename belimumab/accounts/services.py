@@ -104,6 +104,8 @@ def password_issue(*, actor: User, user: User) -> str:
 def reset_link_send(*, actor: User, user: User, request: HttpRequest) -> None:
     """Mail `user` a link to choose a password (Django's reset token and templates)."""
     _check_manageable(actor, user)
+    if not user.is_active:  # the link would log in an account that cannot log in
+        raise ValidationError(_("This account is inactive: reactivate it first."))
     if not user.email:
         raise ValidationError(_("This account has no email address."))
     context = {

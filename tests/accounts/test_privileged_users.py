@@ -262,3 +262,14 @@ def test_a_change_of_a_groups_permissions_is_an_account_event(db):
     event = AccountEvent.objects.filter(action="permissions_changed").latest("pk")
     assert event.detail == {"removed": ["clinical.add_visit"], "group": "clinician"}
     assert event.actor is None and event.user is None  # a command: "system"
+
+
+def test_no_reset_link_for_an_inactive_account(client_for, users):
+    target = users["clinician"]
+    target.email, target.is_active = "claire@example.org", False
+    target.save()
+    url = reverse("accounts:user_reset_link", args=[target.pk])
+    response = client_for("administrator").post(url, follow=True)
+    assert response.status_code == 200
+    assert len(mail.outbox) == 0
+    assert not AccountEvent.objects.filter(user=target, action="reset_link_sent").exists()
