@@ -59,11 +59,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.export_audit",
         "patients.view_regimen",
         "patients.change_regimen",
+        # the accounts pages, within the four roles; users and groups in the Django admin
+        # (superuser status, permissions, group edits) are for superusers only (admin.py)
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
-        "auth.view_group",
-        "auth.change_group",
     ],
 }
 

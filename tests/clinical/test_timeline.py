@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 # request (savepoint, update, release: idle expiry) = 7.
 # Page: the patient, then patient_records: courses, visits, labs, treatments, infusions,
 # adverse events (with their infusion), adjudications (with their author) = 8.
-TIMELINE_QUERIES = 15
+TIMELINE_QUERIES = 16  # 15 + the INSERT logging who opened the record (accounts)
 
 
 def _history(patient, make_infusion, n: int) -> None:

@@ -7,7 +7,7 @@ from belimumab.patients.models import Course, Patient
 from belimumab.patients.views import PATIENTS_PER_PAGE
 
 pytestmark = pytest.mark.django_db
-QUERIES_PATIENT_PAGE = 15
+QUERIES_PATIENT_PAGE = 16  # 15 + the INSERT logging who opened the record (accounts)
 
 VALID = {
     "code": "NEW01",
