@@ -18,6 +18,7 @@ urlpatterns = [
     path("reports/", include("belimumab.cohort_io.urls")),
     path("reports/", include("belimumab.reports.urls")),
     path("accounts/", include("belimumab.accounts.urls")),
+    path("settings/", include("belimumab.department.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]

@@ -64,6 +64,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.change_user",
         "auth.view_group",
         "auth.change_group",
+        # the department's settings screens (prices, rounding, bands, windows, labs)
+        "department.view_department",
+        "department.change_department",
+        "department.add_vialprice",
+        "department.change_vialprice",
+        "department.change_labtestsetting",
     ],
 }
 
