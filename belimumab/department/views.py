@@ -90,21 +90,22 @@ def price_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     """A price entered by mistake stops counting; its history stays."""
     price = get_object_or_404(VialPrice, pk=pk, is_active=True)
     form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing was deactivated: reload the page and try again."))
+        return redirect("department:settings")
     outcome = save_form(
         form,
         lambda: services.vial_price_deactivate(
-            price=price,
-            user=request.user,
-            expected_version=form.cleaned_data.get("version") if form.is_valid() else None,
+            price=price, user=request.user, expected_version=form.cleaned_data["version"]
         ),
     )
     if outcome.saved:
         messages.success(request, _("Vial price deactivated."))
+    elif outcome.conflict is not None:
+        messages.error(request, _("This price changed meanwhile: nothing was deactivated."))
     else:
         for error in form.non_field_errors():
             messages.error(request, str(error))
-        if outcome.conflict is not None:
-            messages.error(request, _("This price changed meanwhile: nothing was deactivated."))
     return redirect("department:settings")
 
 
