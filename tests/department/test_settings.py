@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from belimumab.accounts.audit_log import audit_rows
 from belimumab.department import selectors
@@ -158,7 +159,7 @@ def test_report_params_carry_the_price_history_and_the_settings():
 
 
 def test_the_worklist_reads_days_ahead_and_page_size(client_for, make_patient, make_infusion):
-    today = date.today()
+    today = timezone.localdate()
     for n in range(3):
         patient = make_patient(code=f"SOON{n}", start=today - timedelta(days=5))
         make_infusion(patient, today - timedelta(days=5))  # D14 due in 9 days
@@ -171,7 +172,7 @@ def test_the_worklist_reads_days_ahead_and_page_size(client_for, make_patient, m
 
 
 def test_the_dose_plan_reads_the_rounding_tolerance_and_the_price(client_for, make_patient):
-    patient = make_patient(code="DOSE", start=date.today())
+    patient = make_patient(code="DOSE", start=timezone.localdate())
     client = client_for("pharmacist")
 
     def plan(**params):
@@ -183,7 +184,7 @@ def test_the_dose_plan_reads_the_rounding_tolerance_and_the_price(client_for, ma
     department_set(rounding_tolerance_pct="10")
     html = plan(weight="70")
     assert 'data-plan="rounded"' in html and "81,00 EUR" in html  # 6 x 121.50 - 648
-    price_add(400, "300.00", date.today() - timedelta(days=1))
+    price_add(400, "300.00", timezone.localdate() - timedelta(days=1))
     department_set(currency="CHF")
     assert "186,00 CHF" in plan(weight="70")  # 6 x 121.50 - (300 + 2 x 121.50)
 
