@@ -130,7 +130,7 @@ class VialPrice(ClinicalModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.vial_mg} mg: {self.price} ({self.effective_from})"
+        return f"{self.vial_mg} mg ({self.effective_from.isoformat()})"
 
     def clean(self) -> None:
         if self.vial_mg is None or self.effective_from is None or not self.is_active:

@@ -181,8 +181,20 @@ def vial_prices() -> list[VialPrice]:
     return list(VialPrice.objects.order_by("vial_mg", "effective_from", "pk"))
 
 
+def _plain(value: Decimal | None) -> Decimal | None:
+    """As the laboratory writes it: 0.790 -> 0.79, 50.000 -> 50."""
+    if value is None:
+        return None
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+
+
 def lab_rows() -> list[LabTestSetting]:
-    return list(LabTestSetting.objects.order_by("test"))
+    """The lab tests with their limits written without trailing zeros (for display only)."""
+    rows = list(LabTestSetting.objects.order_by("test"))
+    for row in rows:
+        for name in ("lower", "upper", "plausible_min", "plausible_max"):
+            setattr(row, name, _plain(getattr(row, name)))
+    return rows
 
 
 def settings_history() -> list[Entry]:
@@ -193,7 +205,9 @@ def settings_history() -> list[Entry]:
         for row in model.history.select_related("history_user").order_by("history_date"):
             rows.setdefault(row.id, []).append(row)
         for records in rows.values():
-            label = f"{model._meta.verbose_name} {records[-1].instance}"
+            label = str(model._meta.verbose_name)
+            if model is not Department:  # one row: its name says it all
+                label = f"{label} {records[-1].instance}"
             entries.extend(history_entries(records, label))
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries

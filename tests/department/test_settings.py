@@ -333,6 +333,7 @@ def test_an_administrator_changes_a_price_and_the_history_shows_who_and_what(cli
     client.post(reverse("department:edit"), _general(rounding_tolerance_pct="7,5"))
     page = client.get(SETTINGS).content.decode()
     assert "130,00 EUR" in page and "01/03/2026" in page
+    assert "0,79 – 1,53" in page  # the C3 range as the laboratory writes it
     history = client.get(SETTINGS).context["entries"]
     assert [e.who for e in history[:2]] == ["administrator", "administrator"]
     tolerance = [c for c in history[0].changes if c.field == "rounding_tolerance_pct"]
