@@ -203,6 +203,23 @@ def test_the_clinical_pages_read_the_activity_bands():
     assert activity_class(5) == "moderate"
 
 
+def test_the_timeline_reads_the_time_point_windows(make_patient):
+    from belimumab.clinical.models import Visit
+    from belimumab.clinical.selectors import clinical_summary, patient_records
+
+    d0 = date(2025, 1, 6)
+    patient = make_patient(code="WIN", start=d0)
+    Visit.objects.create(patient=patient, date=d0 + timedelta(days=182 + 50), sledai=2)
+
+    def m6_visit():
+        summary = clinical_summary(records=patient_records(patient=patient), today=date(2026, 6, 1))
+        return next(row for row in summary.timepoints if row.tp == "M6").visit
+
+    assert m6_visit() is None  # 50 days after M6: outside +/- 45
+    department_set(window_days_after=60)
+    assert m6_visit() is not None
+
+
 def test_lab_specs_read_the_unit_and_range_and_plausible_ranges_are_exposed():
     from belimumab.clinical.labs import lab_specs
 
@@ -333,7 +350,7 @@ def test_an_administrator_changes_a_price_and_the_history_shows_who_and_what(cli
     client.post(reverse("department:edit"), _general(rounding_tolerance_pct="7,5"))
     page = client.get(SETTINGS).content.decode()
     assert "130,00 EUR" in page and "01/03/2026" in page
-    assert "0,79 – 1,53" in page  # the C3 range as the laboratory writes it
+    assert "0,79 \N{EN DASH} 1,53" in page  # the C3 range as the laboratory writes it
     history = client.get(SETTINGS).context["entries"]
     assert [e.who for e in history[:2]] == ["administrator", "administrator"]
     tolerance = [c for c in history[0].changes if c.field == "rounding_tolerance_pct"]
