@@ -148,7 +148,7 @@ def _form_page(
             exclude_pk=infusion.pk if infusion else None,
             course=infusion.course if infusion else None,
         )
-    proposal = _proposal(ctx, form["weight_kg"].value())
+    proposal = _proposal(ctx, form["weight_kg"].value(), on_date)
     show_confirm = bool(
         form.errors.get("confirm_weight")
         or form["confirm_weight"].value()

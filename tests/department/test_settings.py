@@ -189,6 +189,20 @@ def test_the_dose_plan_reads_the_rounding_tolerance_and_the_price(client_for, ma
     assert "186,00 CHF" in plan(weight="70")  # 6 x 121.50 - (300 + 2 x 121.50)
 
 
+def test_the_dose_plan_costs_at_the_prices_of_the_infusion_date(client_for, make_patient):
+    patient = make_patient(code="DATED", start=date(2026, 1, 5))
+    department_set(rounding_tolerance_pct="10")
+    price_add(400, "300.00", MARCH)
+    client = client_for("pharmacist")
+
+    def saving_on(day: str) -> str:
+        params = {"patient": patient.pk, "weight": "70", "date": day}
+        return client.get(reverse("pharmacy:dose_plan"), params).json()["html"]
+
+    assert "81,00 EUR" in saving_on("28/02/2026")  # 729 - (405 + 243)
+    assert "186,00 EUR" in saving_on("01/03/2026")  # 729 - (300 + 243)
+
+
 def test_the_dashboard_reads_the_currency(client_for):
     client = client_for("department_head")
     department_set(currency="CHF")
