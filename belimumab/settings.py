@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "csp",
     "bootstrap",
     "belimumab.core",
+    "belimumab.department",
     "belimumab.accounts",
     "belimumab.patients",
     "belimumab.pharmacy",
@@ -76,6 +77,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # first: its id and its timing cover everything below
     "belimumab.core.observability.request_id_middleware",
+    # the department's settings are read once per request: forgotten at its start and end
+    "belimumab.department.selectors.department_settings_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -278,6 +281,9 @@ LOGGING = {
 
 # Every clinical number a department may change: one place (DOMAIN.md). Defaults come from
 # belimumab.domain.defaults; a deployment overrides keys here or through the environment.
+# Prices, currency, rounding, activity bands, windows, worklist horizons and lab ranges only
+# seed the department's settings at installation (belimumab.department): after that the
+# administrators' screens own them, and `department.selectors.belimumab()` reads them over this.
 # Values of many types (numbers, tuples, mappings): each reader knows the type of its key.
 BELIMUMAB: dict[str, Any] = {
     "IV_DOSE_MG_PER_KG": defaults.IV_DOSE_MG_PER_KG,

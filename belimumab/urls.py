@@ -19,6 +19,7 @@ urlpatterns = [
     path("reports/", include("belimumab.reports.urls")),
     path("accounts/", include("belimumab.accounts.urls")),
     path("accounts/", include("belimumab.accounts.password_urls")),
+    path("settings/", include("belimumab.department.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]

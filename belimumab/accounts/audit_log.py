@@ -185,7 +185,14 @@ def _sources(filters: FeedFilter) -> list[Any]:
         name = model._meta.model_name or ""
         if filters.record_type not in ("", name):
             continue
-        patient = F("id") if model is Patient else F("patient_id")
+        if model is Patient:
+            patient: Any = F("id")
+        elif any(field.name == "patient" for field in model._meta.get_fields()):
+            patient = F("patient_id")
+        elif filters.patient_id is not None:
+            continue  # the department's settings concern no patient
+        else:
+            patient = no_patient
         query = _narrow(
             model.history.model.objects.all(),
             filters,

@@ -17,6 +17,7 @@ from django.db.models.signals import m2m_changed, post_save, pre_save
 from simple_history.models import HistoricalRecords
 
 from belimumab.accounts.models import AccountAction, AccountEvent
+from belimumab.core.signals import restoring
 
 TRACKED = ("username", "first_name", "last_name", "email", "is_staff")
 _FLAGS = {
@@ -89,6 +90,8 @@ def _names(model: type[Any], pk_set: set[int] | None) -> list[str]:
 def _groups_changed(
     sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
 ) -> None:
+    if restoring():  # a backup's memberships: its own events come with it
+        return
     if action == "pre_clear":  # groups.clear(): the memberships about to go
         action = "post_remove"
         pk_set = (
@@ -111,7 +114,7 @@ def _groups_changed(
 def _permissions_changed(
     sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
 ) -> None:
-    if action not in ("post_add", "post_remove") or not pk_set or reverse:
+    if action not in ("post_add", "post_remove") or not pk_set or reverse or restoring():
         return
     key = "added" if action == "post_add" else "removed"
     detail: dict[str, Any] = {key: _names(Permission, pk_set)}

@@ -64,6 +64,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
+        # the department's settings screens (prices, rounding, bands, windows, labs)
+        "department.view_department",
+        "department.change_department",
+        "department.add_vialprice",
+        "department.change_vialprice",
+        "department.change_labtestsetting",
     ],
 }
 

@@ -2,7 +2,8 @@
 
 Every page reads a patient's records in a constant number of queries (`patient_records`: one
 query per kind of record), then computes in plain Python with the pure functions of
-`belimumab.domain`, with the numbers of `settings.BELIMUMAB`. The reports app does the cohort
+`belimumab.domain`, with the numbers of `settings.BELIMUMAB` and the department's settings
+over them (`belimumab.department`, read once per request). The reports app does the cohort
 version of the same glue itself.
 """
 
@@ -14,7 +15,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from belimumab.clinical.models import (
     TreatmentDose,
     Visit,
 )
+from belimumab.department.selectors import belimumab
 from belimumab.domain import flare_support, response, schedule, sledai, treatments
 from belimumab.domain.dates import shift
 from belimumab.patients.models import Course, Patient
@@ -38,7 +39,7 @@ FOLLOW_UP = tuple(tp for tp in response.TIMEPOINTS if tp != "M0")
 
 
 def config(key: str) -> Any:
-    return settings.BELIMUMAB[key]
+    return belimumab()[key]
 
 
 # --- rows -> domain inputs ---------------------------------------------------------------------
