@@ -62,3 +62,12 @@ WORKLIST_DAYS_AHEAD = 7
 WORKLIST_PAGE_SIZE = 25
 # Subcutaneous pen (or pre-filled syringe): 200 mg; a dispensation of N pens covers N weeks.
 SC_PEN_MG = 200
+
+# Cohort import limits (docs/data-format.md "Limits"), sized on real files: the generated
+# 10,000-patient cohort's largest file is labs.csv, 10 MB and 212,000 rows (2 years); its
+# workbook is 16 MB, 210 MB of XML once unpacked; CSV files compress 7-9 times, sheets 11-14.
+IMPORT_FILE_MB = 50  # one CSV file, one member of a .zip, one .xlsx workbook
+IMPORT_UNPACKED_MB = 500  # everything a .zip or .xlsx holds once unpacked
+IMPORT_COMPRESSION_RATIO = 100  # unpacked / packed size of a member (a zip bomb: ~1,000)
+IMPORT_ROWS = 500_000  # rows of one file or sheet
+IMPORT_CELLS = 15_000_000  # cells of one file or sheet (500,000 rows x 30 columns)
