@@ -178,12 +178,18 @@ def _encoding(opener: Opener) -> str:
     return "utf-8-sig"
 
 
+def _not_text() -> str:
+    return _("not a text file (NUL bytes): save it as CSV UTF-8")
+
+
 def _lines(text: IO[str]) -> Iterator[str]:
     """The physical lines, each refused past MAX_LINE_CHARS before it is built whole."""
     number = 0
     while line := text.readline(MAX_LINE_CHARS + 1):
         number += 1
         if len(line) > MAX_LINE_CHARS:
+            if "\x00" in line:
+                raise FileRefused(number, _not_text())
             raise FileRefused(
                 number,
                 _("a line of more than %(max)s characters: is this a CSV file?")
@@ -201,7 +207,7 @@ def _csv_cells(opener: Opener) -> Iterator[tuple[int, list[str]]]:
         if "\x00" in first:
             # A NUL in the header: a binary file (an .xls or .numbers renamed), or UTF-16
             # without its byte order mark; one problem instead of one per cell.
-            raise FileRefused(1, _("not a text file (NUL bytes): save it as CSV UTF-8"))
+            raise FileRefused(1, _not_text())
         reader = csv.reader(itertools.chain([first], lines), delimiter=_delimiter(first))
         line = 1
         for row in reader:
