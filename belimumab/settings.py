@@ -279,6 +279,8 @@ BELIMUMAB: dict[str, Any] = {
         "BELIMUMAB_WORKLIST_DAYS_AHEAD", str(defaults.WORKLIST_DAYS_AHEAD)
     ),
     "WORKLIST_PAGE_SIZE": envint("BELIMUMAB_WORKLIST_PAGE_SIZE", str(defaults.WORKLIST_PAGE_SIZE)),
+    "SC_PENS_PER_DISPENSATION": defaults.SC_PENS_PER_DISPENSATION,
+    "MAX_PENS_PER_DISPENSATION": defaults.MAX_PENS_PER_DISPENSATION,
 }
 
 # JSON serialisation keeping microseconds, so backups restore audit timestamps exactly.

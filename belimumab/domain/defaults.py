@@ -62,3 +62,7 @@ WORKLIST_DAYS_AHEAD = 7
 WORKLIST_PAGE_SIZE = 25
 # Subcutaneous pen (or pre-filled syringe): 200 mg; a dispensation of N pens covers N weeks.
 SC_PEN_MG = 200
+# Pens the form proposes for a first dispensation (4 weeks) and the most one dispensation may
+# hold (26 weeks: half a year, well beyond any hospital pharmacy's practice).
+SC_PENS_PER_DISPENSATION = 4
+MAX_PENS_PER_DISPENSATION = 26
