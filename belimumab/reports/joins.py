@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from belimumab.domain import pens
 from belimumab.domain.response import TIMEPOINTS
 from belimumab.domain.treatments import PREDNISONE_PER_MG
 
@@ -263,13 +264,51 @@ def steroid_totals(doses: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
 
 
 def administrations(patients: pd.DataFrame, infusions: pd.DataFrame) -> pd.DataFrame:
-    """Dates given per course (one per day, in order) with their 0-based index."""
+    """Dates given per course (one per day, in order) with their 0-based index.
+
+    An SC record is a dispensation whose `pens` cover as many weeks (`pens.administration_dates`):
+    the rules that count administrations (interruptions, exposure, missed cycles) count the
+    weeks covered. Only the SC courses with a dispensation of more than one pen are expanded,
+    course by course; every other record is one administration on its date, as before."""
     given = infusions.drop_duplicates(["course_id", "date"]).sort_values(["course_id", "date"])
+    given = _weeks_covered(patients, infusions, given)
     given = given[["course_id", "date"]].merge(
         patients[["course_id", "d0", "loading_intervals_days", "interval_days"]], on="course_id"
     )
     given["index"] = given.groupby("course_id").cumcount()
     return given
+
+
+def _weeks_covered(
+    patients: pd.DataFrame, infusions: pd.DataFrame, given: pd.DataFrame
+) -> pd.DataFrame:
+    """`given` with the SC courses that dispensed several pens at once replaced by the weeks
+    their dispensations cover (a frame without a `pens` column: one pen each)."""
+    if "pens" not in infusions or not len(infusions):
+        return given
+    count = infusions["pens"].fillna(1).astype("int64")
+    sc_courses = patients.loc[patients["route"] == "sc", ["course_id", "interval_days"]]
+    several = infusions.loc[count.to_numpy() > 1, "course_id"]
+    expand = sc_courses[sc_courses["course_id"].isin(several)]
+    if expand.empty:
+        return given
+    records = infusions.assign(pens=count)[infusions["course_id"].isin(expand["course_id"])]
+    interval = dict(zip(expand["course_id"], expand["interval_days"], strict=True))
+    covered = [
+        (course_id, day)
+        for course_id, rows in records.groupby("course_id")
+        for day in pens.covered_dates(
+            [(d.date(), int(n)) for d, n in zip(rows["date"], rows["pens"], strict=True)],
+            int(interval[course_id]),
+        )
+    ]
+    weeks = pd.DataFrame(covered, columns=["course_id", "date"]).astype(
+        {"course_id": given["course_id"].dtype, "date": given["date"].dtype}
+    )
+    kept = given[~given["course_id"].isin(expand["course_id"])]
+    return pd.concat([kept, weeks], ignore_index=True).sort_values(
+        ["course_id", "date"], kind="stable"
+    )
 
 
 def interruption_gaps(given: pd.DataFrame) -> pd.DataFrame:
