@@ -33,6 +33,7 @@ def test_twelve_pens_at_once_cover_twelve_weeks():
     report = build_report(ds)
     assert report["cohort"]["analysed"] == 1
     assert report["drug_cost"]["patient_years"] == round(420 / 365.25, 3)
+    assert report["drug_cost"]["sc_administrations"] == 60  # weekly doses, not 5 records
     assert ds.events[ds.events["kind"] == "missed_cycles"].empty
 
 
