@@ -553,13 +553,12 @@ def preparation_sheet(*, infusion: Infusion) -> PreparationSheet:
     course, regimen, preparer and checker.
     """
     regimen = infusion.course.regimen.as_domain()
-    index = (
-        Infusion.objects.filter(
-            course_id=infusion.course_id, is_active=True, date__lt=infusion.date
-        )
-        .values("date")
-        .distinct()
-        .count()
+    earlier = Infusion.objects.filter(
+        course_id=infusion.course_id, is_active=True, date__lt=infusion.date
+    ).values_list("date", "pens")
+    # SC: the weeks the earlier dispensations cover before this one
+    index = sum(
+        1 for day in pens.administration_dates(regimen, list(earlier)) if day < infusion.date
     )
     plan = recorded_plan(infusion)
     concentration = int(setting("CONCENTRATION_MG_PER_ML"))

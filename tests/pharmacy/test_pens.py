@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.urls import reverse
@@ -24,6 +25,7 @@ from belimumab.clinical.selectors import patient_records, timeline_chart_data
 from belimumab.domain import schedule
 from belimumab.pharmacy.models import CourseSchedule, Infusion
 from belimumab.pharmacy.selectors import infusion_context, patient_infusion_panel, worklist
+from belimumab.pharmacy.services import infusion_record
 
 pytestmark = pytest.mark.django_db
 MARCH_1 = date(2026, 3, 1)
@@ -63,6 +65,13 @@ def _status(patient, today):
         missed_from=stored.missed_from,
     )
     return schedule.status_on(snap, today)
+
+
+@pytest.fixture
+def english():
+    """The service's messages as written (French is the default language)."""
+    with translation.override("en"):
+        yield
 
 
 def _english(client):
@@ -362,3 +371,65 @@ def test_timeline_shows_dispensations_and_counts_missed_weeks(make_patient, disp
         t for t in figure["data"] if t.get("name") == "Belimumab dispensations (subcutaneous)"
     ]
     assert trace["x"] == [MARCH_1, date(2026, 4, 12)]
+
+
+def test_preparation_sheet_of_a_dispensation(client_for, make_patient, dispense):
+    patient = make_patient(code="SC12", start=MARCH_1, regimen="sc_standard")
+    dispense(patient, MARCH_1, 4)
+    second = dispense(patient, date(2026, 3, 29), 12)
+    client = _english(client_for("pharmacist"))
+    response = client.get(reverse("pharmacy:infusion_sheet", args=[second.pk]))
+    assert response.context["sheet"].cycle_label == "W5"  # after the 4 weeks covered
+    html = response.content.decode()
+    assert "Subcutaneous dispensation: 12 pens (12 weeks)" in html
+
+
+def test_the_service_refuses_a_dispensation_without_pens(
+    english, sc_patient, users, checker, today
+):
+    fields = {
+        "date": today,
+        "weight_kg": None,
+        "lots": "P1",
+        "prepared_by": users["pharmacist"],
+        "checked_by": checker,
+        "notes": "",
+    }
+    with pytest.raises(ValidationError) as refused:
+        infusion_record(
+            patient=sc_patient, user=users["pharmacist"], fields={**fields, "pens": 0}, today=today
+        )
+    assert refused.value.message_dict == {
+        "pens": ["Enter the number of pens dispensed: 1 or more."]
+    }
+    with pytest.raises(ValidationError) as refused:
+        infusion_record(
+            patient=sc_patient, user=users["pharmacist"], fields={**fields, "pens": 27}, today=today
+        )
+    assert refused.value.message_dict == {"pens": ["A dispensation holds at most 26 pens."]}
+    assert Infusion.objects.filter(patient=sc_patient).count() == 1
+    saved = infusion_record(
+        patient=sc_patient,
+        user=users["pharmacist"],
+        fields={**fields, "pens": 2, "premedication": True, "reaction": "mild"},
+        today=today,
+    )
+    assert (saved.pens, saved.premedication, saved.reaction) == (2, False, "none")
+
+
+def test_an_iv_infusion_is_one_pen_whatever_is_sent(iv_patient, users, checker, today):
+    saved = infusion_record(
+        patient=iv_patient,
+        user=users["pharmacist"],
+        fields={
+            "date": today,
+            "weight_kg": Decimal(70),
+            "lots": "A1",
+            "diluent": "nacl_0.9",
+            "prepared_by": users["pharmacist"],
+            "checked_by": checker,
+            "pens": 5,
+        },
+        today=today,
+    )
+    assert saved.pens == 1
