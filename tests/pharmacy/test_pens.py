@@ -11,18 +11,21 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from belimumab.clinical.charts import activity_figure, dispensation_text
 from belimumab.clinical.charts import labels as chart_labels
 from belimumab.clinical.selectors import patient_records, timeline_chart_data
 from belimumab.domain import schedule
+from belimumab.domain.pens import covered_dates
 from belimumab.pharmacy.models import CourseSchedule, Infusion
 from belimumab.pharmacy.selectors import infusion_context, patient_infusion_panel, worklist
 from belimumab.pharmacy.services import infusion_record
@@ -318,7 +321,7 @@ def test_the_department_sets_the_most_pens_a_dispensation_holds(
 ):
     client = _english(client_for("pharmacist"))
     url = reverse("pharmacy:infusion_record", args=[sc_patient.pk])
-    with override_settings(BELIMUMAB={**settings.BELIMUMAB, "MAX_PENS_PER_DISPENSATION": 3}):
+    with override_settings(BELIMUMAB={**django_settings.BELIMUMAB, "MAX_PENS_PER_DISPENSATION": 3}):
         response = client.post(url, _sc_payload(users, checker, today, pens="4"))
     assert response.context["form"].errors["pens"] == [
         "Ensure this value is less than or equal to 3."
@@ -433,3 +436,51 @@ def test_an_iv_infusion_is_one_pen_whatever_is_sent(iv_patient, users, checker, 
         today=today,
     )
     assert saved.pens == 1
+
+
+# --- the stored snapshot against the rule, on random dispensations ------------------------------
+
+_serial = iter(range(10**6))
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    records=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=300), st.integers(min_value=1, max_value=12)),
+        max_size=8,
+        unique_by=lambda r: r[0],
+    ),
+    elapsed=st.integers(min_value=0, max_value=120),
+)
+def test_stored_sc_status_equals_the_rule_over_the_weeks_covered(
+    make_patient, dispense, records, elapsed
+):
+    patient = make_patient(code=f"HS{next(_serial)}", start=MARCH_1, regimen="sc_standard")
+    for offset, count in records:
+        dispense(patient, MARCH_1 + timedelta(days=offset), count)
+    weeks = covered_dates([(MARCH_1 + timedelta(days=o), n) for o, n in records])
+    on = MARCH_1 + timedelta(days=max((o for o, _ in records), default=0) + elapsed)
+    # every record is dispensed by `on`; the weeks they cover beyond it count too
+    rule = schedule.status_on(schedule.course_snapshot(schedule.SC_STANDARD, MARCH_1, weeks), on)
+    assert _status(patient, on) == rule
+    assert patient_infusion_panel(patient=patient, today=on)["status"] == rule
+    assert _stored(patient).given_count == sum(n for _, n in records)  # no pen lost
+
+
+@pytest.mark.parametrize("given_count", [1, 12])
+def test_sc_form_query_count_is_constant(
+    client_for, make_patient, dispense, given_count, django_assert_num_queries
+):
+    """As the IV form (tests/pharmacy/test_views.py): session, user, user and group
+    permissions; the patient, its courses and its records once; the two people lists; the
+    session saved (savepoint, update, release)."""
+    patient = make_patient(code="SC13", start=date(2025, 1, 6), regimen="sc_standard")
+    for k in range(given_count):
+        dispense(patient, date(2025, 1, 6) + timedelta(weeks=4 * k), 4)
+    client = client_for("pharmacist")
+    url = reverse("pharmacy:infusion_record", kwargs={"patient_id": patient.pk})
+    with django_assert_num_queries(12):
+        response = client.get(url)
+    assert response.context["context"].cycle_index == 4 * given_count
