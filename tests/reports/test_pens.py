@@ -6,8 +6,15 @@ pens (an old file) is one pen, one week. Hand-checked with the SC interval of 7 
 
 from __future__ import annotations
 
-import pandas as pd
+from datetime import date, timedelta
 
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from belimumab.domain.pens import covered_dates
+from belimumab.reports.joins import covered_days
 from belimumab.reports.report import build_report
 from tests.reports.builders import SC, Cohort
 
@@ -63,3 +70,31 @@ def test_iv_patients_beside_sc_ones_are_unchanged():
     for column in ("max_interruption_days", "administrations", "exposure_days"):
         assert iv[column] == iv_alone[column], column
     assert not pd.isna(iv["max_interruption_days"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    courses=st.lists(
+        st.tuples(
+            st.sampled_from([7, 14]),
+            st.lists(st.tuples(st.integers(0, 400), st.integers(1, 12)), min_size=1, max_size=10),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_covered_days_is_the_domain_rule(courses):
+    """The vectorised weeks covered equal `pens.covered_dates`, course by course."""
+    epoch = date(1970, 1, 1)
+    rows = []
+    expected = []
+    for course_id, (step, records) in enumerate(courses):
+        summed = {}
+        for offset, count in records:
+            summed[offset] = summed.get(offset, 0) + count
+        rows += [(course_id, 20000 + o, n, step) for o, n in sorted(summed.items())]
+        dates = [(epoch + timedelta(days=20000 + o), n) for o, n in records]
+        expected += [(course_id, (d - epoch).days) for d in covered_dates(dates, step)]
+    course, day, count, interval = (np.array(column) for column in zip(*rows, strict=True))
+    got_course, got_day = covered_days(course, day, count, interval)
+    assert list(zip(got_course.tolist(), got_day.tolist(), strict=True)) == expected
