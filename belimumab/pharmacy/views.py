@@ -131,9 +131,10 @@ _SAVED = {  # (IV, SC): an SC record is a dispensation of pens
 }
 
 
-def _saved_message(request: HttpRequest, infusion: Infusion, what: str) -> None:
+def _saved_message(request: HttpRequest, infusion: Infusion, what: str, route: str) -> None:
+    """`route` from the course the view already read (the saved record's is not loaded)."""
     status = selectors.patient_next_due(patient=infusion.patient, today=timezone.localdate())
-    sc = infusion.course.regimen.route == Route.SC
+    sc = route == Route.SC
     text = str(_SAVED[what][sc]) % {"code": infusion.patient.code}
     if status is not None:
         due = (
@@ -249,7 +250,7 @@ def infusion_record(request: HttpRequest, patient_id: int) -> HttpResponse:
             ),
         )
         if outcome.saved:
-            _saved_message(request, outcome.value, "recorded")
+            _saved_message(request, outcome.value, "recorded", ctx.course.regimen.route)
             return redirect("clinical:patient_detail", pk=patient.pk)
     # nothing was written: today's context still holds
     return _form_page(request, patient=patient, form=form, known=(today, ctx))
@@ -277,7 +278,7 @@ def infusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if outcome.saved:
-            _saved_message(request, infusion, "corrected")
+            _saved_message(request, infusion, "corrected", infusion.course.regimen.route)
             return redirect("clinical:patient_detail", pk=infusion.patient_id)
         stale = outcome.conflict
     return _form_page(request, patient=infusion.patient, form=form, infusion=infusion, stale=stale)
@@ -302,7 +303,7 @@ def infusion_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
             conflict=DeactivateForm.changed_meanwhile,
         )
         if outcome.saved:
-            _saved_message(request, infusion, "deactivated")
+            _saved_message(request, infusion, "deactivated", infusion.course.regimen.route)
             return redirect("clinical:patient_detail", pk=infusion.patient_id)
     return render(
         request,
