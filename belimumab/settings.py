@@ -317,6 +317,8 @@ BELIMUMAB: dict[str, Any] = {
     "WORKLIST_PAGE_SIZE": envint("BELIMUMAB_WORKLIST_PAGE_SIZE", str(defaults.WORKLIST_PAGE_SIZE)),
     "EARLIEST_DATE": defaults.EARLIEST_DATE,
     "DATE_YEARS_AHEAD": defaults.DATE_YEARS_AHEAD,
+    "SC_PENS_PER_DISPENSATION": defaults.SC_PENS_PER_DISPENSATION,
+    "MAX_PENS_PER_DISPENSATION": defaults.MAX_PENS_PER_DISPENSATION,
 }
 
 # How large a cohort import may be (docs/data-format.md "Limits"), checked before reading.

@@ -156,3 +156,7 @@ IMPORT_UNPACKED_MB = 500  # everything a .zip or .xlsx holds once unpacked
 IMPORT_COMPRESSION_RATIO = 100  # unpacked / packed size of a member (a zip bomb: ~1,000)
 IMPORT_ROWS = 500_000  # rows of one file or sheet
 IMPORT_CELLS = 15_000_000  # cells of one file or sheet (500,000 rows x 30 columns)
+# Pens the form proposes for a first dispensation (4 weeks) and the most one dispensation may
+# hold (26 weeks: half a year, well beyond any hospital pharmacy's practice).
+SC_PENS_PER_DISPENSATION = 4
+MAX_PENS_PER_DISPENSATION = 26
