@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.core.forms import DATE_WIDGET
+from belimumab.core.forms import DATE_WIDGET, LocalizedDecimalField
 from belimumab.patients.models import Route
 from belimumab.pharmacy.models import Diluent, Infusion, Reaction
 from belimumab.pharmacy.selectors import preparers
@@ -48,7 +48,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 class InfusionForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_WIDGET, localize=True)
-    weight_kg = forms.DecimalField(
+    weight_kg = LocalizedDecimalField(
         label=_("Weight (kg)"),
         max_digits=5,
         decimal_places=1,
@@ -60,7 +60,7 @@ class InfusionForm(forms.Form):
         label=_("I confirm this weight (it changed a lot since the last infusion)"),
         required=False,
     )
-    prepared_dose_mg = forms.DecimalField(
+    prepared_dose_mg = LocalizedDecimalField(
         label=_("Prepared dose (mg)"),
         max_digits=7,
         decimal_places=1,
