@@ -11,12 +11,26 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 
 PHARMACIST = "pharmacist"
 CLINICIAN = "clinician"
 DEPARTMENT_HEAD = "department_head"
 ADMINISTRATOR = "administrator"
 ROLES = (PHARMACIST, CLINICIAN, DEPARTMENT_HEAD, ADMINISTRATOR)
+# The group names are codes; people read the role in their language (the admin's pages).
+ROLE_LABELS = {
+    PHARMACIST: gettext_noop("Pharmacist"),
+    CLINICIAN: gettext_noop("Clinician"),
+    DEPARTMENT_HEAD: gettext_noop("Department head"),
+    ADMINISTRATOR: gettext_noop("Administrator"),
+}
+
+
+def role_label(group_name: str) -> str:
+    """A role's name in the user's language; a group a hospital added is shown as named."""
+    return gettext(ROLE_LABELS[group_name]) if group_name in ROLE_LABELS else group_name
+
 
 _CLINICAL_MODELS = ("visit", "labresult", "treatmentdose", "adverseevent", "adjudication")
 _VIEW_ALL = [

@@ -28,6 +28,7 @@ from belimumab.clinical.models import (
     TreatmentDose,
     Visit,
 )
+from belimumab.core.labels import term_label, unit_label
 from belimumab.domain import flare_support, response, schedule, sledai, treatments
 from belimumab.patients.models import Course, Patient
 from belimumab.pharmacy.models import Infusion
@@ -550,7 +551,9 @@ def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
     events = [
         (
             ae.onset_date,
-            _("%(term)s (serious)") % {"term": ae.term} if ae.serious else ae.term,
+            _("%(term)s (serious)") % {"term": term_label(ae.term)}
+            if ae.serious
+            else term_label(ae.term),
             "serious" if ae.serious else "adverse_event",
         )
         for ae in records.adverse_events
@@ -587,7 +590,7 @@ def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
         "events": sorted(events, key=lambda e: e[0]),
         "starts": starts,
         "labs": labs,
-        "units": {test: spec.unit for test, spec in specs.items()},
+        "units": {test: unit_label(spec.unit) for test, spec in specs.items()},
         "today": today,
     }
 
