@@ -436,3 +436,24 @@ def test_the_admin_names_the_roles_in_french(client_for, users):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     groups = visible_text(client.get(reverse("admin:auth_group_changelist")).content.decode())
     assert "Department head" in groups and "department_head" in groups
+
+
+def test_the_patient_page_groups_the_cost_by_thousands(demo_cohort, client_for):
+    from django.db.models import Count
+
+    from belimumab.patients.models import Patient
+
+    patient = (  # the IV patient with the most infusions (pens are not costed)
+        Patient.objects.filter(courses__regimen__route="iv")
+        .annotate(n=Count("infusions", distinct=True))
+        .order_by("-n", "code")[0]
+    )
+    client = client_for("pharmacist")
+    url = reverse("clinical:patient_detail", args=[patient.pk])
+    french = client.get(url).content.decode()
+    cost = re.search(r"data-cost-to-date>([^<]+)<", french).group(1)
+    assert re.fullmatch(r"\d{1,3}(\u202f\d{3})+,\d{2} \w+", cost), cost  # 10 408,50 GBP
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = re.search(r"data-cost-to-date>([^<]+)<", client.get(url).content.decode()).group(1)
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+\.\d{2} \w+", english), english  # 10,408.50 GBP
+    assert english.replace(",", "").replace(".", ",") == cost.replace("\u202f", "")
