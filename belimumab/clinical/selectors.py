@@ -532,6 +532,12 @@ def missed_cycles(records: PatientRecords, today: date) -> list[dict[str, Any]]:
     return found
 
 
+def _event_label(ae: AdverseEvent) -> str:
+    """The term in the user's language (a known term of the fixtures) and whether serious."""
+    term = term_label(ae.term)
+    return _("%(term)s (serious)") % {"term": term} if ae.serious else term
+
+
 def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
     """Plain data for `belimumab.clinical.charts` (no ORM object, no label lookup left)."""
     changes = treatment_changes(records.treatments)
@@ -551,9 +557,7 @@ def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
     events = [
         (
             ae.onset_date,
-            _("%(term)s (serious)") % {"term": term_label(ae.term)}
-            if ae.serious
-            else term_label(ae.term),
+            _event_label(ae),
             "serious" if ae.serious else "adverse_event",
         )
         for ae in records.adverse_events
