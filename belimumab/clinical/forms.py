@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils import formats
+from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
 from belimumab.clinical import sledai_labels as L
@@ -23,7 +24,12 @@ from belimumab.clinical.models import (
     LabTest,
     TreatmentDose,
 )
-from belimumab.clinical.services import TREATMENT_UNITS
+from belimumab.clinical.services import (
+    PV_PROBLEMS,
+    TREATMENT_UNITS,
+    AdverseEventInput,
+    pharmacovigilance_problems,
+)
 from belimumab.core import labels
 from belimumab.core.forms import DATE_WIDGET, LocalizedDecimalField
 from belimumab.domain import sledai, treatments
@@ -291,11 +297,24 @@ class AdverseEventForm(forms.ModelForm):
     class Meta:
         model = AdverseEvent
         fields = ["term", "category", "site", "onset_date", "serious", "outcome", "infusion"]
-        fields += ["notes"]
-        widgets = {"onset_date": DATE_WIDGET, "notes": forms.Textarea(attrs={"rows": 2})}
+        fields += ["severity_grade", "causality", "action_taken", "reported_to_pv"]
+        fields += ["pv_report_date", "notes"]
+        widgets = {
+            "onset_date": DATE_WIDGET,
+            "pv_report_date": DATE_WIDGET,
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "serious": _("Hospitalisation, life-threatening, disability, death (regulatory)."),
+            "severity_grade": _("CTCAE v5.0 intensity; leave blank if not assessed."),
+            "pv_report_date": _("Required when the event was reported."),
+        }
 
-    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, patient: Patient, today: date | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.today = today or django_timezone.localdate()
         # a foreign key of the model: the ModelForm makes it a ModelChoiceField
         field = cast(forms.ModelChoiceField, self.fields["infusion"])
         field.queryset = Infusion.objects.filter(patient=patient, is_active=True).order_by("-date")
@@ -306,6 +325,26 @@ class AdverseEventForm(forms.ModelForm):
         )
         field.help_text = _("Where the event relates to an infusion (infusion reaction...).")
         self.fields["version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        """The pharmacovigilance rules beside their fields (the service checks them again); a
+        field in error is left out of the model's constraints, so no generic message doubles
+        them."""
+        data = super().clean() or {}
+        item = AdverseEventInput(
+            term="",
+            category="",
+            onset_date=data.get("onset_date"),  # type: ignore[arg-type]  # None: the rule skips it
+            outcome=data.get("outcome") or "",
+            severity_grade=data.get("severity_grade"),
+            reported_to_pv=bool(data.get("reported_to_pv")),
+            pv_report_date=data.get("pv_report_date"),
+        )
+        for code in pharmacovigilance_problems(item, self.today):
+            field, message = PV_PROBLEMS[code]
+            if field not in self.errors:
+                self.add_error(field, str(message))
+        return data
 
 
 def _localdate(value: date) -> str:

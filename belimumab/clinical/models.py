@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from belimumab.core.models import ClinicalModel
+from belimumab.domain import pharmacovigilance as pv
 from belimumab.patients.models import Patient
 
 
@@ -169,7 +170,35 @@ class AEOutcome(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class AEGrade(models.IntegerChoices):
+    """CTCAE v5.0 grades (belimumab.domain.pharmacovigilance)."""
+
+    MILD = 1, _("1 - mild")
+    MODERATE = 2, _("2 - moderate")
+    SEVERE = 3, _("3 - severe")
+    LIFE_THREATENING = 4, _("4 - life-threatening")
+    DEATH = 5, _("5 - death")
+
+
+class AECausality(models.TextChoices):
+    RELATED = "related", _("Related")
+    POSSIBLY_RELATED = "possibly_related", _("Possibly related")
+    UNLIKELY_RELATED = "unlikely_related", _("Unlikely related")
+    UNRELATED = "unrelated", _("Unrelated")
+
+
+class AEAction(models.TextChoices):
+    NONE = "none", _("None (belimumab continued)")
+    DELAYED = "delayed", _("Dose delayed")
+    INTERRUPTED = "interrupted", _("Interrupted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
 class AdverseEvent(ClinicalModel):
+    """An adverse event. `serious` is the regulatory seriousness (hospitalisation, death...);
+    `severity_grade` the CTCAE intensity. Events recorded before grading carry no grade,
+    causality or action (blank = not assessed)."""
+
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="adverse_events")
     onset_date = models.DateField(_("onset"))
     term = models.CharField(_("term"), max_length=200)
@@ -187,12 +216,46 @@ class AdverseEvent(ClinicalModel):
         related_name="adverse_events",
         verbose_name=_("related infusion"),
     )
+    severity_grade = models.PositiveSmallIntegerField(
+        _("CTCAE grade"), choices=AEGrade.choices, null=True, blank=True
+    )
+    causality = models.CharField(
+        _("causality (belimumab)"), max_length=20, choices=AECausality.choices, blank=True
+    )
+    action_taken = models.CharField(
+        _("action taken on belimumab"), max_length=16, choices=AEAction.choices, blank=True
+    )
+    reported_to_pv = models.BooleanField(_("reported to pharmacovigilance"), default=False)
+    pv_report_date = models.DateField(
+        _("date reported to pharmacovigilance"), null=True, blank=True
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
         ordering = ["patient__code", "onset_date"]
         verbose_name = _("adverse event")
         verbose_name_plural = _("adverse events")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity_grade__isnull=True)
+                | Q(severity_grade__gte=pv.GRADES[0], severity_grade__lte=pv.GRADES[-1]),
+                name="adverse_event_ctcae_grade",
+            ),
+            # the report date goes with the flag, both ways, and not before the onset
+            models.CheckConstraint(
+                condition=Q(reported_to_pv=False, pv_report_date__isnull=True)
+                | Q(
+                    reported_to_pv=True,
+                    pv_report_date__isnull=False,  # a NULL comparison would pass the check
+                    pv_report_date__gte=F("onset_date"),
+                ),
+                name="adverse_event_pv_report_date",
+            ),
+        ]
+
+    @property
+    def is_severe(self) -> bool:
+        return pv.is_severe(self.severity_grade)
 
     def __str__(self) -> str:
         return f"{self.patient.code} {self.term}"

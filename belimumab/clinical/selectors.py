@@ -532,10 +532,16 @@ def missed_cycles(records: PatientRecords, today: date) -> list[dict[str, Any]]:
     return found
 
 
-def _event_label(ae: AdverseEvent) -> str:
-    """The term in the user's language (a known term of the fixtures) and whether serious."""
-    term = term_label(ae.term)
-    return _("%(term)s (serious)") % {"term": term} if ae.serious else term
+def adverse_event_text(event: AdverseEvent) -> str:
+    """The event's term (in the user's language when it is a known term of the fixtures) with
+    its grade and seriousness: "Pneumonia (grade 3, serious)"."""
+    marks = []
+    if event.severity_grade is not None:
+        marks.append(_("grade %(grade)d") % {"grade": event.severity_grade})
+    if event.serious:
+        marks.append(_("serious"))
+    term = term_label(event.term)
+    return f"{term} ({', '.join(marks)})" if marks else term
 
 
 def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
@@ -557,8 +563,8 @@ def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
     events = [
         (
             ae.onset_date,
-            _event_label(ae),
-            "serious" if ae.serious else "adverse_event",
+            adverse_event_text(ae),
+            "serious" if ae.serious or ae.is_severe else "adverse_event",
         )
         for ae in records.adverse_events
     ]

@@ -25,12 +25,14 @@ from belimumab.clinical.models import (
     Adjudication,
     AdverseEvent,
     AECategory,
+    AEOutcome,
     Flare,
     LabResult,
     TreatmentDose,
     Visit,
 )
 from belimumab.core.services import clinical_save
+from belimumab.domain import pharmacovigilance as pv
 from belimumab.domain import response, sledai, treatments
 from belimumab.patients.models import Patient
 from belimumab.pharmacy.models import Infusion
@@ -380,6 +382,54 @@ class AdverseEventInput:
     outcome: str = "unknown"
     infusion: Infusion | None = None
     notes: str = ""
+    severity_grade: int | None = None
+    causality: str = ""
+    action_taken: str = ""
+    reported_to_pv: bool = False
+    pv_report_date: date | None = None
+
+
+# the messages of belimumab.domain.pharmacovigilance's problem codes, keyed by the field they
+# show beside (the import words the same codes in its own `FILE:LINE: COLUMN` problems)
+PV_PROBLEMS: dict[str, tuple[str, Any]] = {
+    pv.REPORT_DATE_REQUIRED: (
+        "pv_report_date",
+        gettext_lazy("Give the date the event was reported to pharmacovigilance."),
+    ),
+    pv.REPORT_DATE_WITHOUT_FLAG: (
+        "reported_to_pv",
+        gettext_lazy("A report date is given: tick 'reported to pharmacovigilance' or clear it."),
+    ),
+    pv.REPORT_BEFORE_ONSET: (
+        "pv_report_date",
+        gettext_lazy("The event was reported before its onset."),
+    ),
+    pv.REPORT_IN_FUTURE: ("pv_report_date", gettext_lazy("This date is in the future.")),
+    pv.FATAL_GRADE_NOT_FATAL: (
+        "outcome",
+        gettext_lazy("Grade 5 is death related to the event: the outcome is fatal."),
+    ),
+    pv.FATAL_OUTCOME_NOT_GRADE_5: (
+        "severity_grade",
+        gettext_lazy("A fatal outcome is grade 5."),
+    ),
+}
+
+
+def pharmacovigilance_problems(data: AdverseEventInput, today: date) -> list[str]:
+    """The problem codes of the pharmacovigilance fields (both rules of the domain)."""
+    found = [
+        pv.report_date_problem(
+            reported=data.reported_to_pv,
+            report_date=data.pv_report_date,
+            onset=data.onset_date,
+            today=today,
+        ),
+        pv.grade_outcome_problem(
+            grade=data.severity_grade, fatal_outcome=data.outcome == AEOutcome.FATAL
+        ),
+    ]
+    return [code for code in found if code is not None]
 
 
 def _adverse_event_errors(
@@ -395,6 +445,9 @@ def _adverse_event_errors(
             errors["infusion"] = [_("This infusion belongs to another patient.")]
         elif data.onset_date and data.onset_date < data.infusion.date:
             errors["infusion"] = [_("The event starts before this infusion.")]
+    for code in pharmacovigilance_problems(data, today):
+        field, message = PV_PROBLEMS[code]
+        errors.setdefault(field, []).append(str(message))
     return errors
 
 
@@ -407,6 +460,11 @@ def _adverse_event_apply(event: AdverseEvent, data: AdverseEventInput) -> Advers
     event.outcome = data.outcome
     event.infusion = data.infusion
     event.notes = data.notes
+    event.severity_grade = data.severity_grade
+    event.causality = data.causality
+    event.action_taken = data.action_taken
+    event.reported_to_pv = data.reported_to_pv
+    event.pv_report_date = data.pv_report_date
     return event
 
 

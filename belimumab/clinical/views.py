@@ -473,6 +473,11 @@ def _adverse_event_page(
             outcome=data["outcome"],
             infusion=data.get("infusion"),
             notes=data.get("notes") or "",
+            severity_grade=data.get("severity_grade"),
+            causality=data.get("causality") or "",
+            action_taken=data.get("action_taken") or "",
+            reported_to_pv=data.get("reported_to_pv", False),
+            pv_report_date=data.get("pv_report_date"),
         )
         if event.pk is None:
             services.adverse_event_record(
@@ -490,7 +495,7 @@ def _adverse_event_page(
     return _record_page(
         request,
         patient=patient,
-        form=AdverseEventForm(request.POST or None, instance=event, patient=patient),
+        form=AdverseEventForm(request.POST or None, instance=event, patient=patient, today=today),
         save=save,
         saved=_("Adverse event saved."),
         title=_("Adverse event") if event.pk is None else _("Correct an adverse event"),

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from belimumab.clinical.models import AECategory, AEOutcome, Flare
+from belimumab.clinical.models import AEAction, AECategory, AECausality, AEOutcome, Flare
 from belimumab.domain import sledai
 from belimumab.patients.models import (
     FollowUpEndReason,
@@ -105,10 +105,22 @@ FILES: dict[str, FileFormat] = {
         dates=("date",),
     ),
     "adverse_events": FileFormat(
-        columns=("patient", "onset_date", "term", "category", "serious", "outcome"),
+        columns=(
+            "patient",
+            "onset_date",
+            "term",
+            "category",
+            "serious",
+            "outcome",
+            "severity_grade",
+            "causality",
+            "action_taken",
+            "reported_to_pv",
+            "pv_report_date",
+        ),
         required=("patient", "onset_date", "term", "category"),
         key=("onset_date", "term"),
-        dates=("onset_date",),
+        dates=("onset_date", "pv_report_date"),
     ),
 }
 REQUIRED_FILES = ("patients",)
@@ -131,6 +143,8 @@ REACTIONS = tuple(Reaction.values)
 FLARES = tuple(Flare.values)
 AE_CATEGORIES = tuple(AECategory.values)
 AE_OUTCOMES = tuple(AEOutcome.values)
+AE_CAUSALITIES = tuple(AECausality.values)
+AE_ACTIONS = tuple(AEAction.values)
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -56,6 +56,14 @@ INFECTIONS = (
     ("Pneumonia", 2),
 )
 OTHER_EVENTS = (("Headache", 4), ("Nausea", 3), ("Diarrhoea", 2), ("Fatigue", 3), ("Insomnia", 1))
+# CTCAE grade of a non-serious event and the usual causality, by category (serious: grade 3)
+PV_GRADES = {"infection": 2, "neutropenia": 2}
+PV_CAUSALITIES = {
+    "infection": "possibly_related",
+    "neutropenia": "possibly_related",
+    "rash": "possibly_related",
+    "infusion_reaction": "related",
+}
 STOP_REASONS = {
     # response type -> weights of the stop reasons
     "good": (("remission", 4), ("patient_choice", 3), ("pregnancy", 2), ("other", 1)),
@@ -533,8 +541,23 @@ class _Patient:
                     "category": category,
                     "serious": "yes" if serious else "no",
                     "outcome": outcome,
+                    **self._pharmacovigilance(category, onset, serious),
                 }
             )
+
+    def _pharmacovigilance(self, category: str, onset: date, serious: bool) -> dict[str, str]:
+        """Grade, causality, action and report of an event, derived from what is drawn already
+        (no random draw: the other columns and files stay those of the same seed)."""
+        grade = 3 if serious else PV_GRADES.get(category, 1)
+        reported = serious or category == "infusion_reaction"
+        report_date = min(onset + timedelta(days=7), self.today) if reported else None
+        return {
+            "severity_grade": str(grade),
+            "causality": PV_CAUSALITIES.get(category, "unlikely_related"),
+            "action_taken": "interrupted" if serious else "none",
+            "reported_to_pv": "yes" if reported else "no",
+            "pv_report_date": report_date.isoformat() if report_date else "",
+        }
 
 
 def generate_cohort(

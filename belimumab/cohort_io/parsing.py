@@ -14,11 +14,19 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from belimumab.clinical.models import AEOutcome
-from belimumab.clinical.services import CORTICOSTEROID_UNIT, TREATMENT_UNITS
+from belimumab.clinical.services import (
+    CORTICOSTEROID_UNIT,
+    PV_PROBLEMS,
+    TREATMENT_UNITS,
+    AdverseEventInput,
+    pharmacovigilance_problems,
+)
 from belimumab.cohort_io.cells import Cells
 from belimumab.cohort_io.context import ChildRow, Context, Parsed, PatientRow
 from belimumab.cohort_io.formats import (
+    AE_ACTIONS,
     AE_CATEGORIES,
+    AE_CAUSALITIES,
     AE_OUTCOMES,
     CHILD_TABLES,
     CODE_RE,
@@ -42,6 +50,7 @@ from belimumab.cohort_io.formats import (
 )
 from belimumab.cohort_io.infusion_doses import resolve_infusions
 from belimumab.cohort_io.results import Problem, Progress
+from belimumab.domain import pharmacovigilance as pv
 from belimumab.domain import sledai, treatments
 from belimumab.patients.models import Indication, Smoking
 from belimumab.pharmacy.models import Reaction
@@ -409,9 +418,39 @@ def _parse_adverse_event(cells: Cells, known: set[str], context: Context) -> Chi
         fields["serious"] = cells.boolean("serious")
     if cells.has("outcome"):
         fields["outcome"] = cells.choice("outcome", AE_OUTCOMES, AEOutcome.UNKNOWN.value)
+    _pharmacovigilance_cells(cells, fields, day)
     if not cells.ok or code is None:
         return None
     return ChildRow("adverse_events", cells.line, code, (day, term), fields)
+
+
+def _pharmacovigilance_cells(cells: Cells, fields: dict[str, Any], onset: Any) -> None:
+    """The optional pharmacovigilance columns, each one only when the file has it (an event
+    imported without them keeps what the application recorded), then the entry form's rules."""
+    if cells.has("severity_grade"):
+        fields["severity_grade"] = cells.integer("severity_grade", pv.GRADES[0], pv.GRADES[-1])
+    if cells.has("causality"):
+        fields["causality"] = cells.choice("causality", AE_CAUSALITIES, "")
+    if cells.has("action_taken"):
+        fields["action_taken"] = cells.choice("action_taken", AE_ACTIONS, "")
+    if cells.has("reported_to_pv"):
+        fields["reported_to_pv"] = cells.boolean("reported_to_pv")
+    if cells.has("pv_report_date"):
+        fields["pv_report_date"] = cells.date("pv_report_date")
+    if not cells.ok:  # one problem per cell: a bad date is not also "required"
+        return
+    item = AdverseEventInput(
+        term="",
+        category="",
+        onset_date=onset,
+        outcome=fields.get("outcome", ""),
+        severity_grade=fields.get("severity_grade"),
+        reported_to_pv=fields.get("reported_to_pv", False),
+        pv_report_date=fields.get("pv_report_date"),
+    )
+    for problem in pharmacovigilance_problems(item, cells.today):
+        column, message = PV_PROBLEMS[problem]
+        cells.problem(column, str(message))
 
 
 _CHILD_PARSERS: dict[str, Callable[[Cells, set[str], Context], ChildRow | None]] = {

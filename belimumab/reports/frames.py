@@ -93,6 +93,11 @@ ADVERSE_EVENTS = {
     "category": "str",
     "site": "str",
     "serious": "bool",
+    "severity_grade": "Int64",
+    "causality": "str",
+    "action_taken": "str",
+    "reported_to_pv": "bool",
+    "pv_report_date": DATE,
 }
 ADJUDICATIONS = {
     "patient_id": "int64",

@@ -18,6 +18,7 @@ from belimumab.clinical.models import AECategory, Flare
 from belimumab.clinical.sledai_labels import ACTIVITY_LABELS, DRUG_LABELS, label
 from belimumab.core.charts import figure_html
 from belimumab.core.labels import unit_label
+from belimumab.domain import pharmacovigilance as pv
 from belimumab.domain.response import TIMEPOINTS
 from belimumab.domain.treatments import CORTICOSTEROIDS
 from belimumab.domain.units import DAYS_PER_MONTH
@@ -30,7 +31,7 @@ from belimumab.patients.models import (
 )
 from belimumab.reports import charts, selectors
 from belimumab.reports.dataset import FOLLOW_UP, LAB_TESTS, Dataset, Params
-from belimumab.reports.report import figure_rows, first_year_retention
+from belimumab.reports.report import NOT_GRADED, figure_rows, first_year_retention
 from belimumab.reports.templatetags.report_format import num
 
 # Table 2 lists every analysed patient up to this many rows; the dataset export has them all.
@@ -49,9 +50,9 @@ def present(ds: Dataset, report: dict[str, Any], embed: Embed | None = None) -> 
     embed = embed or (lambda fig, height: figure_html(fig, height=height))
     analysed = report["cohort"]["analysed"]
     table1 = report["table1"]
-    variables = _variables()
+    variables = report_variables()
     return {
-        "table1_rows": _table1_rows(table1, analysed),
+        "table1_rows": table1_rows(table1, analysed),
         "any_concomitant_pct": _pct(table1["any_concomitant"], analysed),
         "any_biologic_pct": _pct(table1["any_previous_biologic"], analysed),
         **_timepoint_tables(report["timepoints"], variables),
@@ -134,7 +135,7 @@ def _counts(
     ]
 
 
-def _table1_rows(table1: dict[str, Any], analysed: int) -> dict[str, list[dict[str, Any]]]:
+def table1_rows(table1: dict[str, Any], analysed: int) -> dict[str, list[dict[str, Any]]]:
     sexes = {"F": _("Women"), "M": _("Men")}
     return {
         "sex": _counts(table1["sex"], sexes, analysed),
@@ -152,7 +153,7 @@ def _lab(test: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return lambda t: t["labs"][test]
 
 
-def _variables() -> list[Variable]:
+def report_variables() -> list[Variable]:
     """The variables of the evolution table and of the models, in the page's order."""
     text = figure_labels()
     return [
@@ -237,7 +238,40 @@ def _adverse_events(adverse: dict[str, Any], analysed: int) -> dict[str, Any]:
             for row in adverse["table"]
         ],
         "adverse_categories": _counts(adverse["by_category"], categories, analysed),
+        "adverse_grade_rows": grade_rows(adverse),
     }
+
+
+GRADE_COLUMNS = (*(str(g) for g in pv.GRADES), NOT_GRADED)
+
+
+def grade_rows(adverse: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tolerance table by grade: one row per category (the models' order) with its counts
+    per CTCAE grade, not graded and grade 3 or more, then the total row."""
+    categories = dict(AECategory.choices)
+    by_category = adverse.get("by_category_grade", {})
+    rows = []
+    for code in [c for c in categories if c in by_category] + sorted(
+        set(by_category) - set(categories)
+    ):
+        counts = by_category[code]
+        rows.append(
+            {
+                "label": label(categories, code),
+                "counts": [counts.get(g, 0) for g in GRADE_COLUMNS],
+                "severe": sum(counts.get(str(g), 0) for g in pv.GRADES if pv.is_severe(g)),
+            }
+        )
+    if rows:
+        rows.append(
+            {
+                "label": _("All events"),
+                "counts": [adverse["by_grade"].get(g, 0) for g in GRADE_COLUMNS],
+                "severe": adverse["grade_3_or_more"],
+                "total": True,
+            }
+        )
+    return rows
 
 
 def _excluded(excluded: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from belimumab.domain import pharmacovigilance as pv
 from belimumab.domain.response import TIMEPOINTS
 from belimumab.domain.units import DAYS_PER_MONTH, DAYS_PER_YEAR
 from belimumab.reports import stats, survival
@@ -115,6 +116,7 @@ def build_report(
         sparing["mean_dose_m0"] = m0
     report["models"] = _models(rows)
     report["adverse_events"] = _adverse_events(ds.adverse_events, vocabulary)
+    report["adverse_events"].update(_adverse_event_grades(ds.adverse_events, ds.as_of))
     report["retention"] = _retention(analysed, rows, params, ds.as_of)
     report["drug_cost"] = _drug_cost(patients, ds.infusions, params)
     report["table2"] = _table2(analysed, rows, ds.events)
@@ -242,7 +244,7 @@ def _models(rows: pd.DataFrame) -> dict[str, Any]:
 
 
 def _adverse_events(aes: pd.DataFrame, vocabulary: Vocabulary) -> dict[str, Any]:
-    first_year = aes[aes["analysed"].astype(bool) & aes["first_year"].astype(bool)]
+    first_year = _first_year(aes)
     categories = dict.fromkeys(vocabulary.ae_categories, 0)
     for category, n in first_year["category"].value_counts().sort_index().items():
         categories[str(category)] = int(n)
@@ -273,6 +275,58 @@ def _adverse_events(aes: pd.DataFrame, vocabulary: Vocabulary) -> dict[str, Any]
             }
             for r in table.itertuples(index=False)
         ],
+    }
+
+
+NOT_GRADED = "not_graded"
+NOT_ASSESSED = "not_assessed"
+
+
+def _first_year(aes: pd.DataFrame) -> pd.DataFrame:
+    return aes[aes["analysed"].astype(bool) & aes["first_year"].astype(bool)]
+
+
+def _grade_counts(grades: pd.Series) -> dict[str, int]:
+    """Events (or patients) by CTCAE grade, "1".."5" then not graded, each listed."""
+    counts = {str(g): 0 for g in pv.GRADES}
+    for grade, n in grades.dropna().astype(int).value_counts().items():
+        counts[str(grade)] = int(n)
+    counts[NOT_GRADED] = int(grades.isna().sum())
+    return counts
+
+
+def _code_counts(values: pd.Series, codes: Sequence[str]) -> dict[str, int]:
+    counts = dict.fromkeys(codes, 0)
+    for code, n in values[values != ""].value_counts().items():
+        counts[str(code)] = int(n)
+    counts[NOT_ASSESSED] = int((values == "").sum())
+    return counts
+
+
+def _adverse_event_grades(aes: pd.DataFrame, as_of: date) -> dict[str, Any]:
+    """The pharmacovigilance view of the first year's events: CTCAE grades (grade 3 or more:
+    severe, life-threatening or fatal), the worst grade of each patient, causality, action
+    taken on belimumab, reports to pharmacovigilance made by `as_of`."""
+    first_year = _first_year(aes)
+    grades = first_year["severity_grade"]
+    severe = first_year[grades.fillna(0) >= pv.SEVERE_GRADE]
+    worst = first_year.groupby("patient_id")["severity_grade"].max()
+    by_category = {
+        str(category): _grade_counts(group["severity_grade"])
+        for category, group in first_year.groupby("category", sort=True)
+    }
+    reported = first_year["reported_to_pv"].astype(bool) & (
+        first_year["pv_report_date"] <= pd.Timestamp(as_of)
+    )
+    return {
+        "by_grade": _grade_counts(grades),
+        "patients_by_worst_grade": _grade_counts(worst),
+        "grade_3_or_more": len(severe),
+        "grade_3_or_more_patients": int(severe["patient_id"].nunique()),
+        "by_category_grade": by_category,
+        "by_causality": _code_counts(first_year["causality"], pv.CAUSALITIES),
+        "by_action": _code_counts(first_year["action_taken"], pv.ACTIONS),
+        "reported_to_pharmacovigilance": int(reported.sum()),
     }
 
 

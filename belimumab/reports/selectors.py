@@ -224,7 +224,9 @@ def treatment_rows(courses: QuerySet[Course], as_of: date | None = None) -> Rows
 
 
 def adverse_event_rows(courses: QuerySet[Course], as_of: date | None = None) -> Rows:
-    fields = ("id", "patient_id", "onset_date", "term", "category", "site", "serious")
+    fields: tuple[str, ...] = ("id", "patient_id", "onset_date", "term", "category", "site")
+    fields += ("serious", "severity_grade", "causality", "action_taken", "reported_to_pv")
+    fields += ("pv_report_date",)
     events = AdverseEvent.objects.filter(is_active=True, patient__in=courses.values("patient_id"))
     return _rows(
         _until(events, "onset_date", as_of).order_by("patient_id", "onset_date", "pk"),

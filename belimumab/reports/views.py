@@ -65,11 +65,18 @@ def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 def links(query: str) -> list[dict[str, str]]:
     suffix = f"?{query}" if query else ""
     names = {"dataset": _("Analysis dataset"), "report": _("Report")}
+    format_names = {
+        "csv": "CSV",
+        "csv_fr": _("CSV, French spreadsheet"),
+        "xlsx": _("XLSX, one sheet per table"),
+        "json": "JSON",
+    }
     return [
         {
             "kind": kind,
             "label": names[kind],
             "fmt": fmt,
+            "format_label": "XLSX" if (kind, fmt) == ("dataset", "xlsx") else format_names[fmt],
             "url": reverse("reports:export", kwargs={"kind": kind, "fmt": fmt}) + suffix,
         }
         for kind in exports.KINDS

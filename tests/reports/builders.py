@@ -170,8 +170,15 @@ class Cohort:
         return self
 
     def adverse_event(
-        self, pid: int, n: int, category: str = "infection", serious: bool = False, term: str = ""
+        self,
+        pid: int,
+        n: int,
+        category: str = "infection",
+        serious: bool = False,
+        term: str = "",
+        **pv: Any,
     ) -> Cohort:
+        """`pv`: severity_grade, causality, action_taken, reported_to_pv, pv_report_date."""
         self.rows["adverse_events"].append(
             {
                 "id": self._id(),
@@ -181,6 +188,7 @@ class Cohort:
                 "category": category,
                 "site": "",
                 "serious": serious,
+                **pv,
             }
         )
         return self

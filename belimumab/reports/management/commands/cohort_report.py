@@ -1,4 +1,4 @@
-"""`manage.py cohort_report --format json|csv|xlsx|html [--output FILE]`: the cohort report.
+"""`manage.py cohort_report --format json|csv|csv_fr|xlsx|html [--output FILE]`: the cohort report.
 
 The same pipeline and numbers as the dashboard (`selectors.cohort_report`), with the same
 filters and the data cut-off `--as-of` (default today, local date). `--dataset` writes the
@@ -37,12 +37,18 @@ class Command(BaseCommand):
     help = "Write the cohort report (or, with --dataset, the analysis dataset) of the cohort."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--format", choices=["json", "csv", "xlsx", "html"], default="json")
+        parser.add_argument(
+            "--format",
+            choices=["json", "csv", "csv_fr", "xlsx", "html"],
+            default="json",
+            help="csv_fr: for a French spreadsheet (semicolons, decimal comma, dd/mm/yyyy, BOM); "
+            "xlsx: the report as one sheet per table",
+        )
         parser.add_argument("--output", "-o", help="file to write (default: standard output)")
         parser.add_argument(
             "--dataset",
             action="store_true",
-            help="the long analysis dataset instead of the report (json, csv or xlsx)",
+            help="the long analysis dataset instead of the report (json, csv, csv_fr or xlsx)",
         )
         parser.add_argument("--from", dest="start_from", help="initiated on or after (YYYY-MM-DD)")
         parser.add_argument("--to", dest="start_to", help="initiated on or before (YYYY-MM-DD)")
@@ -54,13 +60,15 @@ class Command(BaseCommand):
         parser.add_argument("--route", choices=Route.values, default="")
         parser.add_argument("--indication", choices=Indication.values, default="")
         parser.add_argument(
-            "--language", default=settings.LANGUAGE_CODE, help="language of the HTML report"
+            "--language",
+            default=settings.LANGUAGE_CODE,
+            help="language of the HTML report and of the XLSX tables' headers",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         fmt = options["format"]
         if options["dataset"] and fmt == "html":
-            raise CommandError("the dataset is written as json, csv or xlsx")
+            raise CommandError("the dataset is written as json, csv, csv_fr or xlsx")
         filters = selectors.CohortFilters(
             start_from=_date(options["start_from"]) if options["start_from"] else None,
             start_to=_date(options["start_to"]) if options["start_to"] else None,
@@ -71,13 +79,13 @@ class Command(BaseCommand):
         if as_of > timezone.localdate():
             raise CommandError(f"the cut-off date is after today: {as_of.isoformat()}")
         ds, report = selectors.cohort_report(filters, as_of)
-        if fmt == "html":
-            with translation.override(options["language"]):
+        with translation.override(options["language"]):  # the XLSX headers too
+            if fmt == "html":
                 data = self.html(ds, report, options["language"])
-        else:
-            data = exports.export_bytes(
-                "dataset" if options["dataset"] else "report", fmt, ds, report
-            )
+            else:
+                data = exports.export_bytes(
+                    "dataset" if options["dataset"] else "report", fmt, ds, report
+                )
         if options["output"]:
             Path(options["output"]).write_bytes(data)
             self.stderr.write(f"Written: {options['output']} ({len(data)} bytes)")
