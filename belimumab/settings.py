@@ -47,6 +47,7 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key-never-used-in-production"
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "belimumab.core.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "csp",
     "bootstrap",
     "belimumab.core",
+    "belimumab.department",
     "belimumab.accounts",
     "belimumab.patients",
     "belimumab.pharmacy",
@@ -75,10 +77,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # first: its id and its timing cover everything below
     "belimumab.core.observability.request_id_middleware",
+    # the department's settings are read once per request: forgotten at its start and end
+    "belimumab.department.selectors.department_settings_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # after the language is chosen (its 400 page is in the user's language), before the login:
+    # 405 for PUT/DELETE/PATCH..., 400 for a NUL character in the address (core/middleware.py)
+    "belimumab.core.middleware.request_guard_middleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -87,6 +94,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # a temporary password is changed before anything else (reads the session only)
+    "belimumab.accounts.passwords.password_change_required",
+    # who opened which patient's record: one INSERT after the page
+    "belimumab.accounts.middleware.record_reads",
     # last: it turns a locked-out login into the lockout response
     "axes.middleware.AxesMiddleware",
 ]
@@ -96,10 +107,14 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login throttling: 5 failures for one username from one address lock it for 15 minutes.
+# Login throttling: 5 failures for one username from one address lock it for 15 minutes, and
+# 10 failures from one address whatever the usernames lock the address (password spraying);
+# accounts/lockout.py holds the two limits, a password reset clears a username's lock.
+AXES_HANDLER = "belimumab.accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
+AXES_ADDRESS_FAILURE_LIMIT = envint("AXES_ADDRESS_FAILURE_LIMIT", "10")
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", "15") / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = envint("AXES_PROXY_COUNT", "0")
@@ -168,6 +183,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password reset links go by email: the console (the server's log) unless the deployment
+# names a backend and its server (docs/deploy.md).
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("DJANGO_EMAIL_PORT", "25")
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = envbool("DJANGO_EMAIL_USE_TLS", "false")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "belimumab@localhost")
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_HOURS", "24") * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -219,7 +246,13 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# `X-Forwarded-Proto: https` makes a request count as secure. Only a proxy in front of the
+# application may say so: trusted from anyone, a client on plain HTTP passes for HTTPS (no
+# redirect, CSRF's HTTPS checks relaxed). Set DJANGO_TRUST_PROXY=true only when a TLS proxy sets
+# (and overwrites) the header and nothing else reaches the application.
+TRUST_PROXY = envbool("DJANGO_TRUST_PROXY", "false")
+if TRUST_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The proxy's X-Request-ID is reused only when the deployment says a proxy sets it.
 TRUST_REQUEST_ID_HEADER = envbool("DJANGO_TRUST_REQUEST_ID", "false")
@@ -253,6 +286,9 @@ LOGGING = {
 
 # Every clinical number a department may change: one place (DOMAIN.md). Defaults come from
 # belimumab.domain.defaults; a deployment overrides keys here or through the environment.
+# Prices, currency, rounding, activity bands, windows, worklist horizons and lab ranges only
+# seed the department's settings at installation (belimumab.department): after that the
+# administrators' screens own them, and `department.selectors.belimumab()` reads them over this.
 # Values of many types (numbers, tuples, mappings): each reader knows the type of its key.
 BELIMUMAB: dict[str, Any] = {
     "IV_DOSE_MG_PER_KG": defaults.IV_DOSE_MG_PER_KG,
@@ -284,6 +320,8 @@ BELIMUMAB: dict[str, Any] = {
         "BELIMUMAB_WORKLIST_DAYS_AHEAD", str(defaults.WORKLIST_DAYS_AHEAD)
     ),
     "WORKLIST_PAGE_SIZE": envint("BELIMUMAB_WORKLIST_PAGE_SIZE", str(defaults.WORKLIST_PAGE_SIZE)),
+    "EARLIEST_DATE": defaults.EARLIEST_DATE,
+    "DATE_YEARS_AHEAD": defaults.DATE_YEARS_AHEAD,
 }
 
 # JSON serialisation keeping microseconds, so backups restore audit timestamps exactly.

@@ -18,6 +18,12 @@ urlpatterns = [
     path("reports/", include("belimumab.cohort_io.urls")),
     path("reports/", include("belimumab.reports.urls")),
     path("accounts/", include("belimumab.accounts.urls")),
+    path("accounts/", include("belimumab.accounts.password_urls")),
+    path("settings/", include("belimumab.department.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]
+
+# 400, 403 and 404 are Django's views with templates/400.html, 403.html and 404.html; the 500 page
+# is rendered without a request context (core.views.server_error).
+handler500 = "belimumab.core.views.server_error"

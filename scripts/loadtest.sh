@@ -21,8 +21,10 @@ export DATABASE_URL=$(bash scripts/postgres.sh "$DB")
 export DJANGO_DEBUG=false
 export DJANGO_SECRET_KEY=$($PY -c "import secrets; print(secrets.token_urlsafe(50))")
 export DJANGO_ALLOWED_HOSTS=127.0.0.1
-# TLS ends at the proxy in production; here locust sends X-Forwarded-Proto: https itself.
+# TLS ends at the proxy in production; here locust sends X-Forwarded-Proto: https itself
+# (it plays the proxy, so the application trusts the header).
 export DJANGO_SECURE_SSL_REDIRECT=false
+export DJANGO_TRUST_PROXY=true
 export DB_CONN_MAX_AGE=60
 export LOADTEST_PLAN=$work/plan.json
 

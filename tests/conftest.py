@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from belimumab.accounts.roles import ROLES
+from belimumab.department import selectors as department_selectors
 
 # Playwright's sync API runs an event loop in the test thread; Django then refuses ORM calls
 # from "async" context unless told it is safe (tests only).
@@ -24,6 +25,15 @@ ROLE_NAMES = ROLES  # pharmacist, clinician, department_head, administrator
 def _fast_password_hasher(settings):
     """Password hashing is deliberately slow; tests do not measure it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _department_settings_read_afresh():
+    """Outside a request the department's settings are kept until forgotten: each test starts
+    from its own database, not from what the previous test read."""
+    department_selectors.forget()
+    yield
+    department_selectors.forget()
 
 
 @pytest.fixture

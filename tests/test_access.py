@@ -137,3 +137,15 @@ def test_admin_is_for_administrators(client_for, role):
         assert response.status_code == 200
     else:
         assert response.status_code == 302  # to the admin's login page
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[f"{r.name}{r.query}" for r in RULES])
+def test_put_patch_delete_and_options_answer_405(client_for, world, rule):
+    """Views read GET and write on POST; other methods used to run them as a GET (200)."""
+    url = reverse(rule.name, kwargs=rule.kwargs(world)) + rule.query
+    for role in ROLES_AND_ANONYMOUS:
+        client = client_for(role)
+        for method in (client.put, client.patch, client.delete, client.options):
+            response = method(url, "{}", content_type="application/json")
+            assert response.status_code == 405, (url, role, method.__name__)
+            assert response["Allow"] == "GET, HEAD, POST"

@@ -2,11 +2,14 @@
 
 For every URL of the access table that accepts POST, hypothesis fills each field of the page's
 forms with random and hostile values (huge numbers, NaN, negatives, empty, unicode, very long
-strings, far dates, spreadsheet formulas). Whatever it sends: never a server error, and a refused
-form writes nothing (row and history counts unchanged); errors are tied to fields.
+strings, far dates, spreadsheet formulas; NUL and control characters, text of 100,000
+characters, dates at both ends of the calendar). Whatever it sends: never a server error, and a
+refused form writes nothing (row and history counts unchanged); errors are tied to fields.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 from django import forms
@@ -52,6 +55,29 @@ HOSTILE = st.one_of(
     st.integers(min_value=-(10**20), max_value=10**20).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
     st.dates().map(lambda d: d.isoformat()),
+    # issue 13: NUL and control characters, very long text, dates at the ends of the calendar
+    st.sampled_from(
+        [
+            "\x00",
+            "AB\x00C",
+            "\x01\x02\x1b[31m\x7f",
+            "line\r\nbreak\ttab\x0b\x0c",
+            "\u2028\u2029\ufeff\u200b",
+            "x" * 100_000,
+            "é\x00" * 2_000,
+            "31/12/9999",
+            "01/01/0001",
+            "31/12/1899",
+            "00/00/0000",
+            "99999-01-01",
+            "-0001-01-01",
+            "2026-12-31T23:59:59",
+        ]
+    ),
+    st.text(alphabet=st.characters(categories=["Cc", "Cs", "Co", "Cn"]), max_size=50),
+    st.integers(min_value=5_000, max_value=20_000).map(lambda n: ("aé\x00🦋" * n)[:n]),
+    st.dates(min_value=date(9990, 1, 1)).map(lambda d: d.strftime("%d/%m/%Y")),
+    st.dates(max_value=date(10, 1, 1)).map(lambda d: d.isoformat()),
 )
 
 FORM_RULES = [rule for rule in RULES if rule.post and rule.name not in {"logout", "set_language"}]
@@ -120,3 +146,36 @@ def _forms(response):
             for item in value.values() if isinstance(value, dict) else []:
                 if isinstance(item, forms.BaseForm):
                     yield item
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rule", FORM_RULES, ids=[r.name + r.query for r in FORM_RULES])
+@pytest.mark.parametrize("typed", ["31/12/9999", "9999-12-31", "01/01/0001", "31/12/1899"])
+def test_every_date_field_refuses_a_date_outside_the_calendar_of_care(
+    rule,
+    typed,
+    client_for,
+    world,  # noqa: F811
+):
+    """31/12/9999 was an OverflowError (a 500) once added to a schedule: every date field of
+    every form accepts 01/01/1900 .. today + 5 years, and says so beside the field."""
+    client = client_for(_writer_role(rule))
+    url = reverse(rule.name, kwargs=rule.kwargs(world)) + rule.query
+    fields = _fields(client.get(url))
+    dates = sorted(name for name, field in fields.items() if isinstance(field, forms.DateField))
+    if not dates:
+        return  # a form without a date (a deactivation, an import): nothing to check here
+    before = _row_counts()
+    response = client.post(url, dict.fromkeys(dates, typed))
+    assert response.status_code == 200, response.status_code
+    assert _row_counts() == before
+    errors = {
+        form.add_prefix(name): str(error)
+        for form in _forms(response)
+        for name, error in form.errors.items()
+    }
+    for name in dates:
+        assert "Saisissez une date entre le 01/01/1900 et le" in errors.get(name, ""), (
+            name,
+            errors,
+        )

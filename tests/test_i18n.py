@@ -425,8 +425,11 @@ def test_every_seeded_regimen_name_is_translated():
         assert all(translation.gettext(name) != name for name in SEEDED_REGIMEN_NAMES)
 
 
-def test_the_admin_names_the_roles_in_french(client_for, users):
-    client = client_for("administrator")
+def test_the_admin_names_the_roles_in_french(make_user, users):
+    from django.test import Client
+
+    client = Client()  # the admin's users and groups are for superusers only
+    client.force_login(make_user("root", is_superuser=True, is_staff=True))
     groups = visible_text(client.get(reverse("admin:auth_group_changelist")).content.decode())
     for role in ("Pharmacien", "Clinicien", "Chef de service", "Administrateur"):
         assert role in groups

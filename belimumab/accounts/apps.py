@@ -7,6 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from belimumab.accounts import events, passwords
         from belimumab.accounts.roles import sync_roles
 
         post_migrate.connect(sync_roles, dispatch_uid="belimumab.accounts.sync_roles")
+        events.connect()
+        passwords.connect()

@@ -11,26 +11,12 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
-from django.utils.translation import gettext, gettext_noop
 
 PHARMACIST = "pharmacist"
 CLINICIAN = "clinician"
 DEPARTMENT_HEAD = "department_head"
 ADMINISTRATOR = "administrator"
 ROLES = (PHARMACIST, CLINICIAN, DEPARTMENT_HEAD, ADMINISTRATOR)
-# The group names are codes; people read the role in their language (the admin's pages).
-ROLE_LABELS = {
-    PHARMACIST: gettext_noop("Pharmacist"),
-    CLINICIAN: gettext_noop("Clinician"),
-    DEPARTMENT_HEAD: gettext_noop("Department head"),
-    ADMINISTRATOR: gettext_noop("Administrator"),
-}
-
-
-def role_label(group_name: str) -> str:
-    """A role's name in the user's language; a group a hospital added is shown as named."""
-    return gettext(ROLE_LABELS[group_name]) if group_name in ROLE_LABELS else group_name
-
 
 _CLINICAL_MODELS = ("visit", "labresult", "treatmentdose", "adverseevent", "adjudication")
 _VIEW_ALL = [
@@ -73,11 +59,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.export_audit",
         "patients.view_regimen",
         "patients.change_regimen",
+        # the accounts pages, within the four roles; users and groups in the Django admin
+        # (superuser status, permissions, group edits) are for superusers only (admin.py)
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
-        "auth.view_group",
-        "auth.change_group",
+        # the department's settings screens (prices, rounding, bands, windows, labs)
+        "department.view_department",
+        "department.change_department",
+        "department.add_vialprice",
+        "department.change_vialprice",
+        "department.change_labtestsetting",
     ],
 }
 

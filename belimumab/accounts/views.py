@@ -3,16 +3,16 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
 
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from belimumab.accounts.audit_log import AuditRow, audit_rows
-from belimumab.accounts.forms import AuditPeriodForm
+from belimumab.accounts.audit_log import PAGE_SIZE, AuditRow, FeedRow, audit_rows, feed_page
+from belimumab.accounts.forms import AuditFilterForm, AuditPeriodForm
 from belimumab.core.exports import safe_cell
-
-PREVIEW_ROWS = 200
 
 
 class _Echo:
@@ -22,19 +22,45 @@ class _Echo:
 
 @permission_required("patients.export_audit", raise_exception=True)
 def audit_log(request: HttpRequest) -> HttpResponseBase:
-    """Administrators read the audit log of a period and download it as CSV."""
-    form = AuditPeriodForm(request.GET or None)
-    rows = None
+    """Administrators read the log newest first, filtered and paged; the CSV holds a period's
+    clinical changes."""
+    if request.GET.get("format") == "csv":
+        period = AuditPeriodForm(request.GET)
+        if period.is_valid():
+            return _csv_response(audit_rows(*period.bounds()), period)
+    form = AuditFilterForm(request.GET if "start" in request.GET else _last_30_days())
+    rows: list[FeedRow] = []
+    total = 0
+    page = _page_number(request)
     if form.is_valid():
-        start, end = form.bounds()
-        if request.GET.get("format") == "csv":
-            return _csv_response(audit_rows(start, end), form)
-        rows = list(audit_rows(start, end))
+        rows, total = feed_page(form.filters(), page)
+    pages = max(1, -(-total // PAGE_SIZE))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "accounts/audit_log.html",
-        {"form": form, "rows": rows[:PREVIEW_ROWS] if rows else rows, "total": len(rows or [])},
+        {
+            "form": form,
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "query": query.urlencode(),
+        },
     )
+
+
+def _last_30_days() -> dict[str, date]:
+    today = timezone.localdate()
+    return {"start": today - timedelta(days=30), "end": today}
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
 
 
 def _csv_response(rows: Iterable[AuditRow], form: AuditPeriodForm) -> StreamingHttpResponse:

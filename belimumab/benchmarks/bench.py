@@ -34,7 +34,7 @@ from django.utils import timezone
 from belimumab.clinical.models import AdverseEvent, LabResult, TreatmentDose, Visit
 from belimumab.cohort_io.generator import generate_cohort, write_csv_files
 from belimumab.cohort_io.services import cohort_import
-from belimumab.patients.models import Course
+from belimumab.patients.models import Course, Patient
 from belimumab.pharmacy.models import Infusion
 
 
@@ -100,6 +100,7 @@ def _users() -> dict[str, User]:
         ("bench-checker", "pharmacist"),
         ("bench-clinician", "clinician"),
         ("bench-head", "department_head"),
+        ("bench-admin", "administrator"),
     ):
         user, _ = User.objects.get_or_create(username=username)
         user.groups.set([Group.objects.get(name=role)])
@@ -129,6 +130,7 @@ def run_size(engine: str, patients: int, runs: int, work: Path) -> list[Measure]
     out.append(measure(engine, patients, "timeline", runs, lambda i: _ok(clinician.get(timeline))))
 
     out.extend(_infusion_posts(engine, patients, runs, pharmacist, users, today))
+    out.extend(_audit_questions(engine, patients, runs, users, today, busiest))
 
     dashboard_runs = max(5, runs // 3)  # 10 of the 30 default runs: seconds each
     dashboard = reverse("reports:dashboard")
@@ -153,6 +155,25 @@ def run_size(engine: str, patients: int, runs: int, work: Path) -> list[Measure]
         )
     )
     return out
+
+
+def _audit_questions(
+    engine: str, patients: int, runs: int, users: dict[str, User], today: date, busiest: int
+) -> list[Measure]:
+    """The audit screen's two questions: what did this user do that day (the infusions just
+    posted), who opened this patient's record (the timeline just measured)."""
+    admin = Client()
+    admin.force_login(users["bench-admin"])
+    audit, day = reverse("accounts:audit"), today.isoformat()
+    code = Patient.objects.get(pk=busiest).code
+    user_day = f"{audit}?start={day}&end={day}&user=bench-pharmacist"
+    readers = f"{audit}?start={day}&end={day}&patient={code}&record_type=read"
+    return [
+        measure(engine, patients, "audit: a user's day", runs, lambda i: _ok(admin.get(user_day))),
+        measure(
+            engine, patients, "audit: who opened a record", runs, lambda i: _ok(admin.get(readers))
+        ),
+    ]
 
 
 def _load_cohort(engine: str, patients: int, folder: Path, today: date) -> list[Measure]:

@@ -21,7 +21,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from belimumab.clinical import sledai_labels as L
-from belimumab.core.charts import default_template, figure_html
+from belimumab.core.charts import default_template, figure_html, plot_text
 
 SLEDAI_COLOUR = "#0d6efd"
 PREDNISONE_COLOUR = "#fd7e14"
@@ -41,12 +41,19 @@ Figure = dict[str, Any]
 
 
 def labels() -> dict[str, str]:
-    """Translated strings and the user's date and number formats, for the figures."""
+    """Translated strings and the user's date and number formats, for the figures; the
+    strings escaped (`plot_text`: a translation is text too, never markup)."""
     date_format = formats.get_format("DATE_INPUT_FORMATS")[0]
     return {
         "date_format": date_format,
         "separators": formats.get_format("DECIMAL_SEPARATOR")
         + (formats.get_format("THOUSAND_SEPARATOR") or " "),
+        **{key: plot_text(value) for key, value in _texts().items()},
+    }
+
+
+def _texts() -> dict[str, str]:
+    return {
         "sledai": _("SELENA-SLEDAI"),
         "prednisone": _("Prednisone equivalent (mg/day)"),
         "infusions": _("Belimumab infusions"),
@@ -202,7 +209,7 @@ def _activity_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[st
                 "y",
                 x=list(dates),
                 y=list(scores),
-                customdata=[L.label(L.ACTIVITY_LABELS, c) for c in classes],
+                customdata=[plot_text(L.label(L.ACTIVITY_LABELS, c)) for c in classes],
                 mode="lines+markers",
                 name=text["sledai"],
                 line={"color": SLEDAI_COLOUR, "width": 2},
@@ -224,7 +231,7 @@ def _activity_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[st
                 mode="lines",
                 name=text["prednisone"],
                 line={"color": PREDNISONE_COLOUR, "width": 2, "dash": "dash", "shape": "hv"},
-                hovertemplate=when + "<br>%{y} " + _("mg/day") + "<extra></extra>",
+                hovertemplate=when + "<br>%{y} " + plot_text(_("mg/day")) + "<extra></extra>",
             )
         )
     return traces
@@ -270,7 +277,7 @@ def _vertical_marks(fig: Figure, data: dict[str, Any], text: dict[str, str]) -> 
     """D0, adverse events and stops: a vertical line across both rows, a label on top
     (staggered so that close events stay readable)."""
     marks: list[tuple[date, str, str]] = [(d, text["start"], "start") for d in data["starts"]]
-    marks += list(data["events"])
+    marks += [(day, plot_text(label), kind) for day, label, kind in data["events"]]
     shapes, annotations = [], []
     for i, (day, label, kind) in enumerate(sorted(marks, key=lambda m: m[0])):
         colour = EVENT_COLOURS.get(kind, INFUSION_COLOUR)
@@ -318,14 +325,14 @@ def serology_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
         n = "" if row == 1 else str(row)
         bottom = None if row == rows else f"x{rows}"
         axes[f"xaxis{n}"] = _xaxis(text, 1.0, f"y{n}", matches=bottom)
-        title = f"{text[test]}<br>({data['units'][test]})"
+        title = f"{text[test]}<br>({plot_text(data['units'][test])})"
         axes[f"yaxis{n}"] = _yaxis(f"x{n}", domain, title=title)
     traces: list[dict[str, Any]] = []
     fig: Figure = {"data": traces, "layout": _layout(text, 620, axes)}
     when = _hover_date(text)
     any_data = False
     for row, test in enumerate(SEROLOGY_ROWS, start=1):
-        unit = data["units"][test]
+        unit = plot_text(data["units"][test])
         points = data["labs"].get(test, [])
         if not points:
             continue

@@ -31,7 +31,7 @@ from belimumab.clinical.services import (
     pharmacovigilance_problems,
 )
 from belimumab.core import labels
-from belimumab.core.forms import DATE_WIDGET, LocalizedDecimalField
+from belimumab.core.forms import DATE_WIDGET, BoundedDates, LocalizedDecimalField
 from belimumab.domain import sledai, treatments
 from belimumab.patients.models import Patient
 from belimumab.pharmacy.models import Infusion
@@ -59,7 +59,7 @@ def unit_label(unit: str) -> str:
     return labels.unit_label(unit)
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(BoundedDates, forms.Form):
     """Carries the version the user started from (optimistic concurrency)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -70,6 +70,8 @@ VISIT_FLARE_CHOICES = [("", _("Not assessed")), *Flare.choices]
 
 
 class VisitForm(VersionedForm):
+    # a new visit's one-time token (Visit.submission): the form sent twice makes one visit
+    submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
     date = forms.DateField(label=_("Visit date"), widget=DATE_WIDGET)
     mode = forms.ChoiceField(
         label=_("SELENA-SLEDAI entry"),
@@ -158,7 +160,7 @@ class VisitForm(VersionedForm):
         return set(value)
 
 
-class LabPanelForm(forms.Form):
+class LabPanelForm(BoundedDates, forms.Form):
     """Several tests of one date: a value per test, with its unit and the laboratory's range
     (a range left blank takes the default of the unit)."""
 
@@ -232,7 +234,7 @@ class LabPanelForm(forms.Form):
         return [code for code in lab_specs() if self.cleaned_data.get(f"{code}_value") is not None]
 
 
-class LabResultForm(forms.ModelForm):
+class LabResultForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     value = decimal_field(
         _("Value"), required=True, errors={"min_value": _("A lab value cannot be negative.")}
@@ -270,7 +272,7 @@ def drug_choices() -> list[tuple[Any, Any]]:
     ]
 
 
-class TreatmentForm(forms.ModelForm):
+class TreatmentForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     drug = forms.ChoiceField(label=_("Drug"), choices=drug_choices)
     dose = decimal_field(
@@ -291,7 +293,7 @@ class TreatmentForm(forms.ModelForm):
         self.fields["version"].initial = self.instance.version
 
 
-class AdverseEventForm(forms.ModelForm):
+class AdverseEventForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -351,7 +353,7 @@ def _localdate(value: date) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
-class AdjudicationForm(forms.ModelForm):
+class AdjudicationForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     status = forms.ChoiceField(
         label=_("Status"), choices=AdjudicatedStatus.choices, widget=forms.RadioSelect

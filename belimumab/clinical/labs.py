@@ -1,9 +1,9 @@
 """Laboratory tests: units allowed, LOINC codes and the default normal ranges (DOMAIN.md).
 
 The ranges belong to the laboratory and can change: each result stores the range in force when
-it was measured; these defaults only fill a range left blank. A department overrides them in
-`settings.BELIMUMAB["LAB_RANGES"]`, for example `{"c3": {"lower": "0.9", "upper": "1.8"}}`
-(in the test's default unit).
+it was measured; these defaults only fill a range left blank. The department sets each test's
+unit, LOINC code and default range on its settings screen (`belimumab.department`); the
+installation's values seed it (domain/defaults.py, `settings.BELIMUMAB["LAB_RANGES"]`).
 """
 
 from __future__ import annotations
@@ -12,70 +12,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-# test -> default unit, LOINC, default range (default unit) and the units a result may carry with
-# the factor converting a value in that unit into the default unit.
-LAB_DEFAULTS: dict[str, dict] = {
-    "anti_dsdna": {
-        "unit": "IU/mL",
-        "loinc": "5130-0",
-        "lower": Decimal("0"),
-        "upper": Decimal("50"),
-        "units": {"IU/mL": Decimal("1")},
-    },
-    "ch50": {
-        "unit": "U/mL",
-        "loinc": "4532-8",
-        "lower": Decimal("38"),
-        "upper": Decimal("79"),
-        "units": {"U/mL": Decimal("1")},
-    },
-    "c3": {
-        "unit": "g/L",
-        "loinc": "4485-9",
-        "lower": Decimal("0.79"),
-        "upper": Decimal("1.53"),
-        "units": {"g/L": Decimal("1"), "mg/dL": Decimal("0.01")},
-    },
-    "c4": {
-        "unit": "g/L",
-        "loinc": "4498-2",
-        "lower": Decimal("0.15"),
-        "upper": Decimal("0.40"),
-        "units": {"g/L": Decimal("1"), "mg/dL": Decimal("0.01")},
-    },
-    "platelets": {
-        "unit": "10^9/L",
-        "loinc": "777-3",
-        "lower": Decimal("150"),
-        "upper": Decimal("400"),
-        "units": {"10^9/L": Decimal("1"), "G/L": Decimal("1")},
-    },
-    "leukocytes": {
-        "unit": "10^9/L",
-        "loinc": "6690-2",
-        "lower": Decimal("4"),
-        "upper": Decimal("10"),
-        "units": {"10^9/L": Decimal("1"), "G/L": Decimal("1")},
-    },
-    "proteinuria": {
-        "unit": "g/24h",
-        "loinc": "2889-4",
-        "lower": Decimal("0"),
-        "upper": Decimal("0.5"),
-        "units": {"g/24h": Decimal("1"), "mg/24h": Decimal("0.001")},
-    },
-    "upcr": {
-        "unit": "g/g",
-        "loinc": "2890-2",
-        "lower": Decimal("0"),
-        "upper": Decimal("0.5"),
-        # 1 mmol of creatinine weighs 113.12 mg: 1 mg/mmol = 1 / 113.12 g/g.
-        "units": {"g/g": Decimal("1"), "mg/mmol": Decimal("1") / Decimal("113.12")},
-    },
-}
+from belimumab.department.selectors import lab_settings
+from belimumab.domain import defaults
+
+# test -> default unit, LOINC, default and plausible ranges, units and their factors: the
+# installation's defaults (domain/defaults.py); the department's settings override all but the
+# factors (`lab_specs`).
+LAB_DEFAULTS: dict[str, dict] = defaults.LAB_TESTS
 
 TEST_METHODS = {
     "anti_dsdna": _("ELISA"),
@@ -135,17 +80,24 @@ def _decimal(value: object) -> Decimal | None:
 
 
 def lab_specs() -> dict[str, TestSpec]:
-    """Every test's unit, LOINC code, default range and units, with the settings' overrides."""
-    overrides = settings.BELIMUMAB.get("LAB_RANGES") or {}
+    """Every test's unit, LOINC code, default range and units, as the department set them.
+
+    The factors of `LAB_DEFAULTS` convert into the installation's default unit; when the
+    department chose another of the test's units, they are divided by that unit's factor."""
+    chosen = lab_settings()
     specs = {}
     for code, default in LAB_DEFAULTS.items():
-        merged = {**default, **overrides.get(code, {})}
+        found = chosen.get(code)
+        unit = (
+            found.unit if found is not None and found.unit in default["units"] else default["unit"]
+        )
+        base = default["units"][unit]
         specs[code] = TestSpec(
             code=code,
-            unit=merged["unit"],
-            loinc=merged["loinc"],
-            lower=_decimal(merged.get("lower")),
-            upper=_decimal(merged.get("upper")),
-            units={unit: Decimal(str(f)) for unit, f in merged["units"].items()},
+            unit=unit,
+            loinc=found.loinc if found is not None else default["loinc"],
+            lower=found.lower if found is not None else _decimal(default.get("lower")),
+            upper=found.upper if found is not None else _decimal(default.get("upper")),
+            units={u: Decimal(str(f)) / base for u, f in default["units"].items()},
         )
     return specs

@@ -19,6 +19,12 @@ class Flare(models.TextChoices):
     SEVERE = "severe", _("Severe flare")
 
 
+VISIT_SENT_TWICE = _(
+    "This visit was already saved: the form was sent twice. Check the patient's visits before "
+    "entering it again."
+)
+
+
 class Visit(ClinicalModel):
     """A clinical visit.
 
@@ -58,12 +64,21 @@ class Visit(ClinicalModel):
     bilag_new_b = models.PositiveSmallIntegerField(_("new BILAG B"), null=True, blank=True)
     hospitalised = models.BooleanField(_("hospitalised for lupus"), default=False)
     notes = models.TextField(_("notes"), blank=True)
+    # The new-visit form's one-time token: the same form sent twice (two parallel POSTs, a
+    # resend) makes one visit. Two visits on one day are legitimate, so the date cannot be the key
+    # as it is for infusions.
+    submission = models.UUIDField(_("form submission"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["patient__code", "date"]
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         constraints = [
+            models.UniqueConstraint(
+                fields=["submission"],
+                name="one_visit_per_submission",
+                violation_error_message=VISIT_SENT_TWICE,
+            ),
             models.CheckConstraint(
                 condition=Q(pga__isnull=True) | Q(pga__gte=0) & Q(pga__lte=3),
                 name="visit_pga_0_3",

@@ -2,7 +2,8 @@
 
 Every page reads a patient's records in a constant number of queries (`patient_records`: one
 query per kind of record), then computes in plain Python with the pure functions of
-`belimumab.domain`, with the numbers of `settings.BELIMUMAB`. The reports app does the cohort
+`belimumab.domain`, with the numbers of `settings.BELIMUMAB` and the department's settings
+over them (`belimumab.department`, read once per request). The reports app does the cohort
 version of the same glue itself.
 """
 
@@ -10,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
@@ -29,7 +29,9 @@ from belimumab.clinical.models import (
     Visit,
 )
 from belimumab.core.labels import term_label, unit_label
+from belimumab.department.selectors import belimumab
 from belimumab.domain import flare_support, response, schedule, sledai, treatments
+from belimumab.domain.dates import shift
 from belimumab.patients.models import Course, Patient
 from belimumab.pharmacy.models import Infusion
 
@@ -38,7 +40,7 @@ FOLLOW_UP = tuple(tp for tp in response.TIMEPOINTS if tp != "M0")
 
 
 def config(key: str) -> Any:
-    return settings.BELIMUMAB[key]
+    return belimumab()[key]
 
 
 # --- rows -> domain inputs ---------------------------------------------------------------------
@@ -128,8 +130,8 @@ def lab_suggestions_for(*, patient: Patient, on: date) -> dict[str, date]:
         patient=patient,
         is_active=True,
         test__in=sorted((*sledai.COMPLEMENT_TESTS, "anti_dsdna", "platelets", "leukocytes")),
-        date__gte=on + timedelta(days=before),
-        date__lte=on + timedelta(days=after),
+        date__gte=shift(on, before),
+        date__lte=shift(on, after),
     )
     return lab_suggestions_from(list(labs), on)
 
@@ -202,8 +204,8 @@ def _platelets_near(patient: Patient, on: date) -> LabResult | None:
         patient=patient,
         is_active=True,
         test=LabTest.PLATELETS,
-        date__gte=on + timedelta(days=before),
-        date__lte=on + timedelta(days=after),
+        date__gte=shift(on, before),
+        date__lte=shift(on, after),
     )
     return nearest_labs(list(rows), on, before, after).get(LabTest.PLATELETS)
 
@@ -367,7 +369,7 @@ def _status_rows(
             immunosuppressants=immunosuppressant_doses(changes, course.start_date, row.dose_date),
         )
         result = response.response_at(tp, course_input, drop, config("TIMEPOINT_DAYS"))
-        window_end = row.nominal + timedelta(days=config("TIMEPOINT_WINDOW")[1])
+        window_end = shift(row.nominal, config("TIMEPOINT_WINDOW")[1])
         statuses.append(
             StatusRow(
                 tp,
@@ -430,7 +432,7 @@ def _continuation(
     # window, as for M6 and M12), not the latest one: a later flare or improvement is another
     # question than whether treatment should have continued past 24 weeks.
     review_days = config("CONTINUATION_REVIEW_DAYS")
-    review_date = course.start_date + timedelta(days=review_days)
+    review_date = shift(course.start_date, review_days)
     before, after = config("TIMEPOINT_WINDOW")
     seen = [v for v in records.visits if v.date <= today]
     at = response.nearest_in_window([v.date for v in seen], review_date, before, after)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from belimumab.clinical import selectors
 from belimumab.clinical.labs import lab_specs
 from belimumab.clinical.models import (
+    VISIT_SENT_TWICE,
     AdjudicatedStatus,
     Adjudication,
     AdverseEvent,
@@ -150,11 +152,24 @@ def _visit_apply(visit: Visit, data: VisitInput, score: int | None) -> Visit:
     return visit
 
 
-def visit_create(*, patient: Patient, user: Any, data: VisitInput, today: date) -> Visit:
-    """Record a visit: SELENA-SLEDAI computed, flare index suggested, the clinician's flare kept."""
+def visit_create(
+    *, patient: Patient, user: Any, data: VisitInput, today: date, submission: UUID | None = None
+) -> Visit:
+    """Record a visit: SELENA-SLEDAI computed, flare index suggested, the clinician's flare kept.
+
+    `submission`: the form's one-time token; the same one again (the form sent twice, even by
+    two requests at the same instant) is refused, beside the form, and saves nothing."""
     score = _validate_visit(data, patient, today)
-    visit = _visit_apply(Visit(patient=patient), data, score)
-    return clinical_save(visit, user=user)
+    visit = _visit_apply(Visit(patient=patient, submission=submission), data, score)
+    return clinical_save(
+        visit,
+        user=user,
+        # PostgreSQL names the constraint, SQLite the column
+        integrity_errors={
+            "one_visit_per_submission": ("__all__", VISIT_SENT_TWICE),
+            "clinical_visit.submission": ("__all__", VISIT_SENT_TWICE),
+        },
+    )
 
 
 def visit_update(

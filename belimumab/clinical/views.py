@@ -4,6 +4,7 @@ audit history. Short views: permission, form, service or selector, render."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
@@ -166,7 +167,11 @@ def _visit_conflict(form: VisitForm, current: Visit) -> dict[str, Any]:
 
 def _visit_form_page(request: HttpRequest, patient: Patient, visit: Visit | None) -> HttpResponse:
     today = timezone.localdate()
-    initial = _visit_initial(visit) if visit else {"date": today, "mode": MODE_DESCRIPTORS}
+    initial = (
+        _visit_initial(visit)
+        if visit
+        else {"date": today, "mode": MODE_DESCRIPTORS, "submission": uuid.uuid4()}
+    )
     form = VisitForm(request.POST or None, initial=initial, patient=patient, today=today)
     conflict = None
     if request.method == "POST" and form.is_valid():
@@ -175,7 +180,11 @@ def _visit_form_page(request: HttpRequest, patient: Patient, visit: Visit | None
         def save() -> Visit:
             if visit is None:
                 return services.visit_create(
-                    patient=patient, user=request.user, data=data, today=today
+                    patient=patient,
+                    user=request.user,
+                    data=data,
+                    today=today,
+                    submission=form.cleaned_data.get("submission"),
                 )
             services.visit_update(
                 visit=visit,

@@ -16,7 +16,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import models, transaction
 
-from belimumab.core.signals import backup_restored
+from belimumab.core.signals import backup_restored, restoring_backup
 
 EXCLUDED = [
     "contenttypes",
@@ -25,6 +25,7 @@ EXCLUDED = [
     "axes",
     "admin.logentry",
     "pharmacy.courseschedule",  # derived from the infusions: rebuilt after a restore
+    "department.settingssnapshot",  # derived from the department's settings: rebuilt likewise
 ]
 
 
@@ -71,5 +72,6 @@ def backup_restore(path: Path) -> None:
                 if through is not None:
                     through._base_manager.all()._raw_delete(through._base_manager.db)
             model._base_manager.all()._raw_delete(model._base_manager.db)
-        call_command("loaddata", str(path), verbosity=0)
+        with restoring_backup():
+            call_command("loaddata", str(path), verbosity=0)
         backup_restored.send(sender=backup_restore)

@@ -7,6 +7,7 @@ static/js/plots.js draws every `.plotly-figure` with the locally served plotly.j
 from __future__ import annotations
 
 import functools
+import html
 import itertools
 import json
 from typing import Any
@@ -16,6 +17,17 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 _ids = itertools.count(1)
+
+
+def plot_text(value: object) -> str:
+    """Text entering a figure (a label, a trace name, hover text, a title), escaped.
+
+    plotly.js renders HTML-like tags in every text of a figure: a term typed as
+    `<a href="https://...">` becomes a clickable link, `<b>` bold. Escaped, it is drawn as typed
+    (plotly decodes the entities). Quotes are left alone: without `<` no tag can open, and
+    French apostrophes stay readable in the JSON. Tags the figure itself needs (`<br>`) are
+    added by the figure code around escaped pieces, never by data."""
+    return html.escape(str(value), quote=False)
 
 
 def figure_html(fig: Any, *, height: int | None = None, css_class: str = "") -> SafeString:

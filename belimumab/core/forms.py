@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.utils import formats
+from django.conf import settings
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -41,11 +44,58 @@ class LocalizedDecimalField(forms.DecimalField):
         return super().to_python(value)
 
 
+def date_bounds(today: date | None = None) -> tuple[date, date]:
+    """The dates a form accepts: from 1 January 1900 (DOMAIN.md "Plausibility") to
+    `DATE_YEARS_AHEAD` years after today (29 February falls back to the 28th)."""
+    today = today or timezone.localdate()
+    ahead = settings.BELIMUMAB["DATE_YEARS_AHEAD"]
+    try:
+        latest = today.replace(year=today.year + ahead)
+    except ValueError:
+        latest = today.replace(year=today.year + ahead, day=28)
+    return settings.BELIMUMAB["EARLIEST_DATE"], latest
+
+
+def check_date_range(value: date | None) -> None:
+    """Refuse a date outside `date_bounds()`, saying which dates are accepted: 31/12/9999 was an
+    OverflowError (a 500) once added to a schedule, and 01/01/0001 is a typo, not a date."""
+    if value is None:
+        return
+    earliest, latest = date_bounds()
+    if not earliest <= value <= latest:
+        raise forms.ValidationError(
+            gettext("Enter a date between %(earliest)s and %(latest)s.")
+            % {
+                "earliest": formats.date_format(earliest, "SHORT_DATE_FORMAT"),
+                "latest": formats.date_format(latest, "SHORT_DATE_FORMAT"),
+            },
+            code="date_out_of_range",
+        )
+
+
+class BoundedDates:
+    """Form mixin: every date field of the form accepts `date_bounds()` only (entry forms, the
+    audit period and the dashboard's filters; tests/test_hostile_input.py checks them all)."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField) and check_date_range not in field.validators:
+                field.validators.append(check_date_range)
+
+
 def date_field(
     label: StrOrPromise, *, required: bool = True, help_text: StrOrPromise = ""
 ) -> forms.DateField:
     return forms.DateField(
-        label=label, widget=DATE_WIDGET, localize=True, required=required, help_text=help_text
+        label=label,
+        widget=DATE_WIDGET,
+        localize=True,
+        required=required,
+        help_text=help_text,
+        validators=[check_date_range],
     )
 
 

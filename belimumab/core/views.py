@@ -9,12 +9,14 @@ from typing import Any
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils import formats
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 
+from belimumab.core.observability import request_id
 from belimumab.core.services import StaleRecord
 
 
@@ -32,6 +34,19 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.has_perm("patients.view_cohort_report"):
         return redirect("reports:dashboard")
     return redirect("patients:list")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """templates/500.html with the request id only (what the user tells the administrator, and
+    the key to the log lines): no request context, which may be what failed, and no detail."""
+    page = loader.get_template("500.html").render({"request_id": request_id.get()})
+    return HttpResponseServerError(page)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused form (CSRF) in the site's layout and language; Django's page is bare English
+    and names the mechanism. The reason is logged by Django (django.security.csrf), not shown."""
+    return render(request, "403.html", {"csrf_failure": True}, status=403)
 
 
 def form_errors_from(form: Any, error: ValidationError) -> None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
+from belimumab.domain.dates import shift
 from belimumab.domain.defaults import BASELINE_WINDOW, TIMEPOINT_DAYS, TIMEPOINT_WINDOW
 from belimumab.domain.response import nominal_date, on_treatment, window
 
@@ -76,7 +77,7 @@ def reached(
     `as_of` are ignored. Source: DOMAIN.md "A living cohort (data cut-off)", "Time points".
     """
     nominal = nominal_date(d0, tp, days)
-    window_closed = nominal + timedelta(days=window(tp, baseline, other)[1]) <= as_of
+    window_closed = shift(nominal, window(tp, baseline, other)[1]) <= as_of
     stopped = ended_by(stop, as_of)
     if stopped is not None and stopped <= nominal:
         return window_closed

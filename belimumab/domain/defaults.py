@@ -7,6 +7,10 @@ when called directly (tests, command line).
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
 # Intravenous dosing: 10 mg/kg at D0, D14, D28, then every 28 days (Benlysta SmPC).
 IV_DOSE_MG_PER_KG = 10
 IV_LOADING_INTERVALS_DAYS = (14, 14)
@@ -20,9 +24,13 @@ VIAL_SIZES_MG = (120, 400)
 CONCENTRATION_MG_PER_ML = 80
 BAG_VOLUME_ML = 250
 MAX_HOURS_RECONSTITUTION_TO_END = 8
-# List price per vial (UK list price, GBP); a department sets its own.
+# Price per vial: the UK list prices as a starting point, which a department replaces with its
+# own on the settings screen (a French hospital pays in EUR, the default currency).
 VIAL_PRICES = {120: 121.50, 400: 405.00}
-CURRENCY = "GBP"
+CURRENCY = "EUR"
+# The seeded prices are in force from this date on (an infusion before the first effective date
+# of a vial is costed at that first price).
+SEED_PRICE_DATE = date(2000, 1, 1)
 # Dose rounding the department allows (percent under the prescribed dose); 0 = none.
 ROUNDING_TOLERANCE_PCT = 5.0
 
@@ -62,3 +70,80 @@ WORKLIST_DAYS_AHEAD = 7
 WORKLIST_PAGE_SIZE = 25
 # Subcutaneous pen (or pre-filled syringe): 200 mg; a dispensation of N pens covers N weeks.
 SC_PEN_MG = 200
+
+# Dates entered (forms): refused before 1 January 1900 (DOMAIN.md "Plausibility") and more than
+# this many years after today (nothing is planned that far: a mistyped year, not a date).
+EARLIEST_DATE = date(1900, 1, 1)
+DATE_YEARS_AHEAD = 5
+# Laboratory tests (DOMAIN.md): default unit, LOINC code, the laboratory's default normal range
+# and the plausible range (both in the default unit), and the units a result may carry with the
+# factor converting a value in that unit into the default unit. The plausible range is the hard
+# limit of the plausibility table ("refused outside"); the department edits all but the factors.
+LAB_TESTS: dict[str, dict[str, Any]] = {
+    "anti_dsdna": {
+        "unit": "IU/mL",
+        "loinc": "5130-0",
+        "lower": Decimal("0"),
+        "upper": Decimal("50"),
+        "plausible": (Decimal("0"), Decimal("10000")),
+        "units": {"IU/mL": Decimal("1")},
+    },
+    "ch50": {
+        "unit": "U/mL",
+        "loinc": "4532-8",
+        "lower": Decimal("38"),
+        "upper": Decimal("79"),
+        "plausible": (Decimal("0"), Decimal("200")),
+        "units": {"U/mL": Decimal("1")},
+    },
+    "c3": {
+        "unit": "g/L",
+        "loinc": "4485-9",
+        "lower": Decimal("0.79"),
+        "upper": Decimal("1.53"),
+        "plausible": (Decimal("0"), Decimal("5")),
+        "units": {"g/L": Decimal("1"), "mg/dL": Decimal("0.01")},
+    },
+    "c4": {
+        "unit": "g/L",
+        "loinc": "4498-2",
+        "lower": Decimal("0.15"),
+        "upper": Decimal("0.40"),
+        "plausible": (Decimal("0"), Decimal("2")),
+        "units": {"g/L": Decimal("1"), "mg/dL": Decimal("0.01")},
+    },
+    "platelets": {
+        "unit": "10^9/L",
+        "loinc": "777-3",
+        "lower": Decimal("150"),
+        "upper": Decimal("400"),
+        "plausible": (Decimal("0"), Decimal("2000")),
+        "units": {"10^9/L": Decimal("1"), "G/L": Decimal("1")},
+    },
+    "leukocytes": {
+        "unit": "10^9/L",
+        "loinc": "6690-2",
+        "lower": Decimal("4"),
+        "upper": Decimal("10"),
+        "plausible": (Decimal("0"), Decimal("300")),
+        "units": {"10^9/L": Decimal("1"), "G/L": Decimal("1")},
+    },
+    "proteinuria": {
+        "unit": "g/24h",
+        "loinc": "2889-4",
+        "lower": Decimal("0"),
+        "upper": Decimal("0.5"),
+        "plausible": (Decimal("0"), Decimal("30")),
+        "units": {"g/24h": Decimal("1"), "mg/24h": Decimal("0.001")},
+    },
+    "upcr": {
+        "unit": "g/g",
+        "loinc": "2890-2",
+        "lower": Decimal("0"),
+        "upper": Decimal("0.5"),
+        # DOMAIN.md gives no hard limit for the ratio; 30 g/g is as far as proteinuria goes.
+        "plausible": (Decimal("0"), Decimal("30")),
+        # 1 mmol of creatinine weighs 113.12 mg: 1 mg/mmol = 1 / 113.12 g/g.
+        "units": {"g/g": Decimal("1"), "mg/mmol": Decimal("1") / Decimal("113.12")},
+    },
+}

@@ -15,8 +15,9 @@ covers N weeks; an infusions.csv row of an SC course is one pen unless a `pens` 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 
+from belimumab.domain.dates import shift
 from belimumab.domain.defaults import SC_INTERVAL_DAYS
 
 __all__ = ["covered_dates", "next_due_after_dispensation", "weeks_covered"]
@@ -37,7 +38,7 @@ def next_due_after_dispensation(
 ) -> date:
     """Date the next dispensation is due: `dispensed_on` + `pens` weeks (4 pens on 1 March:
     29 March). The first pen is for the day of the dispensation."""
-    return dispensed_on + timedelta(days=weeks_covered(pens) * _check_interval(interval_days))
+    return shift(dispensed_on, weeks_covered(pens) * _check_interval(interval_days))
 
 
 def covered_dates(
@@ -52,7 +53,7 @@ def covered_dates(
     Example: 4 pens on 1 March then 4 on 20 March -> 1, 8, 15 March (one pen left), then 20,
     27 March, 3, 10 and 17 April; the next one is due on 24 April.
     """
-    step = timedelta(days=_check_interval(interval_days))
+    step = _check_interval(interval_days)
     pens_on: dict[date, int] = {}
     for day, pens in dispensations:
         pens_on[day] = pens_on.get(day, 0) + weeks_covered(pens)
@@ -66,7 +67,9 @@ def covered_dates(
         while left and (following is None or week < following):
             covered.append(week)
             left -= 1
-            week += step
+            if week == date.max:
+                break  # the calendar's end: no later week to cover
+            week = shift(week, step)
     return covered
 
 

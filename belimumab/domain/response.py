@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from belimumab.domain.dates import shift
 from belimumab.domain.defaults import (
     BASELINE_WINDOW,
     CONTINUATION_REVIEW_DAYS,
@@ -86,7 +87,7 @@ def nominal_date(d0: date, tp: str, days: Mapping[str, int] = TIMEPOINT_DAYS) ->
     """
     if tp not in days:
         raise ValueError(f"unknown time point: {tp!r}")
-    return d0 + timedelta(days=days[tp])
+    return shift(d0, days[tp])
 
 
 def window(
@@ -109,7 +110,7 @@ def nearest_in_window(dates: Sequence[date], target: date, before: int, after: i
     Ties go to the earlier date (then to the first index). None when no date is in the window.
     Source: DOMAIN.md "Time points" and "Precise readings" (ties go to the earlier visit).
     """
-    lo, hi = target + timedelta(days=before), target + timedelta(days=after)
+    lo, hi = shift(target, before), shift(target, after)
     best: int | None = None
     best_key: tuple[int, date] | None = None
     for i, d in enumerate(dates):
@@ -477,7 +478,7 @@ def continuation_review_due(
 
     Source: NICE TA752 (continue past 24 weeks only if SELENA-SLEDAI improved by >= 4).
     """
-    return not reviewed and today >= start + timedelta(days=review_days)
+    return not reviewed and today >= shift(start, review_days)
 
 
 def continuation_met(

@@ -17,10 +17,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from belimumab.domain import defaults
+from belimumab.domain.dates import shift
 from belimumab.domain.defaults import (
     FIRST_YEAR_DAYS,
     IV_DOSE_MG_PER_KG,
@@ -165,7 +166,7 @@ def next_due_date(regimen: Regimen, start: date, given: Sequence[date]) -> date:
     done = _administrations(given)
     if not done:
         return start
-    return done[-1] + timedelta(days=regimen.interval_after(len(done) - 1))
+    return shift(done[-1], regimen.interval_after(len(done) - 1))
 
 
 def cycle_label(regimen: Regimen, index: int) -> str:
@@ -258,7 +259,7 @@ def first_year_interruptions(
     (interruption <= 0); filter on `interruption_days` as needed. A course with no later
     administration has no gap. Source: DOMAIN.md "Precise readings" (interruption).
     """
-    last_day = start + timedelta(days=window_days)
+    last_day = shift(start, window_days)
     return [gap for gap in gaps(regimen, given) if start <= gap.start <= last_day]
 
 
@@ -335,7 +336,7 @@ def course_snapshot(regimen: Regimen, start: date, given: Sequence[date]) -> Cou
         last_given=done[-1] if done else None,
         next_due=due,
         missed_before=sum(gap.missed_cycles for gap in gaps(regimen, done)),
-        missed_from=due + timedelta(days=regimen.interval_after(index)),
+        missed_from=shift(due, regimen.interval_after(index)),
     )
 
 

@@ -13,8 +13,9 @@ worklist) and "Patients and inclusion in the cohort analysis" (the 61-day thresh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
+from belimumab.domain.dates import shift
 from belimumab.domain.defaults import MAX_INTERRUPTION_DAYS, WORKLIST_DAYS_AHEAD
 from belimumab.domain.schedule import CourseSnapshot, status_on
 
@@ -58,7 +59,7 @@ def section_of(
     """
     if days_ahead < 0 or review_after_days < 0:
         raise ValueError("days_ahead and review_after_days are numbers of days >= 0")
-    if next_due > today + timedelta(days=days_ahead):
+    if next_due > shift(today, days_ahead):
         return None
     if given_count == 0:
         return FIRST_INFUSION
@@ -80,12 +81,12 @@ def section_bounds(
     further restricted to courses with nothing given, the three others to courses with at least
     one administration.
     """
-    until = today + timedelta(days=days_ahead)
-    review_from = today - timedelta(days=review_after_days)
+    until = shift(today, days_ahead)
+    review_from = shift(today, -review_after_days)
     return {
         DUE: (today, until),
-        OVERDUE: (review_from, today - timedelta(days=1)),
-        TO_REVIEW: (None, review_from - timedelta(days=1)),
+        OVERDUE: (review_from, shift(today, -1)),
+        TO_REVIEW: (None, shift(review_from, -1)),
         FIRST_INFUSION: (None, until),
     }
 

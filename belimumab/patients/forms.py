@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.core.forms import DATE_WIDGET
+from belimumab.core.forms import DATE_WIDGET, BoundedDates
 from belimumab.patients.models import (
     Course,
     FollowUpEndReason,
@@ -25,7 +25,7 @@ def _not_in_future(value: date | None) -> date | None:
     return value
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(BoundedDates, forms.ModelForm):
     manifestations = forms.MultipleChoiceField(
         label=_("SLE manifestations"),
         choices=Manifestation.choices,
@@ -76,7 +76,7 @@ class PatientForm(forms.ModelForm):
         return value
 
 
-class CourseForm(forms.ModelForm):
+class CourseForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -111,7 +111,7 @@ class CourseForm(forms.ModelForm):
         return data
 
 
-class FollowUpEndForm(forms.Form):
+class FollowUpEndForm(BoundedDates, forms.Form):
     """The end of a course's follow-up (not a stop): date and reason required, note optional.
 
     A plain form: the service validates the course (full_clean), and its errors come back
@@ -151,7 +151,7 @@ class FollowUpReopenForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class NewPatientCourseForm(forms.Form):
+class NewPatientCourseForm(BoundedDates, forms.Form):
     """The first course, entered with the patient."""
 
     regimen = forms.ModelChoiceField(

@@ -11,8 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
-from django.conf import settings
+from django.utils import timezone
 
+from belimumab.department import selectors as department
 from belimumab.domain import dosing, schedule
 from belimumab.patients.models import Route
 from belimumab.pharmacy.models import Infusion
@@ -25,17 +26,18 @@ _HUNDRED = Decimal(100)
 
 
 def setting(name: str, default: Any = None) -> Any:
-    """One number of `settings.BELIMUMAB` (DOMAIN.md: every number is a setting)."""
-    return settings.BELIMUMAB.get(name, default)
+    """One number of `settings.BELIMUMAB`, or of the department's settings where the department
+    owns it (DOMAIN.md: every number is a setting; read once per request)."""
+    return department.belimumab().get(name, default)
 
 
 def vial_sizes() -> tuple[int, ...]:
     return tuple(int(size) for size in setting("VIAL_SIZES_MG"))
 
 
-def vial_prices() -> dict[int, Decimal]:
-    """Price of one vial by size (mg), read through `str` so that 121.50 stays exact."""
-    return {int(size): Decimal(str(price)) for size, price in setting("VIAL_PRICES").items()}
+def vial_prices(on: date | None = None) -> dict[int, Decimal]:
+    """Price of one vial by size (mg) in force on `on` (default: today), exact decimals."""
+    return department.prices_on(on or timezone.localdate())
 
 
 def tolerance_pct() -> Decimal:
@@ -107,8 +109,8 @@ class DoseProposal:
         return self.covering.plan.vial_count - self.rounded.plan.vial_count
 
 
-def _plan_view(plan: dosing.VialPlan, given_mg: Decimal) -> PlanView:
-    prices = vial_prices()
+def _plan_view(plan: dosing.VialPlan, given_mg: Decimal, on: date | None) -> PlanView:
+    prices = vial_prices(on)
     return PlanView(
         plan=plan,
         cost=dosing.plan_cost(plan, prices),
@@ -132,11 +134,13 @@ def dose_proposal(
     weight_kg: Decimal | None,
     previous_date: date | None = None,
     previous_weight: Decimal | None = None,
+    on: date | None = None,
 ) -> DoseProposal:
     """Dose of administration `cycle_index` for a weight, with the vial plans and their cost.
 
     IV: the covering plan (least waste) and, within the department's tolerance, the rounded plan
-    that avoids opening a vial. Raises ValueError when a weight-based dose has no valid weight.
+    that avoids opening a vial, costed at the prices in force on `on` (the infusion's date;
+    default today). Raises ValueError when a weight-based dose has no valid weight.
     """
     prescribed = regimen.dose_mg(weight_kg, cycle_index).quantize(_TENTH, ROUND_HALF_UP)
     covering = rounded = None
@@ -145,10 +149,10 @@ def dose_proposal(
         sizes = vial_sizes()
         covering_plan = dosing.vial_plan(prescribed, sizes)
         rounded_plan = dosing.rounded_plan(prescribed, sizes, float(tolerance_pct()))
-        covering = _plan_view(covering_plan, prescribed)
+        covering = _plan_view(covering_plan, prescribed, on)
         if rounded_plan is not None:
-            rounded = _plan_view(rounded_plan, Decimal(rounded_plan.total_mg))
-            saving = dosing.saving(covering_plan, rounded_plan, vial_prices())
+            rounded = _plan_view(rounded_plan, Decimal(rounded_plan.total_mg), on)
+            saving = dosing.saving(covering_plan, rounded_plan, vial_prices(on))
     change = weight_change_pct(weight_kg, previous_weight)
     threshold = Decimal(str(setting("WEIGHT_CHANGE_CONFIRM_PCT")))
     return DoseProposal(
@@ -202,11 +206,12 @@ def recorded_plan(infusion: Infusion) -> dosing.VialPlan:
 
 
 def infusion_cost(infusion: Infusion) -> InfusionCost:
-    """Drug cost, waste and the saving of rounding, from the vials recorded (IV only)."""
+    """Drug cost, waste and the saving of rounding, from the vials recorded (IV only), at the
+    prices in force on the infusion's date."""
     plan = recorded_plan(infusion)
     if plan.vial_count == 0:
         return InfusionCost(None, Decimal(0), Decimal(0), Decimal(0))
-    prices = vial_prices()
+    prices = vial_prices(infusion.date)
     cost = dosing.plan_cost(plan, prices)
     saving = Decimal(0)
     if infusion.prepared_dose_mg < infusion.prescribed_dose_mg:

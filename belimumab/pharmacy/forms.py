@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.core.forms import DATE_WIDGET, LocalizedDecimalField
+from belimumab.core.forms import DATE_WIDGET, BoundedDates, LocalizedDecimalField, check_date_range
 from belimumab.patients.models import Route
 from belimumab.pharmacy.models import Diluent, Infusion, Reaction
 from belimumab.pharmacy.selectors import preparers
@@ -32,11 +32,12 @@ SERVICE_FIELDS = (
 
 
 def parse_day(raw: Any) -> date | None:
-    """A date typed in the user's format (or ISO), None when it is not one."""
+    """A date typed in the user's format (or ISO), None when it is not one or is outside
+    `date_bounds()`."""
     if isinstance(raw, date) or raw is None:
         return raw
     try:
-        return forms.DateField(localize=True).clean(raw)
+        return forms.DateField(localize=True, validators=[check_date_range]).clean(raw)
     except forms.ValidationError:
         return None
 
@@ -46,7 +47,7 @@ class PersonChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
-class InfusionForm(forms.Form):
+class InfusionForm(BoundedDates, forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_WIDGET, localize=True)
     weight_kg = LocalizedDecimalField(
         label=_("Weight (kg)"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from belimumab.domain import cohort, dosing, schedule
+from belimumab.domain.dates import shift
 from belimumab.domain.defaults import (
     MAX_INTERRUPTION_DAYS,
     WORKLIST_DAYS_AHEAD,
@@ -378,7 +379,7 @@ def worklist(
     build = _Page(today, days_ahead, review_after)
     return Worklist(
         today=today,
-        until=today + timedelta(days=days_ahead),
+        until=shift(today, days_ahead),
         query=query,
         sections={
             kind: _section(

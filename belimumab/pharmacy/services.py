@@ -177,6 +177,7 @@ def _prepare(
             weight_kg=infusion.weight_kg,
             previous_date=ctx.previous_date,
             previous_weight=ctx.previous_weight,
+            on=infusion.date,
         )
         _apply_dose(infusion, proposal, prepared, errors)
         if proposal.needs_weight_confirmation and not weight_confirmed:

@@ -148,7 +148,7 @@ def _form_page(
             exclude_pk=infusion.pk if infusion else None,
             course=infusion.course if infusion else None,
         )
-    proposal = _proposal(ctx, form["weight_kg"].value())
+    proposal = _proposal(ctx, form["weight_kg"].value(), on_date)
     show_confirm = bool(
         form.errors.get("confirm_weight")
         or form["confirm_weight"].value()
@@ -184,7 +184,9 @@ def _parse_weight(raw: Any) -> Decimal | None:
     return value if value.is_finite() and 0 < value <= maximum else None
 
 
-def _proposal(ctx: selectors.InfusionContext, raw_weight: Any) -> doses.DoseProposal | None:
+def _proposal(
+    ctx: selectors.InfusionContext, raw_weight: Any, on: date | None = None
+) -> doses.DoseProposal | None:
     regimen = ctx.regimen
     if regimen is None:
         return None
@@ -195,6 +197,7 @@ def _proposal(ctx: selectors.InfusionContext, raw_weight: Any) -> doses.DoseProp
             weight_kg=_parse_weight(raw_weight),
             previous_date=ctx.previous_date,
             previous_weight=ctx.previous_weight,
+            on=on,  # the prices in force on the infusion's date
         )
     except ValueError:  # weight-based dose without a valid weight yet
         return None
@@ -311,7 +314,7 @@ def dose_plan(request: HttpRequest) -> JsonResponse:
         course=infusion.course if infusion else None,
     )
     raw = request.GET.get("weight", "")
-    proposal = _proposal(ctx, raw)
+    proposal = _proposal(ctx, raw, on_date)
     html = render_to_string(
         "pharmacy/_dose_plan.html",
         {

@@ -11,9 +11,11 @@ serialise to (same traces, subplot grid, shapes and default template): building 
 validates and copies every one of the ~100,000 points of a 10,000-patient cohort, seconds of
 work for an identical result. `go.Figure(spec)` still reads them (the tests validate them so).
 
-Texts come in a `labels` mapping (translated by the caller) and `separators` gives the decimal
-and thousands separators (", " in French), so the figures follow the user's language. The
-caller embeds them (`belimumab.core.charts.figure_html` on the page: no inline script).
+Texts come in a `labels` mapping (translated by the caller; escaped here with
+`core.charts.plot_text` where they enter a figure, as plotly.js renders tags) and `separators`
+gives the decimal and thousands separators (", " in French), so the figures follow the user's
+language. The caller embeds them (`belimumab.core.charts.figure_html` on the page: no inline
+script).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belimumab.core.charts import default_template
+from belimumab.core.charts import default_template, plot_text
 from belimumab.domain.response import TIMEPOINTS
 from belimumab.domain.units import DAYS_PER_MONTH
 from belimumab.reports.dataset import LAB_TESTS
@@ -86,7 +88,7 @@ def _subplots(
                     {
                         "font": {"size": 16},
                         "showarrow": False,
-                        "text": titles[k - 1],
+                        "text": plot_text(titles[k - 1]),
                         "x": sum(x_domain) / 2.0,
                         "xanchor": "center",
                         "xref": "paper",
@@ -258,14 +260,14 @@ def retention_curve(
     fig = _figure(
         {
             "xaxis": {
-                "title": {"text": labels.get("months", "")},
+                "title": {"text": plot_text(labels.get("months", ""))},
                 "dtick": 3,
                 "range": [0, 12.3],
             },
             "yaxis": {
                 "range": [0, 105],
                 "ticksuffix": " %",
-                "title": {"text": labels.get("retention", "")},
+                "title": {"text": plot_text(labels.get("retention", ""))},
             },
         }
     )

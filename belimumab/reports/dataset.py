@@ -82,6 +82,9 @@ class Params:
     response_drop: int = defaults.RESPONSE_SLEDAI_DROP
     vial_sizes: tuple[int, ...] = defaults.VIAL_SIZES_MG
     vial_prices: Mapping[int, float] = field(default_factory=lambda: dict(defaults.VIAL_PRICES))
+    # vial -> ((effective from, price), ...) by date: an infusion is costed at the price in
+    # force on its date; a vial without history is costed at `vial_prices`.
+    price_history: Mapping[int, tuple[tuple[date, Any], ...]] = field(default_factory=dict)
     currency: str = defaults.CURRENCY
     # test -> (lower, upper) of the laboratory's default normal range: fills a range a result
     # was stored without, and draws the normal band of Figure 1.
@@ -107,6 +110,7 @@ class Params:
             response_drop=values.get("RESPONSE_SLEDAI_DROP", base.response_drop),
             vial_sizes=tuple(values.get("VIAL_SIZES_MG", base.vial_sizes)),
             vial_prices=dict(values.get("VIAL_PRICES", base.vial_prices)),
+            price_history=dict(values.get("VIAL_PRICE_HISTORY", base.price_history)),
             currency=values.get("CURRENCY", base.currency),
             lab_ranges=dict(lab_ranges or {}),
         )
@@ -479,6 +483,18 @@ def _missed_cycle_events(patients: pd.DataFrame, gaps: pd.DataFrame) -> pd.DataF
     ).assign(kind="missed_cycles")
 
 
+def prices_on_dates(params: Params, size: int, dates: pd.Series) -> np.ndarray:
+    """Price of a vial in force on each date (before its first effective date: its first
+    price), one binary search for the whole column."""
+    history = params.price_history.get(size)
+    if not history:
+        return np.full(len(dates), float(params.vial_prices.get(size, 0.0)))
+    starts = pd.to_datetime([start for start, _price in history]).to_numpy()
+    prices = np.array([float(price) for _start, price in history])
+    index = np.searchsorted(starts, pd.to_datetime(dates).to_numpy(), side="right") - 1
+    return prices[np.clip(index, 0, None)]
+
+
 def _costed_infusions(
     infusions: pd.DataFrame, patients: pd.DataFrame, params: Params
 ) -> pd.DataFrame:
@@ -491,7 +507,6 @@ def _costed_infusions(
     vial and no price setting: not costed.
     """
     inf = infusions.merge(patients[["course_id", "route"]], on="course_id", how="left")
-    prices = {int(k): float(v) for k, v in params.vial_prices.items()}
     iv = inf["route"] == "iv"
     recorded = (inf["vials_120"] + inf["vials_400"]) > 0
     inf["vials_estimated"] = iv & ~recorded
@@ -514,7 +529,8 @@ def _costed_infusions(
         vials_400[i] = plan(prepared[i]).count(400)
     inf["vials_120"] = vials_120
     inf["vials_400"] = vials_400
-    price_120, price_400 = prices.get(120, 0.0), prices.get(400, 0.0)
+    price_120 = prices_on_dates(params, 120, inf["date"])
+    price_400 = prices_on_dates(params, 400, inf["date"])
     inf["opened_mg"] = (inf["vials_120"] * 120 + inf["vials_400"] * 400).where(iv, 0)
     inf["cost"] = (inf["vials_120"] * price_120 + inf["vials_400"] * price_400).where(iv, 0.0)
     inf["waste_mg"] = (inf["opened_mg"] - inf["prepared_dose_mg"]).clip(lower=0).where(iv, 0.0)
@@ -526,7 +542,7 @@ def _costed_infusions(
     for i in np.flatnonzero(inf["rounded"].to_numpy()):
         covering = plan(prescribed[i])
         covering_mg[i] = covering.total_mg
-        covering_cost[i] = covering.count(120) * price_120 + covering.count(400) * price_400
+        covering_cost[i] = covering.count(120) * price_120[i] + covering.count(400) * price_400[i]
     rounded = inf["rounded"].to_numpy()
     inf["waste_avoided_mg"] = np.where(rounded, np.maximum(0, covering_mg - inf["opened_mg"]), 0.0)
     inf["cost_avoided"] = np.where(rounded, np.maximum(0, covering_cost - inf["cost"]), 0.0)

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from belimumab.core.forms import date_field
+from belimumab.core.forms import BoundedDates, date_field
 from belimumab.patients.models import Indication, Route
 from belimumab.reports.selectors import CohortFilters
 
 
-class CohortFilterForm(forms.Form):
+class CohortFilterForm(BoundedDates, forms.Form):
     as_of = date_field(gettext_lazy("Data as of"), required=False)
     start_from = date_field(gettext_lazy("Initiated from"), required=False)
     start_to = date_field(gettext_lazy("Initiated until"), required=False)

@@ -15,7 +15,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -30,6 +29,7 @@ from belimumab.clinical.models import (
     Visit,
 )
 from belimumab.core.collector import cycle_collector_paused
+from belimumab.department.selectors import belimumab
 from belimumab.patients.models import (
     BIOLOGICS,
     Course,
@@ -267,14 +267,15 @@ def _optional_float(value: Decimal | None) -> float | None:
 
 
 def report_params() -> Params:
-    """The report's numbers: settings.BELIMUMAB and the laboratory's default ranges."""
+    """The report's numbers: settings.BELIMUMAB with the department's settings over them (its
+    price history included) and the laboratory's default ranges."""
     specs = lab_specs()
     ranges = {
         test: (_optional_float(specs[test].lower), _optional_float(specs[test].upper))
         for test in LAB_TESTS
         if test in specs
     }
-    return Params.from_settings(settings.BELIMUMAB, lab_ranges=ranges)
+    return Params.from_settings(belimumab(), lab_ranges=ranges)
 
 
 def report_vocabulary() -> Vocabulary:

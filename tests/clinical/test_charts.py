@@ -12,11 +12,14 @@ from datetime import date
 from decimal import Decimal
 
 import plotly.graph_objects as go
+import pytest
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from plotly.subplots import make_subplots
 
 from belimumab.clinical import charts
+from belimumab.clinical.models import AdverseEvent
 
 DATA = {
     "sledai": [(date(2026, 1, 5), 10, "Moderate activity"), (date(2026, 7, 6), 4, "Mild")],
@@ -137,3 +140,50 @@ def test_embedded_json_is_the_figure():
     assert embedded["data"][1]["y"] == [20.0, 7.5]
     assert embedded["layout"]["height"] == 460
     assert embedded["layout"]["shapes"][1]["x0"] == "2026-02-10"
+
+
+LINK = '<a href="https://evil.example/">click</a>'
+ESCAPED_LINK = '&lt;a href="https://evil.example/"&gt;click&lt;/a&gt;'
+
+
+def _strings(value) -> list[str]:
+    """Every string of a figure spec (names, labels, hover text, titles)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+@pytest.mark.django_db
+def test_an_adverse_event_term_is_drawn_as_text_not_as_a_link(client_for, make_patient):
+    """plotly.js renders tags in labels: the term typed by a clinician must stay text."""
+    patient = make_patient(code="XSS01")
+    AdverseEvent.objects.create(
+        patient=patient, onset_date=date(2026, 2, 1), term=LINK, category="other", serious=True
+    )
+    page = client_for("clinician").get(reverse("clinical:timeline", args=[patient.pk]))
+    blocks = re.findall(r'type="application/json">(.*?)</script>', page.content.decode(), re.S)
+    texts = [text for block in blocks for text in _strings(json.loads(block))]
+    assert len(blocks) == 2
+    assert not [text for text in texts if "<a" in text]
+    assert f"{ESCAPED_LINK} (grave)" in texts  # French by default, escaped once
+
+
+def test_units_and_event_labels_are_escaped_where_they_enter_a_figure():
+    data = {
+        **DATA,
+        "events": [(date(2026, 2, 10), "<b>Rash</b> & fever", "adverse_event")],
+        "units": {**DATA["units"], "c3": "<i>g/L</i>"},
+    }
+    with translation.override("en"):
+        text = charts.labels()
+        activity = charts.activity_figure(data, text)
+        serology = charts.serology_figure(data, text)
+    annotations = [a["text"] for a in activity["layout"]["annotations"]]
+    assert annotations == ["D0", "&lt;b&gt;Rash&lt;/b&gt; &amp; fever"]
+    assert serology["layout"]["yaxis2"]["title"]["text"] == "C3<br>(&lt;i&gt;g/L&lt;/i&gt;)"
+    c3 = next(t for t in serology["data"] if t.get("name") == "C3")
+    assert c3["hovertemplate"].endswith(" &lt;i&gt;g/L&lt;/i&gt;<extra></extra>")

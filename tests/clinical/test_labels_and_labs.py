@@ -10,6 +10,7 @@ from belimumab.clinical import sledai_labels as L
 from belimumab.clinical.labs import LAB_DEFAULTS, lab_specs
 from belimumab.clinical.models import LabTest
 from belimumab.domain import sledai, treatments
+from tests.department.helpers import lab_set
 
 
 def test_every_descriptor_has_a_label_a_definition_and_an_organ():
@@ -48,7 +49,7 @@ def test_activity_bands_of_the_settings_have_labels(settings):
     assert L.label(L.ACTIVITY_LABELS, "custom_band") == "custom_band"
 
 
-def test_lab_defaults_are_those_of_domain_md():
+def test_lab_defaults_are_those_of_domain_md(db):
     table = {
         code: (spec.unit, spec.lower, spec.upper, spec.loinc) for code, spec in lab_specs().items()
     }
@@ -65,8 +66,8 @@ def test_lab_defaults_are_those_of_domain_md():
     assert set(LAB_DEFAULTS) == set(LabTest.values)
 
 
-def test_ranges_come_from_the_settings_and_convert_between_units(settings):
-    settings.BELIMUMAB = {**settings.BELIMUMAB, "LAB_RANGES": {"c3": {"lower": "0.9"}}}
+def test_ranges_come_from_the_department_settings_and_convert_between_units(db):
+    lab_set("c3", lower=Decimal("0.9"))
     c3 = lab_specs()["c3"]
     assert (c3.lower, c3.upper) == (Decimal("0.9"), Decimal("1.53"))
     assert c3.range_in("mg/dL") == (Decimal("90"), Decimal("153"))

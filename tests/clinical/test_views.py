@@ -55,6 +55,22 @@ def test_clinician_records_a_visit(clinician, patient):
     assert visit.flare_suggested == "none"
 
 
+def test_the_same_visit_form_sent_twice_makes_one_visit(clinician, patient):
+    """A new visit's form carries a one-time token: sent again (a resend, a second tab after a
+    back), the second is refused beside the form; a fresh form records a second visit that day."""
+    url = reverse("clinical:visit_create", args=[patient.pk])
+    token = clinician.get(url).context["form"]["submission"].value()
+    assert token and clinician.get(url).context["form"]["submission"].value() != token
+    assert clinician.post(url, visit_data(submission=token)).status_code == 302
+    again = clinician.post(url, visit_data(submission=token))
+    assert again.status_code == 200
+    assert "This visit was already saved: the form was sent twice." in again.content.decode()
+    assert Visit.objects.count() == 1 and Visit.history.count() == 1
+    fresh = clinician.get(url).context["form"]["submission"].value()
+    assert clinician.post(url, visit_data(submission=fresh)).status_code == 302
+    assert Visit.objects.count() == 2
+
+
 def test_french_decimal_comma_is_read(client_for, patient):
     client = client_for("clinician")
     client.cookies["django_language"] = "fr"

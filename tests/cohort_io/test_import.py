@@ -25,6 +25,7 @@ from belimumab.cohort_io.readers import tables_from_rows
 from belimumab.cohort_io.results import Progress
 from belimumab.cohort_io.services import cohort_import
 from belimumab.cohort_io.shifting import latest_date, shift_dates, shift_to
+from belimumab.department import selectors as department_selectors
 from belimumab.domain.sledai import DESCRIPTOR_CODES
 from belimumab.patients.models import Course, Patient
 from belimumab.pharmacy.models import Infusion
@@ -676,6 +677,7 @@ def test_import_queries_do_not_grow_with_the_rows(db, django_assert_max_num_quer
         cohort = tables_from_rows(
             generate_cohort(patients=patients, seed=3, today=TODAY, prefix=prefix)
         )
+        department_selectors.forget()  # each import its own request: the settings read once
         with CaptureQueriesContext(connection) as queries:
             result = cohort_import(source=cohort, today=TODAY)
         assert result.ok

@@ -1,13 +1,15 @@
 """Hostile cells in import files (issue 5): property-based, through the real import service.
 
 Whatever hypothesis puts in a cell (huge numbers, NaN, negatives, empty, unicode, very long
-strings, far dates, spreadsheet formulas): the import never raises, a refused file changes no
+strings, far dates, spreadsheet formulas; NUL and control characters, text of 100,000
+characters, dates at both ends of the calendar): the import never raises, a refused file changes no
 table, and every problem names its file, line and column.
 """
 
 from __future__ import annotations
 
 import csv
+from datetime import date
 
 import pytest
 from django.apps import apps
@@ -40,6 +42,27 @@ HOSTILE = st.one_of(
     st.text(max_size=200),
     st.integers(min_value=-(10**12), max_value=10**12).map(str),
     st.dates().map(lambda d: d.isoformat()),
+    # issue 13: NUL and control characters, very long text, dates at the ends of the calendar
+    st.sampled_from(
+        [
+            "\x00",
+            "HOST\x00-1",
+            "\x01\x02\x1b[31m\x7f",
+            "\x0b\x0c\x1c\x1d",
+            "\u2028\u2029\ufeff\u200b",
+            "x" * 100_000,
+            "é\x00" * 2_000,
+            "31/12/9999",
+            "01/01/0001",
+            "1899-12-31",
+            "99999-01-01",
+            "-0001-01-01",
+        ]
+    ),
+    st.text(alphabet=st.characters(categories=["Cc", "Cs", "Co", "Cn"]), max_size=50),
+    st.integers(min_value=5_000, max_value=20_000).map(lambda n: ("aé\x00🦋" * n)[:n]),
+    st.dates(min_value=date(9990, 1, 1)).map(lambda d: d.isoformat()),
+    st.dates(max_value=date(10, 1, 1)).map(lambda d: d.isoformat()),
 )
 PATIENT = {
     "code": "HOST-1",

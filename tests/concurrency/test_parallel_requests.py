@@ -1,5 +1,6 @@
 """Real parallel requests (issue 5): two pharmacists record the same due infusion at the same
-instant; two clinicians save the same course at the same instant.
+instant; two clinicians save the same course at the same instant; the same new visit's form is
+sent twice at the same instant (issue 13).
 
 Each request runs the whole Django stack in its own thread with its own database connection
 (PostgreSQL in CI's second run, SQLite in the first); a barrier releases both together.
@@ -16,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from belimumab.clinical.models import Visit
 from belimumab.pharmacy.models import Infusion
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -114,3 +116,26 @@ def test_two_clinicians_saving_one_course_do_not_overwrite_each_other(make_user,
         assert course.stop_reason == ("remission", "inefficacy")[saved]
         assert course.version == 2
         assert course.history.count() == 2  # created, then one change: nothing overwritten
+
+
+def test_the_same_visit_form_sent_twice_at_once_makes_one_visit(make_user, make_patient):
+    """Two POSTs of one new-visit form (its one-time token) at the same instant: one visit, the
+    other request is told why. A double-click is stopped in the browser; this is not."""
+    today = timezone.localdate()
+    client = Client()
+    client.force_login(make_user("dr1", "clinician"))
+    for trial in range(TRIALS):
+        patient = make_patient(code=f"VISIT{trial}", start=today - timedelta(days=60))
+        url = reverse("clinical:visit_create", args=[patient.pk])
+        token = client.get(url).context["form"]["submission"].value()
+        data = {
+            "date": today.isoformat(),
+            "mode": "descriptors",
+            "descriptors": ["arthritis"],
+            "submission": token,
+        }
+        responses = _together([lambda url=url, data=data: client.post(url, data)] * 2)
+        assert sorted(r.status_code for r in responses) == [200, 302]
+        assert Visit.objects.filter(patient=patient).count() == 1
+        refused = next(r for r in responses if r.status_code == 200)
+        assert refused.context["form"].non_field_errors()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from belimumab.pharmacy.models import Infusion
+from tests.department.helpers import department_set
 from tests.e2e.conftest import wait_until_ready
 
 # serialized_rollback: each test starts from the migrated data (the role groups), whatever ran
@@ -22,9 +23,10 @@ TIMES = "\N{MULTIPLICATION SIGN}"
 
 
 @pytest.fixture(autouse=True)
-def rounding_at_ten_percent(settings):
-    """A department allowing 10 % dose rounding, so that 700 mg can become 640 mg."""
-    settings.BELIMUMAB = {**settings.BELIMUMAB, "ROUNDING_TOLERANCE_PCT": 10.0}
+def rounding_at_ten_percent(transactional_db):
+    """A department allowing 10 % dose rounding, so that 700 mg can become 640 mg (its
+    settings, as an administrator saves them)."""
+    department_set(rounding_tolerance_pct=10)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -231,7 +231,11 @@ def test_next_goes_back_to_a_local_page_only(client_for, course: Course) -> None
             "follow_up_end",
             "La fin du suivi est antérieure à la date de début.",
         ),
-        ({"follow_up_end": "2999-01-01"}, "follow_up_end", "Cette date est dans le futur."),
+        (
+            {"follow_up_end": (date.today() + timedelta(days=30)).isoformat()},
+            "follow_up_end",
+            "Cette date est dans le futur.",
+        ),
         ({"follow_up_end": ""}, "follow_up_end", "Ce champ est obligatoire."),
         ({"follow_up_end_reason": ""}, "follow_up_end_reason", "Ce champ est obligatoire."),
         (

@@ -7,7 +7,9 @@ from belimumab.patients.models import Course, Patient
 from belimumab.patients.views import PATIENTS_PER_PAGE
 
 pytestmark = pytest.mark.django_db
-QUERIES_PATIENT_PAGE = 15
+# 15, the department's settings read once for both panels (+1), the INSERT logging who opened
+# the record (+1)
+QUERIES_PATIENT_PAGE = 17
 
 VALID = {
     "code": "NEW01",
@@ -195,7 +197,7 @@ def test_patient_page_queries_do_not_grow_with_the_history(
     grow(0, 2)
     client.get(url)  # content types and permissions cached once per process
     # request: session, user, 2 permission reads, session save (3); page: patient + courses (2),
-    # infusion panel (2), clinical panel (4)
+    # infusion panel (2), clinical panel (4), the department's settings once for both (1)
     with django_assert_num_queries(QUERIES_PATIENT_PAGE):
         client.get(url)
     grow(2, 14)

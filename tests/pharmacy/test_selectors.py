@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.context_processors import PermWrapper
 from django.template.loader import render_to_string
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
 from belimumab.pharmacy import selectors
+from tests.department.helpers import settings_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -125,9 +125,8 @@ def test_worklist_rows_carry_the_plan_prepared(make_patient, make_infusion, toda
     assert rows["ROUND"].vials == [(400, 2)] and rows["ROUND"].rounded
     assert rows["NEW"].prepared_mg is None and rows["NEW"].vials == []
     assert worklist.vials_per_day == [(today, [(400, 3), (120, 7)])]
-    from django.conf import settings
 
-    with override_settings(BELIMUMAB={**settings.BELIMUMAB, "ROUNDING_TOLERANCE_PCT": 0}):
+    with settings_changed(ROUNDING_TOLERANCE_PCT=0):
         again = selectors.worklist(today=today, days_ahead=7)
     assert {row.patient.code: row.vials for row in again.due}["ROUND"] == [(120, 7)]  # 840 mg
 
@@ -139,10 +138,9 @@ def test_worklist_days_ahead_and_threshold_come_from_the_settings(
     make_infusion(later, today - timedelta(days=5))  # D14 due in 9 days
     late = make_patient(code="LATE", start=today - timedelta(days=44))
     make_infusion(late, today - timedelta(days=44))  # D14 due 30 days ago
-    from django.conf import settings
 
     changed = {"WORKLIST_DAYS_AHEAD": 10, "MAX_INTERRUPTION_DAYS": 29}
-    with override_settings(BELIMUMAB={**settings.BELIMUMAB, **changed}):
+    with settings_changed(**changed):
         worklist = selectors.worklist(today=today)
     assert _codes(worklist.due) == ["LATER"]
     assert _codes(worklist.overdue) == [] and _codes(worklist.to_review) == ["LATE"]
@@ -153,8 +151,9 @@ def test_worklist_queries_do_not_grow_with_the_cohort(
     make_patient, make_infusion, today, n, django_assert_num_queries
 ):
     _cohort(make_patient, make_infusion, today, n)  # 6 and 72 patients
-    # the four counts in one query, then the page of each section
-    with django_assert_num_queries(5):
+    # the department's settings (one query: days ahead, page size, rounding), the four counts in
+    # one query, then the page of each section
+    with django_assert_num_queries(6):
         worklist = selectors.worklist(today=today, days_ahead=7)
     assert {kind: len(section) for kind, section in worklist.sections.items()} == {
         "due": n,
@@ -170,7 +169,8 @@ def test_each_section_pages_in_constant_queries(
     make_patient, make_infusion, today, n, kind, django_assert_num_queries
 ):
     _cohort(make_patient, make_infusion, today, n)
-    with django_assert_num_queries(5):
+    # the department's settings, the counts, the page of each section
+    with django_assert_num_queries(6):
         worklist = selectors.worklist(today=today, pages={kind: 2}, page_size=5)
     section = worklist.sections[kind]
     assert section.count == n and section.page == (2 if n > 5 else 1)
@@ -212,7 +212,7 @@ def test_patient_panel_labels_costs_and_next_due(make_patient, make_infusion, to
     assert panel["status"].cycle_label == "C6"
     assert panel["missed_cycles"] == 2  # 84 days between C4 and C5: two 28-day cycles
     assert [(g.days, g.missed_cycles) for g in panel["gaps"]] == [(84, 2)]
-    assert panel["currency"] == "GBP"
+    assert panel["currency"] == "EUR"
 
 
 def test_patient_panel_of_an_ended_follow_up_has_no_delay(make_patient, make_infusion, today):
@@ -240,8 +240,9 @@ def test_patient_panel_queries_do_not_grow(
 ):
     patient = make_patient(code="PAN", start=today - timedelta(days=28 * n))
     _given(patient, make_infusion, today, [28 * k for k in range(1, n + 1)])
-    # 1: active courses with regimen; 2: active infusions with preparer and checker
-    with django_assert_num_queries(2):
+    # 1: active courses with regimen; 2: active infusions with preparer and checker; 3: the
+    # department's settings (the prices in force on each infusion's date, the currency)
+    with django_assert_num_queries(3):
         panel = selectors.patient_infusion_panel(patient=patient, today=today)
     assert panel["infusion_count"] == n
 
@@ -263,6 +264,6 @@ def test_patient_panel_template_offers_recording_to_pharmacists(
     record = reverse("pharmacy:infusion_record", args=[patient.pk])
     assert record in html["pharmacist"]
     assert record not in html["clinician"]
-    assert "769,50 GBP" in html["clinician"]  # French number format
+    assert "769,50 EUR" in html["clinician"]  # French number format
     next_due = (today - timedelta(days=6)).strftime("%d/%m/%Y")  # D14, 6 days late
     assert next_due in html["clinician"]

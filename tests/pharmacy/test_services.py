@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import override_settings
 from django.utils import translation
 
 from belimumab.core.services import StaleRecord
 from belimumab.patients.models import Regimen
 from belimumab.pharmacy import services
 from belimumab.pharmacy.models import Infusion
+from tests.department.helpers import settings_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +46,7 @@ def fields(users, checker, today):
 
 
 def _settings(**changes):
-    from django.conf import settings
-
-    return override_settings(BELIMUMAB={**settings.BELIMUMAB, **changes})
+    return settings_changed(**changes)
 
 
 def _record(patient, fields, users, today, **kwargs):

@@ -7,13 +7,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.contrib.messages import get_messages
-from django.test import override_settings
 from django.urls import reverse
 
 from belimumab.patients.models import Course
 from belimumab.pharmacy.models import Infusion
+from tests.department.helpers import settings_changed
 
 pytestmark = pytest.mark.django_db
 TIMES = "\N{MULTIPLICATION SIGN}"
@@ -25,9 +24,7 @@ def _english(client):
 
 
 def _settings(**changes):
-    from django.conf import settings
-
-    return override_settings(BELIMUMAB={**settings.BELIMUMAB, **changes})
+    return settings_changed(**changes)
 
 
 def _record_url(patient):
@@ -90,8 +87,9 @@ def test_worklist_query_count_is_constant(
     client = client_for("pharmacist")
     # session, user, user permissions, group permissions; the counts of the 4 sections (one
     # query) and the page of each with course, patient and regimen; and the session saved at
-    # every request (savepoint, update, release: SESSION_SAVE_EVERY_REQUEST)
-    with django_assert_num_queries(12):
+    # every request (savepoint, update, release: SESSION_SAVE_EVERY_REQUEST); the department's
+    # settings once (days ahead, page size, rounding tolerance)
+    with django_assert_num_queries(13):
         response = client.get(reverse("pharmacy:worklist"))
     assert {k: len(s) for k, s in response.context["worklist"].sections.items()} == {
         "due": n,
@@ -104,7 +102,7 @@ def test_worklist_query_count_is_constant(
 def test_worklist_pages_each_section(client_for, make_patient, make_infusion, today):
     _cohort(make_patient, make_infusion, today, 7)  # 7 in each section
     client = client_for("pharmacist")
-    with override_settings(BELIMUMAB={**settings.BELIMUMAB, "WORKLIST_PAGE_SIZE": 3}):
+    with settings_changed(WORKLIST_PAGE_SIZE=3):
         first = client.get(reverse("pharmacy:worklist"))
         due = first.context["worklist"].due
         assert (due.count, due.page, due.pages, len(due)) == (7, 1, 3, 3)
@@ -408,7 +406,7 @@ def test_dose_plan_shows_dose_vials_and_rounding_in_french(client_for, iv_patien
     assert "8,75 mL" in html  # volume to draw, French decimal comma
     assert "640 mg" in html and "8,6 %" in html  # rounded dose and how far under
     assert 'data-use-dose="640"' in html
-    assert "81,00 GBP" in html  # saving against the covering plan
+    assert "81,00 EUR" in html  # saving against the covering plan
 
 
 def test_dose_plan_without_rounding_at_the_default_tolerance(client_for, iv_patient):
@@ -503,8 +501,9 @@ def test_infusion_form_query_count_is_constant(
     url = reverse("pharmacy:infusion_record", kwargs={"patient_id": patient.pk})
     # session, user, user and group permissions; the patient, its courses (with regimen) and
     # its infusions' dates and weights, once; the preparer and checker choices (two user
-    # lists); the session saved (savepoint, update, release). 14 when the context was read twice.
-    with django_assert_num_queries(12):
+    # lists); the session saved (savepoint, update, release); the department's settings once
+    # (prices, rounding, currency of the proposal). 15 when the context was read twice.
+    with django_assert_num_queries(13):
         response = client.get(url)
     assert response.status_code == 200
     assert response.context["context"].cycle_index == given

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 URL = "reports:dashboard"
 # session, user, the user's and the groups' permissions, the seven reads of the cohort, then the
-# session saved (SESSION_SAVE_EVERY_REQUEST: a transaction around one UPDATE).
-DASHBOARD_QUERIES = 14
+# session saved (SESSION_SAVE_EVERY_REQUEST: a transaction around one UPDATE), and the
+# department's settings (windows, bands, prices, lab ranges) read once.
+DASHBOARD_QUERIES = 15
 
 
 @pytest.mark.parametrize("n", [3, 30])
@@ -284,3 +285,26 @@ def test_the_retention_figure_is_the_reports_kaplan_meier_over_the_first_year():
         {"day": float(r.time), "survival": float(r.survival), "at_risk": int(r.at_risk)}
         for r in km.itertuples(index=False)
     ] == first_year
+
+
+def test_figure_texts_are_escaped_where_they_enter_a_figure():
+    """plotly.js renders tags in titles: a label is drawn as text, never as a link."""
+    import pandas as pd
+
+    from belimumab.reports import charts
+
+    rows = pd.DataFrame({"timepoint": ["M0"], "c3": [0.6], "sledai": [4], "steroid_at_m0": [True]})
+    rows["steroid_mg_day"] = 10.0
+    link = '<a href="https://evil.example/">C3</a>'
+    labs = charts.lab_boxes(rows, {}, {"c3": link, "c3_unit": "g/L"}, tests=["c3"])
+    scores = charts.score_boxes(rows, {"sledai": "<b>SLEDAI</b>", "steroid": "mg & day"})
+    km = pd.DataFrame({"time": [30.0], "survival": [0.9]})
+    retention = charts.retention_curve(km, {"months": "<i>months</i>", "retention": "%"})
+    assert [a["text"] for a in labs["layout"]["annotations"]] == [
+        '&lt;a href="https://evil.example/"&gt;C3&lt;/a&gt; (g/L)'
+    ]
+    assert [a["text"] for a in scores["layout"]["annotations"]] == [
+        "&lt;b&gt;SLEDAI&lt;/b&gt;",
+        "mg &amp; day",
+    ]
+    assert retention["layout"]["xaxis"]["title"]["text"] == "&lt;i&gt;months&lt;/i&gt;"

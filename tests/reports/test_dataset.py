@@ -361,8 +361,8 @@ def test_drug_cost_and_waste_avoided_by_rounding():
     ds = (
         Cohort()
         .patient(1, infusions=())
-        .infusion(1, 0)  # 700 mg from 400 + 3 x 120: 769.50 GBP, 60 mg wasted
-        .infusion(1, 14, prepared=640, vials_120=2, vials_400=1)  # rounded down: 648 GBP
+        .infusion(1, 0)  # 700 mg from 400 + 3 x 120: 769.50 EUR, 60 mg wasted
+        .infusion(1, 14, prepared=640, vials_120=2, vials_400=1)  # rounded down: 648 EUR
         .infusion(1, 28, vials_120=0, vials_400=0)  # no vials recorded: 6 x 120 counted
         .patient(2, regimen=SC, infusions=(0, 7))  # SC: not costed
         .build()
@@ -373,7 +373,7 @@ def test_drug_cost_and_waste_avoided_by_rounding():
     assert cost["vials_estimated_infusions"] == 1
     assert cost["total"] == 769.5 + 648 + 729
     assert cost["waste_mg"] == 60 + 0 + 20
-    # rounding avoided opening 720 mg (729 GBP) for 640 mg (648 GBP)
+    # rounding avoided opening 720 mg (729 EUR) for 640 mg (648 EUR)
     assert cost["rounded_infusions"] == 1
     assert cost["waste_avoided_mg"] == 80 and cost["cost_avoided"] == 81
     # exposure: D0 to the last infusion (D28) + 28 days, and SC D0 to D7 + 7

@@ -200,7 +200,10 @@ def test_report_xlsx_has_one_sheet_per_table_with_headers_for_a_paper():
     infusions = cost["Intravenous infusions"][0]
     assert cost["Vials of 120 mg opened"][0] == 3 * infusions  # 3 x 120 + 400 per infusion
     assert cost["Vials of 400 mg opened"][0] == infusions
-    assert cost["Total cost"] == [pytest.approx(infusions * (3 * 121.5 + 405)), "GBP"]
+    assert cost["Total cost"] == [
+        pytest.approx(infusions * (3 * 121.5 + 405)),
+        "EUR",
+    ]  # the default currency (DOMAIN.md: a French hospital)
 
 
 def test_report_xlsx_shows_numbers_with_a_format_and_keeps_their_value():
