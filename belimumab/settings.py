@@ -322,6 +322,19 @@ BELIMUMAB: dict[str, Any] = {
     "WORKLIST_PAGE_SIZE": envint("BELIMUMAB_WORKLIST_PAGE_SIZE", str(defaults.WORKLIST_PAGE_SIZE)),
     "EARLIEST_DATE": defaults.EARLIEST_DATE,
     "DATE_YEARS_AHEAD": defaults.DATE_YEARS_AHEAD,
+    "SC_PENS_PER_DISPENSATION": defaults.SC_PENS_PER_DISPENSATION,
+    "MAX_PENS_PER_DISPENSATION": defaults.MAX_PENS_PER_DISPENSATION,
+}
+
+# How large a cohort import may be (docs/data-format.md "Limits"), checked before reading.
+COHORT_IMPORT_LIMITS = {
+    "FILE_MB": envint("BELIMUMAB_IMPORT_FILE_MB", str(defaults.IMPORT_FILE_MB)),
+    "UNPACKED_MB": envint("BELIMUMAB_IMPORT_UNPACKED_MB", str(defaults.IMPORT_UNPACKED_MB)),
+    "COMPRESSION_RATIO": envint(
+        "BELIMUMAB_IMPORT_COMPRESSION_RATIO", str(defaults.IMPORT_COMPRESSION_RATIO)
+    ),
+    "ROWS": envint("BELIMUMAB_IMPORT_ROWS", str(defaults.IMPORT_ROWS)),
+    "CELLS": envint("BELIMUMAB_IMPORT_CELLS", str(defaults.IMPORT_CELLS)),
 }
 
 # JSON serialisation keeping microseconds, so backups restore audit timestamps exactly.

@@ -19,9 +19,11 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from belimumab.clinical import sledai_labels as L
 from belimumab.core.charts import default_template, figure_html, plot_text
+from belimumab.domain import pens
 
 SLEDAI_COLOUR = "#0d6efd"
 PREDNISONE_COLOUR = "#fd7e14"
@@ -58,6 +60,7 @@ def _texts() -> dict[str, str]:
         "prednisone": _("Prednisone equivalent (mg/day)"),
         "infusions": _("Belimumab infusions"),
         "infusion": _("Infusion"),
+        "dispensations": _("Belimumab dispensations (subcutaneous)"),
         "missed": _("Cycles missed"),
         "missed_text": _("%(n)s missed"),
         "start": _("D0"),
@@ -168,7 +171,7 @@ def activity_figure(data: dict[str, Any], text: dict[str, str]) -> Figure:
     traces = _activity_traces(data, text) + _schedule_traces(data, text)
     fig = {"data": traces, "layout": _activity_layout(text)}
     _vertical_marks(fig, data, text)
-    if not (data["sledai"] or data["prednisone"] or data["infusions"]):
+    if not (data["sledai"] or data["prednisone"] or data["infusions"] or data.get("dispensations")):
         _empty(fig, text)
     return fig
 
@@ -237,6 +240,15 @@ def _activity_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[st
     return traces
 
 
+def dispensation_text(count: int) -> str:
+    """What a dispensation of `count` pens is, in words ("Dispensation: 4 pens, 4 weeks")."""
+    weeks = pens.weeks_covered(count)
+    return _("Dispensation: %(pens)s, %(weeks)s") % {
+        "pens": ngettext("%(n)s pen", "%(n)s pens", count) % {"n": count},
+        "weeks": ngettext("%(n)s week covered", "%(n)s weeks covered", weeks) % {"n": weeks},
+    }
+
+
 def _schedule_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[str, Any]]:
     """Infusions and missed cycles, in the lane below."""
     traces = []
@@ -252,6 +264,21 @@ def _schedule_traces(data: dict[str, Any], text: dict[str, str]) -> list[dict[st
                 name=text["infusions"],
                 marker={"symbol": "line-ns-open", "size": 16, "color": INFUSION_COLOUR},
                 hovertemplate=when + "<br>" + text["infusion"] + "<extra></extra>",
+            )
+        )
+    dispensed = data.get("dispensations") or []
+    if dispensed:
+        traces.append(
+            _scatter(
+                "x2",
+                "y3",
+                x=[day for day, count in dispensed],
+                y=[0] * len(dispensed),
+                mode="markers",
+                name=text["dispensations"],
+                marker={"symbol": "triangle-up", "size": 11, "color": INFUSION_COLOUR},
+                text=[dispensation_text(count) for day, count in dispensed],
+                hovertemplate=when + "<br>%{text}<extra></extra>",
             )
         )
     if data["missed"]:

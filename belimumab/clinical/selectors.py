@@ -30,9 +30,9 @@ from belimumab.clinical.models import (
 )
 from belimumab.core.labels import term_label, unit_label
 from belimumab.department.selectors import belimumab
-from belimumab.domain import flare_support, response, schedule, sledai, treatments
+from belimumab.domain import flare_support, pens, response, schedule, sledai, treatments
 from belimumab.domain.dates import shift
-from belimumab.patients.models import Course, Patient
+from belimumab.patients.models import Course, Patient, Route
 from belimumab.pharmacy.models import Infusion
 
 SERUM_TESTS = ("anti_dsdna", "ch50", "c3", "c4")
@@ -520,13 +520,17 @@ def missed_cycles(records: PatientRecords, today: date) -> list[dict[str, Any]]:
     found = []
     for course in records.courses:
         regimen = course.regimen.as_domain()
-        given = [i.date for i in records.infusions if i.course_id == course.pk]
-        for gap in schedule.gaps(regimen, given):
+        given = [(i.date, i.pens) for i in records.infusions if i.course_id == course.pk]
+        # SC: the weeks the dispensations cover, not the days they were dispensed
+        for gap in schedule.gaps(regimen, pens.administration_dates(regimen, given)):
             if gap.missed_cycles > 0:
                 found.append({"start": gap.start, "end": gap.end, "missed": gap.missed_cycles})
-        status = schedule.schedule_status(
-            regimen, course.start_date, given, today, course.stop_date
-        )
+        status = None
+        if course.stop_date is None or course.stop_date > today:
+            done = pens.administration_dates(regimen, [g for g in given if g[0] <= today])
+            status = schedule.status_on(
+                schedule.course_snapshot(regimen, course.start_date, done), today
+            )
         if status is not None and status.missed_cycles_now > 0:
             found.append(
                 {"start": status.next_due, "end": today, "missed": status.missed_cycles_now}
@@ -544,6 +548,15 @@ def adverse_event_text(event: AdverseEvent) -> str:
         marks.append(_("serious"))
     term = term_label(event.term)
     return f"{term} ({', '.join(marks)})" if marks else term
+
+
+def _administration_marks(records: PatientRecords) -> dict[str, list[Any]]:
+    """IV infusions as dates; SC records as dispensations (date, pens), each pen one week."""
+    sc = {c.pk for c in records.courses if c.regimen.route == Route.SC}
+    return {
+        "infusions": [i.date for i in records.infusions if i.course_id not in sc],
+        "dispensations": [(i.date, i.pens) for i in records.infusions if i.course_id in sc],
+    }
 
 
 def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
@@ -597,7 +610,7 @@ def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
             if v.sledai is not None
         ],
         "prednisone": [(d, dose) for d, dose in prednisone if dose is not None],
-        "infusions": [i.date for i in records.infusions],
+        **_administration_marks(records),
         "missed": missed_cycles(records, today),
         "events": sorted(events, key=lambda e: e[0]),
         "starts": starts,

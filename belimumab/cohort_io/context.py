@@ -15,6 +15,7 @@ from belimumab.clinical.labs import TestSpec, lab_specs
 from belimumab.cohort_io.batches import QUERY_CHUNK, chunks
 from belimumab.cohort_io.formats import Tables
 from belimumab.cohort_io.results import Problem
+from belimumab.domain.defaults import MAX_PENS_PER_DISPENSATION
 from belimumab.domain.schedule import Regimen as DomainRegimen
 from belimumab.patients.models import Course, Patient, Regimen
 
@@ -37,6 +38,7 @@ class Context:
     regimens: dict[str, DomainRegimen] = field(default_factory=dict)
     vial_sizes: tuple[int, ...] = (120, 400)
     max_weight_kg: Decimal = Decimal(250)
+    max_pens: int = MAX_PENS_PER_DISPENSATION
     labs: dict[str, TestSpec] = field(default_factory=dict)
     # Default range of each (test, unit): computed once, not for every row of labs.csv.
     lab_ranges: dict[tuple[str, str], tuple[Decimal | None, Decimal | None]] = field(
@@ -95,6 +97,7 @@ def load_context(tables: Tables, today: date | None = None) -> Context:
         today=today or timezone.localdate(),
         vial_sizes=tuple(config["VIAL_SIZES_MG"]),
         max_weight_kg=Decimal(str(config["MAX_WEIGHT_KG"])),
+        max_pens=int(config.get("MAX_PENS_PER_DISPENSATION", MAX_PENS_PER_DISPENSATION)),
         regimens={r.code: r.as_domain() for r in Regimen.objects.all()},
         labs=lab_specs(),
     )

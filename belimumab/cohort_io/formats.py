@@ -87,6 +87,7 @@ FILES: dict[str, FileFormat] = {
             "vials_400",
             "lot",
             "reaction",
+            "pens",  # optional, SC: pens dispensed (weeks covered); absent or empty: one
         ),
         required=("patient", "date"),
         key=("date",),

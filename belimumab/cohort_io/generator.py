@@ -26,6 +26,7 @@ from pathlib import Path
 
 from belimumab.cohort_io.formats import FILES, MANIFESTATIONS
 from belimumab.domain import dosing, sledai
+from belimumab.domain.defaults import SC_INTERVAL_DAYS, SC_PENS_PER_DISPENSATION
 from belimumab.domain.schedule import IV_STANDARD, SC_STANDARD, Regimen
 from belimumab.domain.units import DAYS_PER_YEAR
 
@@ -93,6 +94,31 @@ VISIT_NOTES = (
 )
 
 Rows = dict[str, list[dict[str, str]]]
+
+
+def _dispensations(weeks: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Weekly SC rows as the pharmacy dispenses them: up to `SC_PENS_PER_DISPENSATION` weeks
+    exactly 7 days apart make one row of that many pens, on the first week's date (the first
+    weight measured). The weeks they cover are the weekly dates themselves
+    (`pens.covered_dates`), so the schedule, the gaps and the random draws stay those of the
+    weekly rows."""
+    merged: list[dict[str, str]] = []
+    last: date | None = None
+    for row in weeks:
+        day = date.fromisoformat(row["date"])
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and last is not None
+            and (day - last).days == SC_INTERVAL_DAYS
+            and int(previous["pens"]) < SC_PENS_PER_DISPENSATION
+        ):
+            previous["pens"] = str(int(previous["pens"]) + 1)
+            previous["weight_kg"] = previous["weight_kg"] or row["weight_kg"]
+        else:
+            merged.append({**row, "pens": "1"})
+        last = day
+    return merged
 
 
 def _weighted(rng: random.Random, choices: Sequence[tuple[str, int]]) -> str:
@@ -272,12 +298,14 @@ class _Patient:
             f"BEL{(self.start.year + k) % 100:02d}{rng.randint(100, 999)}" for k in range(3)
         ]
         # Administrations stop the day before `today`: today's are still to prepare.
+        rows = []
         while day < self.today and day <= self.end and (lost is None or day <= lost):
             given.append(day)
             weight = min(140.0, max(40.0, weight + rng.gauss(0, 0.5)))
-            self.rows["infusions"].append(self._infusion_row(day, index, weight, lot_pool))
+            rows.append(self._infusion_row(day, index, weight, lot_pool))
             day = self._next_administration(day, index)
             index += 1
+        self.rows["infusions"].extend(_dispensations(rows) if self.sc else rows)
         self.given = given
 
     def _infusion_row(
@@ -293,6 +321,7 @@ class _Patient:
             "vials_400": "",
             "lot": "",
             "reaction": "none",
+            "pens": "",
         }
         if self.sc:
             if index % 12 == 0:

@@ -104,6 +104,8 @@ def _infusion_doses(
     weight = row.fields.pop("weight_kg")
     given = row.fields.pop("dose_mg")
     vials = row.fields.pop("vials")
+    if regimen.route == Route.IV and row.fields.get("pens", 1) != 1:
+        return "pens", _("pens are dispensed for a subcutaneous course only: leave it empty or 1")
     if weight is not None and weight > context.max_weight_kg:
         return "weight_kg", _("%(weight)s kg is above %(max)s kg") % {
             "weight": weight,

@@ -329,6 +329,8 @@ def _parse_infusion(cells: Cells, known: set[str], context: Context) -> ChildRow
         fields["lots"] = cells.text("lot", max_length=200)
     if cells.has("reaction"):
         fields["reaction"] = cells.choice("reaction", REACTIONS, Reaction.NONE.value)
+    if cells.has("pens"):  # SC: pens dispensed, one week each; empty: one pen (issue 16)
+        fields["pens"] = cells.integer("pens", 1, context.max_pens) or 1
     if not cells.ok or code is None:
         return None
     return ChildRow("infusions", cells.line, code, (day,), fields)

@@ -9,14 +9,14 @@ needed under the Content-Security-Policy), then the report follows.
 
 from __future__ import annotations
 
-import io
+import logging
 import re
 import secrets
 import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +27,20 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.cohort_io.results import ImportResult, Progress
+from belimumab.cohort_io.limits import import_limits
+from belimumab.cohort_io.results import ImportResult, Problem, Progress
 from belimumab.cohort_io.services import cohort_import_steps
+
+logger = logging.getLogger(__name__)
 
 UPLOAD_ROOT = Path(tempfile.gettempdir()) / "belimumab-import"
 SESSION_KEY = "cohort_import_token"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 STALE_SECONDS = 24 * 3600
 MARKERS = ("<!--import-steps-->", "<!--import-report-->")
 
@@ -96,8 +99,13 @@ class ImportForm(forms.Form):
             )
         if any(not n.endswith((".csv", ".xlsx", ".zip")) for n in names):
             raise forms.ValidationError(_("Only .csv, .xlsx and .zip files are accepted."))
-        if sum(_size(f) for f in files) > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The files are too large (200 MB at most)."))
+        # An upload holds at most what an archive may hold unpacked; the import checks each
+        # file against the limits of docs/data-format.md.
+        limit = import_limits().unpacked_bytes
+        if sum(_size(f) for f in files) > limit:
+            raise forms.ValidationError(
+                _("The files are too large (%(max)s at most).") % {"max": filesizeformat(limit)}
+            )
         return files
 
 
@@ -117,20 +125,29 @@ def _store(files: list[UploadedFile]) -> tuple[str, Path]:
     token = secrets.token_urlsafe(24)
     folder = UPLOAD_ROOT / token
     folder.mkdir(parents=True, mode=0o700)
+    try:
+        return token, _write_upload(files, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # a full disk leaves no half upload behind
+        raise
+
+
+def _write_upload(files: list[UploadedFile], folder: Path) -> Path:
+    """Write the uploads chunk by chunk (never whole in memory) as one file; its path."""
     name = _name(files[0]).lower()
     if len(files) == 1 and name.endswith((".xlsx", ".zip")):
         target = folder / ("upload.xlsx" if name.endswith(".xlsx") else "upload.zip")
         with target.open("wb") as out:
             for chunk in files[0].chunks():
                 out.write(chunk)
-        return token, target
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for upload in files:
-            archive.writestr(Path(_name(upload)).name, b"".join(upload.chunks()))
+        return target
     target = folder / "upload.zip"
-    target.write_bytes(buffer.getvalue())
-    return token, target
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for upload in files:
+            with archive.open(Path(_name(upload)).name, "w", force_zip64=True) as member:
+                for chunk in upload.chunks():
+                    member.write(chunk)
+    return target
 
 
 def _stored(token: str | None) -> Path | None:
@@ -180,9 +197,38 @@ def _run(request: HttpRequest, token: str, source: Path, dry_run: bool) -> Strea
     middle, tail = rest.split(MARKERS[1])
 
     def content() -> Iterator[str]:
-        yield head
-        result: ImportResult | None = None
-        last: tuple[str, int] | None = None
+        confirm = False
+        try:
+            yield head
+            result = yield from _progress(steps, dry_run)
+            yield middle
+            confirm = dry_run and result.ok and result.changes > 0
+            yield render_to_string(
+                "cohort_io/_import_report.html",
+                {"result": result, "token": token if confirm else None},
+                request=request,
+            )
+            yield tail
+        finally:
+            # Whatever happened (a crash, the browser gone mid-way), only files waiting for
+            # their confirmation stay in the temporary folder.
+            if not confirm:
+                _discard(token)
+
+    response = StreamingHttpResponse(content())
+    response["X-Accel-Buffering"] = "no"  # nginx: pass the progress steps on as they come
+    return response
+
+
+def _progress(
+    steps: Iterator[Progress | ImportResult], dry_run: bool
+) -> Generator[str, None, ImportResult]:
+    """Yield the progress steps' HTML; return the import's result. A crash of the import is
+    logged and reported as a problem (nothing was written: its transaction rolled back), as the
+    page's head has already left."""
+    result: ImportResult | None = None
+    last: tuple[str, int] | None = None
+    try:
         for step in steps:
             if isinstance(step, ImportResult):
                 result = step
@@ -193,20 +239,11 @@ def _run(request: HttpRequest, token: str, source: Path, dry_run: bool) -> Strea
                     yield _step_html(step.phase, percent)
         if result is None:
             raise RuntimeError("cohort_import_steps ended without its result")
-        yield middle
-        confirm = dry_run and result.ok and result.changes > 0
-        if not confirm:
-            _discard(token)
-        yield render_to_string(
-            "cohort_io/_import_report.html",
-            {"result": result, "token": token if confirm else None},
-            request=request,
-        )
-        yield tail
-
-    response = StreamingHttpResponse(content())
-    response["X-Accel-Buffering"] = "no"  # nginx: pass the progress steps on as they come
-    return response
+    except Exception:
+        logger.exception("cohort import failed")
+        message = _("the import failed unexpectedly; nothing was written (the log has the error)")
+        result = ImportResult(dry_run=dry_run, problems=[Problem("-", 1, "-", str(message))])
+    return result
 
 
 @permission_required("patients.import_cohort", raise_exception=True)

@@ -147,3 +147,16 @@ LAB_TESTS: dict[str, dict[str, Any]] = {
         "units": {"g/g": Decimal("1"), "mg/mmol": Decimal("1") / Decimal("113.12")},
     },
 }
+
+# Cohort import limits (docs/data-format.md "Limits"), sized on real files: the generated
+# 10,000-patient cohort's largest file is labs.csv, 10 MB and 212,000 rows (2 years); its
+# workbook is 16 MB, 210 MB of XML once unpacked; CSV files compress 7-9 times, sheets 11-14.
+IMPORT_FILE_MB = 50  # one CSV file, one member of a .zip, one .xlsx workbook
+IMPORT_UNPACKED_MB = 500  # everything a .zip or .xlsx holds once unpacked
+IMPORT_COMPRESSION_RATIO = 100  # unpacked / packed size of a member (a zip bomb: ~1,000)
+IMPORT_ROWS = 500_000  # rows of one file or sheet
+IMPORT_CELLS = 15_000_000  # cells of one file or sheet (500,000 rows x 30 columns)
+# Pens the form proposes for a first dispensation (4 weeks) and the most one dispensation may
+# hold (26 weeks: half a year, well beyond any hospital pharmacy's practice).
+SC_PENS_PER_DISPENSATION = 4
+MAX_PENS_PER_DISPENSATION = 26

@@ -19,8 +19,14 @@ from datetime import date
 
 from belimumab.domain.dates import shift
 from belimumab.domain.defaults import SC_INTERVAL_DAYS
+from belimumab.domain.schedule import Regimen
 
-__all__ = ["covered_dates", "next_due_after_dispensation", "weeks_covered"]
+__all__ = [
+    "administration_dates",
+    "covered_dates",
+    "next_due_after_dispensation",
+    "weeks_covered",
+]
 
 
 def weeks_covered(pens: int) -> int:
@@ -71,6 +77,18 @@ def covered_dates(
                 break  # the calendar's end: no later week to cover
             week = shift(week, step)
     return covered
+
+
+def administration_dates(regimen: Regimen, records: Iterable[tuple[date, int]]) -> list[date]:
+    """The dates the schedule rules count for a course's records (date, pens), in order.
+
+    Subcutaneous: the weeks the dispensations cover (`covered_dates` at the regimen's interval);
+    intravenous: each infusion on its date (an IV record has one pen, which means nothing).
+    Example: SC, 4 pens on 1 March -> 1, 8, 15 and 22 March, the next one due on 29 March.
+    """
+    if regimen.route == "sc":
+        return covered_dates(records, regimen.interval_days)
+    return sorted({day for day, _ in records})
 
 
 def _check_interval(interval_days: int) -> int:

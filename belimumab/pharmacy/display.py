@@ -58,7 +58,8 @@ class WorklistLine(TypedDict):
     weight_text: str
     dose_text: str  # "" when weight-based and never weighed: the page says "weigh"
     prescribed_text: str  # the prescribed dose when the prepared one is rounded, else ""
-    vials: str  # vials_text(): largest first; "—": none
+    vials: str  # vials_text(): largest first; "—": none; SC: the pens to dispense ("4 pens")
+    dispensation: bool  # SC: a dispensation of pens is due, not an infusion
     delay_days: int  # the current delay (0 for a first infusion: nothing was given to be late on)
     late: str  # "5 days late"; "": on time
     missed_now: int
@@ -77,6 +78,10 @@ def vials_text(vials: Sequence[tuple[int, int]]) -> str:
         )
         or "—"
     )
+
+
+def pens_text(count: int) -> str:
+    return ngettext("%(count)s pen", "%(count)s pens", count) % {"count": localize(count)}
 
 
 def late_text(days: int) -> str:
@@ -113,6 +118,7 @@ class _Words:
         self.lates = _Labels(late_text)
         self.misses = _Labels(missed_text)
         self.past = _Labels(missed_past_text)
+        self.pens = _Labels(pens_text)
         self.vials: dict[tuple[tuple[int, int], ...], str] = {}
         self.dates = _Labels[date | None](short_date)
         self.weights = _Labels[Decimal | None](lambda kg: number(kg, 1))
@@ -176,7 +182,8 @@ def worklist_lines(
                 weight_text=words.weights[row.last_weight],
                 dose_text=words.doses[dose] if dose else "",
                 prescribed_text=words.doses[row.prescribed_mg] if row.rounded else "",
-                vials=words.vials_of(tuple(row.vials)),
+                vials=words.pens[row.pens] if row.pens else words.vials_of(tuple(row.vials)),
+                dispensation=row.pens is not None,
                 delay_days=delay,
                 late=words.lates[delay] if delay else "",
                 missed_now=mark.missed_now,

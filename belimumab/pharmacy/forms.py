@@ -10,7 +10,9 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from belimumab.core.forms import DATE_WIDGET, BoundedDates, LocalizedDecimalField, check_date_range
+from belimumab.domain.defaults import MAX_PENS_PER_DISPENSATION, SC_PENS_PER_DISPENSATION
 from belimumab.patients.models import Route
+from belimumab.pharmacy.doses import setting
 from belimumab.pharmacy.models import Diluent, Infusion, Reaction
 from belimumab.pharmacy.selectors import preparers
 
@@ -28,6 +30,17 @@ SERVICE_FIELDS = (
     "reaction",
     "reaction_notes",
     "notes",
+    "pens",
+)
+# IV only: an SC dispensation has no premedication, no infusion reaction, no vial plan and no
+# dose to lower (pre-filled pens of the weekly dose)
+IV_ONLY_FIELDS = (
+    "diluent",
+    "rounding_reason",
+    "prepared_dose_mg",
+    "premedication",
+    "reaction",
+    "reaction_notes",
 )
 
 
@@ -40,6 +53,20 @@ def parse_day(raw: Any) -> date | None:
         return forms.DateField(localize=True, validators=[check_date_range]).clean(raw)
     except forms.ValidationError:
         return None
+
+
+def pens_field(previous: int | None) -> forms.IntegerField:
+    """The number of pens of an SC dispensation, proposing as many as last time (else the
+    department's usual dispensation)."""
+    maximum = int(setting("MAX_PENS_PER_DISPENSATION", MAX_PENS_PER_DISPENSATION))
+    return forms.IntegerField(
+        label=_("Pens dispensed"),
+        min_value=1,
+        max_value=maximum,
+        initial=previous or int(setting("SC_PENS_PER_DISPENSATION", SC_PENS_PER_DISPENSATION)),
+        help_text=_("One pen per week: 4 pens cover 4 weeks."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -98,7 +125,12 @@ class InfusionForm(BoundedDates, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(
-        self, *args: Any, route: str, instance: Infusion | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        route: str,
+        instance: Infusion | None = None,
+        previous_pens: int | None = None,
+        **kwargs: Any,
     ) -> None:
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {
@@ -122,11 +154,16 @@ class InfusionForm(BoundedDates, forms.Form):
             for name in ("weight_kg", "diluent", "prepared_by", "checked_by"):
                 self.fields[name].required = True
         else:
-            for name in ("diluent", "rounding_reason"):
+            for name in IV_ONLY_FIELDS:
                 del self.fields[name]
+            self.fields["date"].label = _("Date of the dispensation")
+            self.fields["lots"].help_text = _("One per pen, separated by commas.")
             self.fields["prepared_by"].label = _("Dispensed by")
             self.fields["checked_by"].label = _("Checked by")
-            self.fields["premedication"].initial = False
+            self.fields["confirm_weight"].label = _(
+                "I confirm this weight (it changed a lot since the last administration)"
+            )
+            self.fields["pens"] = pens_field(previous_pens if instance is None else None)
 
     def service_fields(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -1,4 +1,4 @@
-"""Infusions (IV) and injections (SC) of belimumab, with their preparation details."""
+"""Infusions (IV) and dispensations of pens (SC) of belimumab, with their preparation details."""
 
 from __future__ import annotations
 
@@ -27,11 +27,13 @@ class Diluent(models.TextChoices):
 
 
 class Infusion(ClinicalModel):
-    """One administration of belimumab.
+    """One administration of belimumab: an infusion (IV) or a dispensation of pens (SC).
 
-    `prescribed_dose_mg` is the dose by the regimen (10 mg/kg x weight, or the SC dose);
+    `prescribed_dose_mg` is the dose by the regimen (10 mg/kg x weight, or the weekly SC dose);
     `prepared_dose_mg` what was actually prepared (lower when the department's rounding was
-    applied, then `rounding_reason` says why). Vials are counted for IV preparations.
+    applied, then `rounding_reason` says why). Vials are counted for IV preparations. An SC
+    record is a dispensation of `pens` pens, one weekly dose each, covering `pens` weeks
+    (`belimumab.domain.pens`); an IV record keeps 1.
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="infusions")
@@ -76,6 +78,12 @@ class Infusion(ClinicalModel):
     )
     reaction_notes = models.CharField(_("reaction details"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # 1 for every record made before dispensations existed: one pen, one week (issue 16)
+    pens = models.PositiveSmallIntegerField(
+        _("pens dispensed"),
+        default=1,
+        help_text=_("Subcutaneous: one pen per week of treatment."),
+    )
 
     class Meta:
         ordering = ["patient__code", "date"]
@@ -101,6 +109,11 @@ class Infusion(ClinicalModel):
                 | Q(checked_by__isnull=True)
                 | ~Q(prepared_by=F("checked_by")),
                 name="infusion_checker_is_not_preparer",
+            ),
+            models.CheckConstraint(
+                condition=Q(pens__gte=1),
+                name="infusion_pens_at_least_one",
+                violation_error_message=_("A dispensation has at least one pen."),
             ),
         ]
         indexes = [models.Index(fields=["date"])]
@@ -134,6 +147,7 @@ class CourseSchedule(models.Model):
     given_count = models.PositiveIntegerField(default=0)
     last_given = models.DateField(null=True, blank=True)
     last_weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    last_pens = models.PositiveSmallIntegerField(null=True, blank=True)  # SC: the last dispensation
     next_due = models.DateField()
     missed_before = models.PositiveIntegerField(default=0)
     missed_from = models.DateField()

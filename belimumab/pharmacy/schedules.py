@@ -4,6 +4,10 @@ Every path that writes an infusion or a course ends here: `post_save` signals fo
 (forms, services, admin, tests' factories), `refresh_course_schedules(course_ids)` for bulk
 writes (the importer) and after a restore. Two queries for any number of courses, then one
 upsert.
+
+A subcutaneous record is a dispensation of N pens covering N weeks: the snapshot is taken over
+the weeks covered (`belimumab.domain.pens.covered_dates`), so 4 pens on 1 March are due again
+on 29 March and no week of the four counts as missed.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from belimumab.core.signals import backup_restored
-from belimumab.domain import schedule
-from belimumab.patients.models import Course, Patient
+from belimumab.domain import pens, schedule
+from belimumab.patients.models import Course, Patient, Route
 from belimumab.pharmacy.models import CourseSchedule, Infusion
 
 _CHUNK = 500  # courses per query (SQLite limits the parameters of one statement)
@@ -31,20 +35,24 @@ _FIELDS = [
     "given_count",
     "last_given",
     "last_weight_kg",
+    "last_pens",
     "next_due",
     "missed_before",
     "missed_from",
 ]
 
 
-def _snapshot_row(
-    course: Course, given: list[tuple[date, Decimal | None]], regimens: dict[int, Any]
-) -> CourseSchedule:
+_Given = tuple[date, Decimal | None, int]  # date, weight, pens
+
+
+def _snapshot_row(course: Course, given: list[_Given], regimens: dict[int, Any]) -> CourseSchedule:
     regimen = regimens.get(course.regimen_id)
     if regimen is None:
         regimen = regimens[course.regimen_id] = course.regimen.as_domain()
-    snap = schedule.course_snapshot(regimen, course.start_date, [day for day, _ in given])
-    weights = [weight for _, weight in given if weight is not None]
+    dates = pens.administration_dates(regimen, [(day, count) for day, _, count in given])
+    snap = schedule.course_snapshot(regimen, course.start_date, dates)
+    weights = [weight for _, weight, _ in given if weight is not None]
+    sc = regimen.route == Route.SC
     return CourseSchedule(
         course_id=course.pk,
         active=course.is_active and course.patient.is_active,
@@ -54,6 +62,7 @@ def _snapshot_row(
         given_count=snap.given_count,
         last_given=snap.last_given,
         last_weight_kg=weights[-1] if weights else None,
+        last_pens=given[-1][2] if sc and given else None,
         next_due=snap.next_due,
         missed_before=snap.missed_before,
         missed_from=snap.missed_from,
@@ -80,11 +89,11 @@ def refresh_course_schedules(course_ids: Iterable[int] | None = None) -> int:
 
 
 def _refresh(courses_qs: Any, infusions_qs: Any) -> int:
-    given: dict[int, list[tuple[date, Decimal | None]]] = defaultdict(list)
-    for course_id, day, weight in infusions_qs.order_by("course_id", "date", "pk").values_list(
-        "course_id", "date", "weight_kg"
-    ):
-        given[course_id].append((day, weight))
+    given: dict[int, list[_Given]] = defaultdict(list)
+    for course_id, day, weight, count in infusions_qs.order_by(
+        "course_id", "date", "pk"
+    ).values_list("course_id", "date", "weight_kg", "pens"):
+        given[course_id].append((day, weight, count))
     regimens: dict[int, Any] = {}
     courses = courses_qs.select_related("regimen", "patient").only(
         "pk",

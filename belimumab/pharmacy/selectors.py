@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
-from belimumab.domain import cohort, dosing, schedule
+from belimumab.domain import cohort, defaults, dosing, pens, schedule
 from belimumab.domain.dates import shift
 from belimumab.domain.defaults import (
     MAX_INTERRUPTION_DAYS,
@@ -77,6 +77,11 @@ class InfusionContext:
     previous_date: date | None
     previous_weight: Decimal | None
     given: tuple[date, ...]  # the course's other administrations (active), sorted
+    previous_pens: int | None = None  # SC: pens of the course's previous dispensation
+
+    @property
+    def is_sc(self) -> bool:
+        return self.course is not None and self.course.regimen.route == Route.SC
 
     @property
     def regimen(self) -> schedule.Regimen | None:
@@ -110,20 +115,27 @@ def infusion_context(
     infusions = Infusion.objects.filter(patient=patient, is_active=True)
     if exclude_pk is not None:  # pk=None would exclude nothing either
         infusions = infusions.exclude(pk=exclude_pk)
-    rows = infusions.order_by("date", "pk").values_list("course_id", "date", "weight_kg")
-    given: set[date] = set()
-    previous_date = previous_weight = None
-    for course_id, day, weight in rows:
+    rows = infusions.order_by("date", "pk").values_list("course_id", "date", "weight_kg", "pens")
+    records: list[tuple[date, int]] = []
+    previous_date = previous_weight = previous_pens = None
+    for course_id, day, weight, count in rows:
         if course is not None and course_id == course.pk:
-            given.add(day)
+            records.append((day, count))
+            if day < on_date:
+                previous_pens = count
         if day < on_date and weight is not None:
             previous_date, previous_weight = day, weight
+    before = [record for record in records if record[0] < on_date]
+    # SC: the weeks the earlier dispensations cover before this date (a pen left over from an
+    # early dispensation is used after this one's: `pens.covered_dates`)
+    done = pens.administration_dates(course.regimen.as_domain(), before) if course else []
     return InfusionContext(
         course=course,
-        cycle_index=sum(1 for day in given if day < on_date),
+        cycle_index=sum(1 for day in done if day < on_date),
         previous_date=previous_date,
         previous_weight=previous_weight,
-        given=tuple(sorted(given)),
+        given=tuple(sorted({day for day, _ in records})),
+        previous_pens=previous_pens,
     )
 
 
@@ -140,6 +152,7 @@ class WorklistRow:
     last_weight: Decimal | None
     prescribed_mg: Decimal | None  # None: weight-based and never weighed (the form asks)
     plan: dosing.VialPlan | None  # IV: the plan prepared (rounded, else covering); SC: None
+    pens: int | None = None  # SC: the pens to dispense (as many as last time); IV: None
 
     @property
     def patient(self) -> Patient:
@@ -261,6 +274,11 @@ class _Page:
     review_after_days: int
     regimens: dict[int, schedule.Regimen] = field(default_factory=dict)
     plans: _Plans = field(default_factory=_Plans)
+    usual_pens: int = field(
+        default_factory=lambda: int(
+            setting("SC_PENS_PER_DISPENSATION", defaults.SC_PENS_PER_DISPENSATION)
+        )
+    )
 
     def row(self, snap: CourseSchedule) -> WorklistRow | None:
         course = snap.course
@@ -284,7 +302,10 @@ class _Page:
         if mark is None:  # the SQL bounds are the domain's: only a row changed meanwhile
             return None
         dose, plan = self.plans.expected(regimen, mark.cycle_index, snap.last_weight_kg)
-        return WorklistRow(course, mark, snap.last_weight_kg, dose, plan)
+        row = WorklistRow(course, mark, snap.last_weight_kg, dose, plan)
+        if regimen.route == Route.SC:
+            row.pens = snap.last_pens or self.usual_pens
+        return row
 
 
 _ROW_FIELDS = (
@@ -400,9 +421,14 @@ def worklist(
 
 @dataclass
 class InfusionRow:
+    """An administration on the patient page; an SC one is a dispensation whose pens cover
+    `weeks` weeks from the week labelled `cycle_label`."""
+
     infusion: Infusion
     cycle_label: str
     cost: InfusionCost
+    weeks: int | None = None  # SC only
+    last_week_label: str = ""  # SC, more than one week: the label of the last week covered
 
 
 @dataclass
@@ -413,20 +439,40 @@ class CoursePanel:
     gaps: list[Gap]  # late gaps only (longer than scheduled)
     missed_cycles: int
 
+    @property
+    def is_sc(self) -> bool:
+        """A subcutaneous course: its records are dispensations of pens."""
+        return self.course.regimen.route == Route.SC
+
+
+def _infusion_row(regimen: schedule.Regimen, infusion: Infusion, index: int) -> InfusionRow:
+    row = InfusionRow(infusion, schedule.cycle_label(regimen, index), infusion_cost(infusion))
+    if regimen.route == Route.SC:
+        row.weeks = pens.weeks_covered(infusion.pens)
+        if row.weeks > 1:
+            row.last_week_label = schedule.cycle_label(regimen, index + row.weeks - 1)
+    return row
+
 
 def _course_panel(course: Course, infusions: list[Infusion], today: date) -> CoursePanel:
     regimen = course.regimen.as_domain()
-    dates = sorted({i.date for i in infusions})
+    dates = pens.administration_dates(regimen, [(i.date, i.pens) for i in infusions])
     index_of = {day: index for index, day in enumerate(dates)}
-    rows = [
-        InfusionRow(i, schedule.cycle_label(regimen, index_of[i.date]), infusion_cost(i))
-        for i in infusions
-    ]
+    rows = [_infusion_row(regimen, i, index_of[i.date]) for i in infusions]
     # A follow-up that ended has no next infusion either: like a stop, it leaves no status (no
     # "3,896 days late" on a study patient closed years ago), only the gaps of its history.
     ended = cohort.ended_by(course.follow_up_end, today)
     stop = min((day for day in (course.stop_date, ended) if day is not None), default=None)
-    status = schedule.schedule_status(regimen, course.start_date, dates, today, stop)
+    status = None
+    if stop is None or stop > today:
+        # as `schedule.schedule_status`, but records after today are left out before the
+        # weeks they cover are counted: the weeks a dispensation covers beyond today do count
+        done = pens.administration_dates(
+            regimen, [(i.date, i.pens) for i in infusions if i.date <= today]
+        )
+        status = schedule.status_on(
+            schedule.course_snapshot(regimen, course.start_date, done), today
+        )
     all_gaps = schedule.gaps(regimen, dates)
     missed = (
         status.total_missed_cycles if status is not None else sum(g.missed_cycles for g in all_gaps)
@@ -508,13 +554,12 @@ def preparation_sheet(*, infusion: Infusion) -> PreparationSheet:
     course, regimen, preparer and checker.
     """
     regimen = infusion.course.regimen.as_domain()
-    index = (
-        Infusion.objects.filter(
-            course_id=infusion.course_id, is_active=True, date__lt=infusion.date
-        )
-        .values("date")
-        .distinct()
-        .count()
+    earlier = Infusion.objects.filter(
+        course_id=infusion.course_id, is_active=True, date__lt=infusion.date
+    ).values_list("date", "pens")
+    # SC: the weeks the earlier dispensations cover before this one
+    index = sum(
+        1 for day in pens.administration_dates(regimen, list(earlier)) if day < infusion.date
     )
     plan = recorded_plan(infusion)
     concentration = int(setting("CONCENTRATION_MG_PER_ML"))

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from belimumab.core.services import clinical_save
 from belimumab.domain import dosing
+from belimumab.domain.defaults import MAX_PENS_PER_DISPENSATION
 from belimumab.patients.models import Patient, Route
 from belimumab.pharmacy import doses, selectors
-from belimumab.pharmacy.models import Diluent, Infusion
+from belimumab.pharmacy.models import Diluent, Infusion, Reaction
 
 _TENTH = Decimal("0.1")
 
@@ -80,6 +81,20 @@ def _check_people(
         errors["checked_by"] = _("This person may not check preparations.")
     if preparer is not None and checker is not None and preparer.pk == checker.pk:
         errors["checked_by"] = _("The checker must be someone other than the preparer.")
+
+
+def _check_dispensation(infusion: Infusion, errors: dict[str, str]) -> None:
+    """An SC record is a dispensation of pens: no bag, no premedication, no infusion reaction
+    (pre-filled pens injected at home); between 1 pen and the department's maximum."""
+    infusion.diluent = ""
+    infusion.premedication = False
+    infusion.reaction, infusion.reaction_notes = Reaction.NONE, ""
+    maximum = int(doses.setting("MAX_PENS_PER_DISPENSATION", MAX_PENS_PER_DISPENSATION))
+    count = infusion.pens
+    if count is None or isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        errors["pens"] = _("Enter the number of pens dispensed: 1 or more.")
+    elif count > maximum:
+        errors["pens"] = _("A dispensation holds at most %(max)s pens.") % {"max": maximum}
 
 
 def _same_day_taken(infusion: Infusion) -> bool:
@@ -166,7 +181,9 @@ def _prepare(
             "Choose the bag: sodium chloride or Ringer's lactate (never glucose)."
         )
     if route == Route.SC:
-        infusion.diluent = ""
+        _check_dispensation(infusion, errors)
+    else:
+        infusion.pens = 1  # an infusion is one administration
     if "date" not in errors and _same_day_taken(infusion):
         errors["date"] = _duplicate_message(infusion.date)
     if regimen is not None and "weight_kg" not in errors and ctx.course is not None:
@@ -232,7 +249,8 @@ def infusion_record(
     """Record an infusion of `patient`: dose recomputed, vials planned, checks, audit.
 
     `fields`: date, weight_kg, prepared_dose_mg (None: the prescribed dose), rounding_reason,
-    lots, diluent, prepared_by, checked_by, premedication, reaction, reaction_notes, notes.
+    lots, diluent, prepared_by, checked_by, premedication, reaction, reaction_notes, notes;
+    for an SC course, pens (a dispensation: no diluent, premedication nor reaction).
     """
     infusion = Infusion(patient=patient)
     _prepare(infusion, fields=dict(fields), today=today, weight_confirmed=weight_confirmed)

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format, sanitize_separators
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from belimumab.core import labels
@@ -24,7 +25,7 @@ from belimumab.core.forms import DeactivateForm
 from belimumab.core.templatetags.belimumab import current_app, pk_url
 from belimumab.core.views import save_form
 from belimumab.domain.worklist import DUE, FIRST_INFUSION, OVERDUE, TO_REVIEW
-from belimumab.patients.models import Patient
+from belimumab.patients.models import Patient, Route
 from belimumab.pharmacy import doses, selectors, services
 from belimumab.pharmacy.display import vials_text, worklist_lines
 from belimumab.pharmacy.forms import InfusionForm, parse_day
@@ -114,11 +115,34 @@ def _pager(request: HttpRequest, section: selectors.WorklistSection) -> dict[str
     }
 
 
-def _saved_message(request: HttpRequest, infusion: Infusion, verb: str) -> None:
+_SAVED = {  # (IV, SC): an SC record is a dispensation of pens
+    "recorded": (
+        gettext_lazy("Infusion recorded for %(code)s."),
+        gettext_lazy("Dispensation recorded for %(code)s."),
+    ),
+    "corrected": (
+        gettext_lazy("Infusion of %(code)s corrected."),
+        gettext_lazy("Dispensation of %(code)s corrected."),
+    ),
+    "deactivated": (
+        gettext_lazy("Infusion of %(code)s deactivated."),
+        gettext_lazy("Dispensation of %(code)s deactivated."),
+    ),
+}
+
+
+def _saved_message(request: HttpRequest, infusion: Infusion, what: str, route: str) -> None:
+    """`route` from the course the view already read (the saved record's is not loaded)."""
     status = selectors.patient_next_due(patient=infusion.patient, today=timezone.localdate())
-    text = verb % {"code": infusion.patient.code}
+    sc = route == Route.SC
+    text = str(_SAVED[what][sc]) % {"code": infusion.patient.code}
     if status is not None:
-        text += " " + _("Next infusion (%(label)s) due on %(date)s.") % {
+        due = (
+            _("Next dispensation due on %(date)s (%(label)s).")
+            if sc
+            else _("Next infusion (%(label)s) due on %(date)s.")
+        )
+        text += " " + due % {
             "label": labels.cycle_label(status.cycle_label),
             "date": date_format(status.next_due, "SHORT_DATE_FORMAT"),
         }
@@ -214,6 +238,7 @@ def infusion_record(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = InfusionForm(
         request.POST or None,
         route=ctx.course.regimen.route,
+        previous_pens=ctx.previous_pens,
         initial={"date": today, "prepared_by": request.user.pk},
     )
     if request.method == "POST" and form.is_valid():
@@ -228,7 +253,7 @@ def infusion_record(request: HttpRequest, patient_id: int) -> HttpResponse:
             ),
         )
         if outcome.saved:
-            _saved_message(request, outcome.value, _("Infusion recorded for %(code)s."))
+            _saved_message(request, outcome.value, "recorded", ctx.course.regimen.route)
             return redirect("clinical:patient_detail", pk=patient.pk)
     # nothing was written: today's context still holds
     return _form_page(request, patient=patient, form=form, known=(today, ctx))
@@ -256,7 +281,7 @@ def infusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if outcome.saved:
-            _saved_message(request, infusion, _("Infusion of %(code)s corrected."))
+            _saved_message(request, infusion, "corrected", infusion.course.regimen.route)
             return redirect("clinical:patient_detail", pk=infusion.patient_id)
         stale = outcome.conflict
     return _form_page(request, patient=infusion.patient, form=form, infusion=infusion, stale=stale)
@@ -265,7 +290,9 @@ def infusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("pharmacy.change_infusion", raise_exception=True)
 def infusion_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm with a reason, then deactivate an infusion entered by mistake (never deleted)."""
-    infusion = get_object_or_404(Infusion.objects.select_related("patient"), pk=pk, is_active=True)
+    infusion = get_object_or_404(
+        Infusion.objects.select_related("patient", "course__regimen"), pk=pk, is_active=True
+    )
     form = DeactivateForm(request.POST or None, initial={"version": infusion.version})
     if request.method == "POST" and form.is_valid():
         outcome = save_form(
@@ -279,7 +306,7 @@ def infusion_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
             conflict=DeactivateForm.changed_meanwhile,
         )
         if outcome.saved:
-            _saved_message(request, infusion, _("Infusion of %(code)s deactivated."))
+            _saved_message(request, infusion, "deactivated", infusion.course.regimen.route)
             return redirect("clinical:patient_detail", pk=infusion.patient_id)
     return render(
         request,

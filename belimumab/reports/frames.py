@@ -60,6 +60,7 @@ INFUSIONS = {
     "prepared_dose_mg": "float64",
     "vials_120": "int64",
     "vials_400": "int64",
+    "pens": "Int64",  # SC: weeks covered; absent in hand-built frames: one pen
 }
 VISITS = {
     "id": "int64",

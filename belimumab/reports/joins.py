@@ -2,10 +2,10 @@
 applied to whole columns at once.
 
 Each join states the domain function it vectorises (`nearest_in_window`, `dose_in_force`,
-`steroid_dose_in_force`, `schedule.gaps`, `schedule._missed_from`, `cohort.reached`);
-tests/reports/test_dataset.py checks them against those functions on random cohorts. Also
-here: the column conversions the dataset and the report share (plain Python values, Decimals,
-dates).
+`steroid_dose_in_force`, `schedule.gaps`, `schedule._missed_from`, `cohort.reached`,
+`pens.covered_dates`); tests/reports/test_dataset.py and test_pens.py check them against those
+functions on random cohorts. Also here: the column conversions the dataset and the report
+share (plain Python values, Decimals, dates).
 """
 
 from __future__ import annotations
@@ -263,13 +263,94 @@ def steroid_totals(doses: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
 
 
 def administrations(patients: pd.DataFrame, infusions: pd.DataFrame) -> pd.DataFrame:
-    """Dates given per course (one per day, in order) with their 0-based index."""
+    """Dates given per course (one per day, in order) with their 0-based index.
+
+    An SC record is a dispensation whose `pens` cover as many weeks (`pens.administration_dates`):
+    the rules that count administrations (interruptions, exposure, missed cycles) count the
+    weeks covered. Only the SC courses with a dispensation of more than one pen are expanded,
+    course by course; every other record is one administration on its date, as before."""
     given = infusions.drop_duplicates(["course_id", "date"]).sort_values(["course_id", "date"])
+    given = _weeks_covered(patients, infusions, given)
     given = given[["course_id", "date"]].merge(
         patients[["course_id", "d0", "loading_intervals_days", "interval_days"]], on="course_id"
     )
     given["index"] = given.groupby("course_id").cumcount()
     return given
+
+
+def _weeks_covered(
+    patients: pd.DataFrame, infusions: pd.DataFrame, given: pd.DataFrame
+) -> pd.DataFrame:
+    """`given` with the SC courses that dispensed several pens at once replaced by the weeks
+    their dispensations cover (a frame without a `pens` column: one pen each)."""
+    if "pens" not in infusions or not len(infusions):
+        return given
+    count = infusions["pens"].fillna(1).astype("int64")
+    sc_courses = patients.loc[patients["route"] == "sc", ["course_id", "interval_days"]]
+    several = infusions.loc[count.to_numpy() > 1, "course_id"]
+    expand = sc_courses[sc_courses["course_id"].isin(several)]
+    if expand.empty:
+        return given
+    chosen = infusions["course_id"].isin(expand["course_id"]).to_numpy()
+    # pens of the same day add up (`pens.covered_dates`)
+    records = (
+        pd.DataFrame(
+            {
+                "course_id": infusions["course_id"].to_numpy()[chosen],
+                "day": infusions["date"].to_numpy()[chosen].astype("datetime64[D]").astype("int64"),
+                "pens": count.to_numpy()[chosen],
+            }
+        )
+        .groupby(["course_id", "day"], as_index=False, sort=True)["pens"]
+        .sum()
+    )
+    interval = lookup(records["course_id"], expand.set_index("course_id")["interval_days"])
+    course_ids, days_ = covered_days(
+        records["course_id"].to_numpy(),
+        records["day"].to_numpy(),
+        records["pens"].to_numpy(),
+        interval.astype(np.int64),
+    )
+    weeks = pd.DataFrame(
+        {
+            "course_id": course_ids.astype(given["course_id"].dtype),
+            "date": days_.astype("datetime64[D]").astype(given["date"].dtype),
+        }
+    )
+    kept = given[~given["course_id"].isin(expand["course_id"])]
+    return pd.concat([kept, weeks], ignore_index=True).sort_values(
+        ["course_id", "date"], kind="stable"
+    )
+
+
+def covered_days(
+    course: np.ndarray, day: np.ndarray, count: np.ndarray, interval: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`pens.covered_dates` for many courses at once, on day numbers: the records sorted by
+    course then day, one per day (pens summed), with each course's interval. Returns the
+    course and the day of every week covered.
+
+    Each dispensation covers weeks from its day until the next dispensation, as many as the
+    pens left (its own and those not used before it): min(left, ceil(days to the next / interval)).
+    Only that carry is sequential, a loop over plain ints; the weeks are laid out in numpy."""
+    courses, days_, pens_, steps = (a.tolist() for a in (course, day, count, interval))
+    last = len(courses) - 1
+    weeks = [0] * len(courses)
+    left = 0
+    for k, (c, d, n, step) in enumerate(zip(courses, days_, pens_, steps, strict=True)):
+        if k and courses[k - 1] != c:
+            left = 0  # a new course
+        left += n
+        if k < last and courses[k + 1] == c:  # weeks until the next dispensation, at most
+            weeks[k] = min(left, -(-(days_[k + 1] - d) // step))
+        else:
+            weeks[k] = left
+        left -= weeks[k]
+    counts = np.asarray(weeks, dtype=np.int64)
+    first = np.repeat(np.asarray(day, dtype=np.int64), counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    step = np.repeat(np.asarray(interval, dtype=np.int64), counts)
+    return np.repeat(np.asarray(course), counts), first + offset * step
 
 
 def interruption_gaps(given: pd.DataFrame) -> pd.DataFrame:

@@ -428,7 +428,10 @@ def _drug_cost(patients: pd.DataFrame, infusions: pd.DataFrame, params: Params) 
         "currency": params.currency,
         "patients": len(patients),
         "iv_infusions": len(iv),
-        "sc_administrations": int((infusions["route"] == "sc").sum()),
+        # weekly SC doses: each pen of a dispensation (a record without pens: one)
+        "sc_administrations": int(
+            infusions.loc[infusions["route"] == "sc", "pens"].fillna(1).sum()
+        ),
         "vials": {"120": int(iv["vials_120"].sum()), "400": int(iv["vials_400"].sum())},
         "vials_estimated_infusions": int(iv["vials_estimated"].sum()),
         "total": round(total, 2),

@@ -179,6 +179,7 @@ def infusion_rows(courses: QuerySet[Course], as_of: date | None = None) -> Rows:
         vials_400="vials_400",
         prescribed_dose_mg=_float("prescribed_dose_mg"),
         prepared_dose_mg=_float("prepared_dose_mg"),
+        pens="pens",
     )
 
 

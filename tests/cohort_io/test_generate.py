@@ -24,7 +24,7 @@ from belimumab.cohort_io.generator import (
 from belimumab.cohort_io.readers import read_source, tables_from_rows
 from belimumab.cohort_io.services import cohort_import
 from belimumab.cohort_io.shifting import latest_date
-from belimumab.domain import schedule
+from belimumab.domain import pens, schedule
 from belimumab.patients.models import Course, Patient
 from belimumab.pharmacy.models import Infusion
 
@@ -78,18 +78,24 @@ def test_generated_cohort_is_realistic(big):
     assert {p["stop_reason"] for p in stopped} >= {"inefficacy", "remission", "patient_choice"}
     assert any(p["prior_trial"] == "yes" for p in patients)
 
-    given: dict[str, list[date]] = {}
+    given: dict[str, list[tuple[date, int]]] = {}
     for row in big["infusions"][1]:
-        given.setdefault(row["patient"], []).append(date.fromisoformat(row["date"]))
+        record = (date.fromisoformat(row["date"]), int(row["pens"] or 1))
+        given.setdefault(row["patient"], []).append(record)
     missed = interrupted = 0
     for p in patients:
         regimen = schedule.SC_STANDARD if p["route"] == "sc" else schedule.IV_STANDARD
-        days = given.get(p["code"], [])
+        # SC rows are dispensations of up to 4 pens: the weeks they cover count
+        days = pens.administration_dates(regimen, given.get(p["code"], []))
         missed += any(g.missed_cycles for g in schedule.gaps(regimen, days))
         interrupted += schedule.is_excluded_for_interruption(
             regimen, date.fromisoformat(p["start_date"]), days
         )
     assert missed > 20 and interrupted >= 1
+    route_of = {p["code"]: p["route"] for p in patients}
+    rows = big["infusions"][1]
+    assert all((r["pens"] != "") == (route_of[r["patient"]] == "sc") for r in rows)
+    assert {r["pens"] for r in rows if r["pens"]} == {"1", "2", "3", "4"}
 
     visits = big["visits"][1]
     with_descriptors = [v for v in visits if v["arthritis"] != ""]

@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from belimumab.clinical.models import AdverseEvent, LabResult, TreatmentDose, Visit
-from belimumab.cohort_io import readers
 from belimumab.cohort_io.generator import generate_cohort
 from belimumab.cohort_io.management.commands.import_cohort import TerminalProgress
 from belimumab.cohort_io.readers import tables_from_rows
@@ -545,16 +544,18 @@ def test_zip_of_csv_files(db, tmp_path):
     assert result.ok and Patient.objects.count() == 2
 
 
-def test_zip_too_large_once_unpacked_is_refused(db, tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_ARCHIVE_BYTES", 1000)
+def test_zip_too_large_once_unpacked_is_refused(db, tmp_path, settings):
+    # 1 MB unpacked at most, and no ratio limit, so that only the total speaks
+    limits = {**settings.COHORT_IMPORT_LIMITS, "UNPACKED_MB": 1, "COMPRESSION_RATIO": 10**6}
+    settings.COHORT_IMPORT_LIMITS = limits
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("patients.csv", csv_text(base_files()["patients"]) + "\n" * 5000)
+        archive.writestr("patients.csv", csv_text(base_files()["patients"]) + "\n" * 2**21)
     path = tmp_path / "bomb.zip"
     path.write_bytes(out.getvalue())
     result = run(path)
     assert [str(p).replace("\xa0", " ") for p in result.problems] == [
-        "archive:1: -: the archive holds 5.3 KB once unpacked, more than 1000 bytes"
+        "archive:1: -: the archive holds 2.0 MB once unpacked, more than 1.0 MB"
     ]
     assert Patient.objects.count() == 0
 

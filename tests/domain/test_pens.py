@@ -6,8 +6,19 @@ from datetime import date
 
 import pytest
 
-from belimumab.domain.pens import covered_dates, next_due_after_dispensation, weeks_covered
-from belimumab.domain.schedule import SC_STANDARD, gaps, is_excluded_for_interruption, next_due_date
+from belimumab.domain.pens import (
+    administration_dates,
+    covered_dates,
+    next_due_after_dispensation,
+    weeks_covered,
+)
+from belimumab.domain.schedule import (
+    IV_STANDARD,
+    SC_STANDARD,
+    gaps,
+    is_excluded_for_interruption,
+    next_due_date,
+)
 
 
 @pytest.mark.parametrize(("pens", "weeks"), [(1, 1), (4, 4), (12, 12)])
@@ -79,3 +90,20 @@ def test_weeks_covered_count_for_the_interruption() -> None:
     # supply ran out on day 84; the next dispensation 70 days later: interruption of 70 days
     late = covered_dates([(start, 12), (date(2025, 6, 9), 4)])
     assert max(gap.interruption_days for gap in gaps(SC_STANDARD, late)) == 70
+
+
+def test_administration_dates_of_an_sc_course_are_the_weeks_covered() -> None:
+    records = [(date(2026, 3, 1), 4), (date(2026, 4, 12), 2)]
+    assert administration_dates(SC_STANDARD, records) == [
+        date(2026, 3, 1),
+        date(2026, 3, 8),
+        date(2026, 3, 15),
+        date(2026, 3, 22),
+        date(2026, 4, 12),
+        date(2026, 4, 19),
+    ]
+
+
+def test_administration_dates_of_an_iv_course_are_the_infusions() -> None:
+    records = [(date(2026, 3, 15), 1), (date(2026, 3, 1), 1), (date(2026, 3, 1), 1)]
+    assert administration_dates(IV_STANDARD, records) == [date(2026, 3, 1), date(2026, 3, 15)]

@@ -115,6 +115,8 @@ class Cohort:
                 "vials_120": fields.pop("vials_120", 3),
                 "vials_400": fields.pop("vials_400", 1),
                 "reaction": "none",
+                # SC: a dispensation of `pens` pens (left out: one pen, as old files)
+                **({"pens": fields.pop("pens")} if "pens" in fields else {}),
             }
         )
         return self
