@@ -350,7 +350,7 @@ def _stop_without_reason(files):
 
 
 BAD = [
-    (_bad_date, ["visits.csv:2: date: '2026-13-05' is not a date: write YYYY-MM-DD"]),
+    (_bad_date, ["visits.csv:2: date: '2026-13-05' is not a date: write YYYY-MM-DD or DD/MM/YYYY"]),
     (_unknown_code, ["labs.csv:5: patient: unknown patient 'NOPE-9'"]),
     (
         _mismatch,
@@ -411,7 +411,7 @@ def test_every_problem_of_every_file_is_listed(imported, tmp_path):
     assert [str(p) for p in result.problems] == [
         "infusions.csv:1: nurse: unknown column",
         "treatments.csv:2: dose: must not be negative (-5)",
-        "visits.csv:2: date: '2026-13-05' is not a date: write YYYY-MM-DD",
+        "visits.csv:2: date: '2026-13-05' is not a date: write YYYY-MM-DD or DD/MM/YYYY",
         "labs.csv:5: patient: unknown patient 'NOPE-9'",
         "labs.csv:6: test: 'c9' is not one of: anti_dsdna, ch50, c3, c4, platelets, leukocytes, "
         "proteinuria, upcr",
@@ -518,7 +518,7 @@ def test_xlsx_problems_give_sheet_and_row(imported, tmp_path):
     assert [str(p) for p in result.problems] == [
         "extra:1: -: unknown file (expected: patients, treatments, infusions, visits, labs, "
         "adverse_events)",
-        "visits:2: date: '2026-13-05' is not a date: write YYYY-MM-DD",
+        "visits:2: date: '2026-13-05' is not a date: write YYYY-MM-DD or DD/MM/YYYY",
     ]
     assert snapshot() == before
 
@@ -626,7 +626,7 @@ def test_command_fails_with_every_problem_on_stderr(imported, tmp_path, users):
         )
     assert failure.value.returncode == 1
     assert err.getvalue().splitlines() == [
-        "visits.csv:2: date: '2026-13-05' is not a date: write YYYY-MM-DD",
+        "visits.csv:2: date: '2026-13-05' is not a date: write YYYY-MM-DD or DD/MM/YYYY",
         "labs.csv:2: value: must not be negative (-1)",
     ]
     assert snapshot() == before
@@ -720,7 +720,10 @@ def test_browser_dry_run_shows_problems_and_writes_nothing(admin):
     assert response.status_code == 200
     page = _content(response)
     assert "2 problems: nothing was imported." in page
-    assert "visits.csv:2: date: &#x27;2026-13-05&#x27; is not a date: write YYYY-MM-DD" in page
+    assert (
+        "visits.csv:2: date: &#x27;2026-13-05&#x27; is not a date: write YYYY-MM-DD or DD/MM/YYYY"
+        in page
+    )
     assert "labs.csv:5: patient: unknown patient &#x27;NOPE-9&#x27;" in page
     assert 'name="token"' not in page
     assert Patient.objects.count() == 0
