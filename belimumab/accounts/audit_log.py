@@ -14,7 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.db.models import BigIntegerField, Case, CharField, F, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from belimumab.accounts.models import AccountAction, AccountEvent, ReadKind, RecordRead
@@ -180,7 +180,8 @@ def _narrow(queryset: Any, filters: FeedFilter, **columns: Any) -> Any:
 
 def _sources(filters: FeedFilter) -> list[Any]:
     sources = []
-    no_patient = Value(None, output_field=BigIntegerField())
+    # typed NULL: PostgreSQL would read an untyped first NULL of the UNION as text
+    no_patient = Cast(Value(None), output_field=BigIntegerField())
     for model in clinical_models():
         name = model._meta.model_name or ""
         if filters.record_type not in ("", name):
