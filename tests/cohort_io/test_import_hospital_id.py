@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from belimumab.patients.models import Patient
-from tests.cohort_io.test_import import base_files, regimens, run, write  # noqa: F401
+from tests.cohort_io.test_import import base_files, english, regimens, run, write  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from belimumab.labfeed import services
 from belimumab.labfeed.models import LabCodeMapping
@@ -40,6 +41,14 @@ def obx(
 
 ELISA = "DSDNA-EL^Ac anti-ADN natif ELISA^L"
 CRITHIDIA = "DSDNA-CR^Ac anti-ADN natif Crithidia^L"
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages compared in English: pages (the default language) and services alike."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

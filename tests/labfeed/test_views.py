@@ -158,3 +158,18 @@ def test_an_administrator_issues_a_token_shown_once(client_for, known_patient):
     again = client.post(reverse("labfeed:sender_add"), {"name": "interface-engine"})
     assert again.status_code == 400
     assert "This sender exists" in again.content.decode()
+
+
+def test_an_accept_the_record_refuses_says_why_beside_the_row(client_for, sender, known_patient):
+    services.message_receive(
+        sender=sender, text=oru("M1", HOSPITAL_ID, obx(1, unit="mmol/L", value="5"))
+    )
+    pending = PendingLabResult.objects.get()
+    response = client_for("clinician").post(
+        reverse("labfeed:decide", args=[pending.pk]),
+        {"version": pending.version, "action": "accept"},
+    )
+    assert response.status_code == 400
+    assert "Unknown unit for this test: mmol/L (allowed: g/L, mg/dL)." in response.content.decode()
+    assert not LabResult.objects.exists()
+    assert PendingLabResult.objects.get().status == "pending"
