@@ -74,6 +74,13 @@ def sender_token_issue(*, name: str, user: Any) -> tuple[Sender, str]:
     return sender, token
 
 
+def sender_deactivate(*, sender: Sender, user: Any) -> Sender:
+    """The sender's token stops working at once (a new token reactivates it); audited."""
+    sender.token_hash = ""
+    sender.is_active = False
+    return clinical_save(sender, user=user, reason="deactivated")
+
+
 def sender_for_files(name: str, *, user: Any = None) -> Sender:
     """The sender a drop folder's files are counted under (created without a token)."""
     sender = Sender.objects.filter(name=name).first()

@@ -15,4 +15,5 @@ urlpatterns = [
     path("senders/", views.sender_list, name="senders"),
     path("senders/new/", views.sender_add, name="sender_add"),
     path("senders/<int:pk>/token/", views.sender_token, name="sender_token"),
+    path("senders/<int:pk>/deactivate/", views.sender_deactivate, name="sender_deactivate"),
 ]

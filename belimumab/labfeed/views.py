@@ -172,6 +172,15 @@ def sender_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("labfeed.change_sender", raise_exception=True)
+def sender_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    sender = get_object_or_404(Sender, pk=pk)
+    services.sender_deactivate(sender=sender, user=request.user)
+    messages.success(request, _("Sender deactivated: its token no longer works."))
+    return redirect("labfeed:senders")
+
+
+@require_POST
+@permission_required("labfeed.change_sender", raise_exception=True)
 def sender_token(request: HttpRequest, pk: int) -> HttpResponse:
     """A new token for the sender (the old one stops working at once)."""
     sender = get_object_or_404(Sender, pk=pk)

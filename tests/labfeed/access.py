@@ -29,4 +29,5 @@ RULES = [
     Rule("labfeed:senders", get=ADMIN),
     Rule("labfeed:sender_add", post=ADMIN, ok_status=(200, 400)),
     Rule("labfeed:sender_token", post=ADMIN, kwargs=_sender),
+    Rule("labfeed:sender_deactivate", post=ADMIN, kwargs=_sender),
 ]

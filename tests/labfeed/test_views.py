@@ -173,3 +173,16 @@ def test_an_accept_the_record_refuses_says_why_beside_the_row(client_for, sender
     assert "Unknown unit for this test: mmol/L (allowed: g/L, mg/dL)." in response.content.decode()
     assert not LabResult.objects.exists()
     assert PendingLabResult.objects.get().status == "pending"
+
+
+def test_a_deactivated_sender_is_refused_until_it_gets_a_new_token(
+    client_for, token, known_patient
+):
+    sender = Sender.objects.get()
+    client = client_for("administrator")
+    assert client.post(reverse("labfeed:sender_deactivate", args=[sender.pk])).status_code == 302
+    assert _post(token, oru("MSG0001", HOSPITAL_ID, obx(1))).status_code == 401
+    sender.refresh_from_db()
+    assert (sender.is_active, sender.token_hash, sender.history.count()) == (False, "", 2)
+    response = client.post(reverse("labfeed:sender_token", args=[sender.pk]))
+    assert _post(response.context["token"], oru("MSG0001", HOSPITAL_ID, obx(1))).status_code == 200
