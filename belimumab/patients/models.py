@@ -103,6 +103,9 @@ class Patient(ClinicalModel):
         max_length=32,
         blank=True,
         default="",
+        # in the database too: code (or a migration test) that does not know the column yet
+        # can still insert a patient
+        db_default="",
         help_text=_("The patient's identifier in the hospital's systems (laboratory feed)."),
     )
     last_name = models.CharField(_("last name"), max_length=100, blank=True)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from belimumab.patients.forms import PatientForm
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
 
 FIELDS = {"code": "SLE02", "birth_date": "1990-05-02", "sex": "F", "smoking": "unknown"}
 FIELDS |= {"indication": "sle"}

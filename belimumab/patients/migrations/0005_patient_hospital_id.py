@@ -13,12 +13,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalpatient',
             name='hospital_id',
-            field=models.CharField(blank=True, default='', help_text="The patient's identifier in the hospital's systems (laboratory feed).", max_length=32, verbose_name='hospital identifier'),
+            field=models.CharField(blank=True, db_default='', default='', help_text="The patient's identifier in the hospital's systems (laboratory feed).", max_length=32, verbose_name='hospital identifier'),
         ),
         migrations.AddField(
             model_name='patient',
             name='hospital_id',
-            field=models.CharField(blank=True, default='', help_text="The patient's identifier in the hospital's systems (laboratory feed).", max_length=32, verbose_name='hospital identifier'),
+            field=models.CharField(blank=True, db_default='', default='', help_text="The patient's identifier in the hospital's systems (laboratory feed).", max_length=32, verbose_name='hospital identifier'),
         ),
         migrations.AddConstraint(
             model_name='patient',
