@@ -186,3 +186,21 @@ def test_a_deactivated_sender_is_refused_until_it_gets_a_new_token(
     assert (sender.is_active, sender.token_hash, sender.history.count()) == (False, "", 2)
     response = client.post(reverse("labfeed:sender_token", args=[sender.pk]))
     assert _post(response.context["token"], oru("MSG0001", HOSPITAL_ID, obx(1))).status_code == 200
+
+
+def test_a_deactivated_mapping_no_longer_matches(client_for, sender, known_patient):
+    mapping = LabCodeMapping.objects.get(system="LN", code="4485-9")
+    client = client_for("administrator")
+    url = reverse("labfeed:mapping_edit", args=[mapping.pk])
+    assert client.get(url).status_code == 200
+    data = {"system": "LN", "code": "4485-9", "test": "c3", "version": mapping.version}
+    assert client.post(url, data).status_code == 302  # is_active unticked
+    mapping.refresh_from_db()
+    assert (mapping.is_active, mapping.history.count()) == (False, 1)
+    services.message_receive(sender=sender, text=oru("M1", HOSPITAL_ID, obx(1)))
+    assert PendingLabResult.objects.get().test == ""
+    # a stale version: both versions shown, nothing saved
+    response = client.post(url, {**data, "is_active": "on"})
+    assert response.status_code == 200 and response.context["stale"] is not None
+    mapping.refresh_from_db()
+    assert mapping.is_active is False
