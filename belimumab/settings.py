@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "belimumab.patients",
     "belimumab.pharmacy",
     "belimumab.clinical",
+    "belimumab.labfeed",
     "belimumab.reports",
     "belimumab.cohort_io",
     "belimumab.benchmarks",
@@ -339,3 +340,11 @@ COHORT_IMPORT_LIMITS = {
 
 # JSON serialisation keeping microseconds, so backups restore audit timestamps exactly.
 SERIALIZATION_MODULES = {"json": "belimumab.core.serializers_json"}
+
+# The laboratory's results feed (docs/lab-feed.md): the drop folder `manage.py labfeed_import`
+# reads when given no path, the sender its files count under, the largest file it reads.
+LABFEED: dict[str, Any] = {
+    "DROP_FOLDER": os.environ.get("BELIMUMAB_LABFEED_DROP", str(BASE_DIR / "var" / "labfeed")),
+    "FILE_SENDER": os.environ.get("BELIMUMAB_LABFEED_FILE_SENDER", "lab-files"),
+    "FILE_MB": envint("BELIMUMAB_LABFEED_FILE_MB", "5"),
+}

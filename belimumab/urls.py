@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("belimumab.accounts.urls")),
     path("accounts/", include("belimumab.accounts.password_urls")),
     path("settings/", include("belimumab.department.urls")),
+    path("labfeed/", include("belimumab.labfeed.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]

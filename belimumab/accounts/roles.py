@@ -45,6 +45,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *(f"clinical.add_{m}" for m in _CLINICAL_MODELS),
         *(f"clinical.change_{m}" for m in _CLINICAL_MODELS),
         "patients.view_history",
+        # the laboratory feed's results to approve
+        "labfeed.view_pendinglabresult",
+        "labfeed.change_pendinglabresult",
     ],
     DEPARTMENT_HEAD: [
         *_VIEW_ALL,
@@ -70,6 +73,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "department.add_vialprice",
         "department.change_vialprice",
         "department.change_labtestsetting",
+        # the laboratory feed: code mappings and senders (tokens)
+        "labfeed.view_labcodemapping",
+        "labfeed.add_labcodemapping",
+        "labfeed.change_labcodemapping",
+        "labfeed.view_sender",
+        "labfeed.add_sender",
+        "labfeed.change_sender",
     ],
 }
 

@@ -34,6 +34,8 @@ class Context:
     today: date
     known_codes: set[str] = field(default_factory=set)
     inactive_codes: set[str] = field(default_factory=set)
+    # hospital identifier -> code of the patient holding it, for the identifiers of the file
+    hospital_ids: dict[str, str] = field(default_factory=dict)
     courses: dict[str, list[ExistingCourse]] = field(default_factory=dict)
     regimens: dict[str, DomainRegimen] = field(default_factory=dict)
     vial_sizes: tuple[int, ...] = (120, 400)
@@ -90,6 +92,17 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
 
 
+def _load_hospital_ids(tables: Tables, context: Context) -> None:
+    """Who holds the hospital identifiers of patients.csv (no query when it has none)."""
+    table = tables.get("patients")
+    given = sorted(
+        {v["hospital_id"] for _line, v in table.rows if v.get("hospital_id")} if table else set()
+    )
+    for chunk in chunks([g for g in given if "\x00" not in g], QUERY_CHUNK):
+        found = Patient.objects.filter(hospital_id__in=chunk).values_list("hospital_id", "code")
+        context.hospital_ids.update(found)
+
+
 def load_context(tables: Tables, today: date | None = None) -> Context:
     """The database facts validation needs: known patient codes, their courses, the regimens."""
     config = settings.BELIMUMAB
@@ -108,6 +121,7 @@ def load_context(tables: Tables, today: date | None = None) -> Context:
         codes.update(
             v[column] for _line, v in table.rows if v.get(column) and "\x00" not in v[column]
         )
+    _load_hospital_ids(tables, context)
     ordered = sorted(codes)
     for chunk in chunks(ordered, QUERY_CHUNK):
         for code, active in Patient.objects.filter(code__in=chunk).values_list("code", "is_active"):

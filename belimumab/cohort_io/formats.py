@@ -50,6 +50,7 @@ FILES: dict[str, FileFormat] = {
     "patients": FileFormat(
         columns=(
             "code",
+            "hospital_id",  # optional: the identifier the laboratory feed matches on
             "last_name",
             "first_name",
             "sex",

@@ -30,8 +30,13 @@ from belimumab.domain.defaults import SC_INTERVAL_DAYS, SC_PENS_PER_DISPENSATION
 from belimumab.domain.schedule import IV_STANDARD, SC_STANDARD, Regimen
 from belimumab.domain.units import DAYS_PER_YEAR
 
-# Column order of each generated file: every column of the format.
-COLUMNS: dict[str, tuple[str, ...]] = {name: spec.columns for name, spec in FILES.items()}
+# Columns the generator leaves out: the hospital identifier is the hospital's to set (two
+# synthetic cohorts imported side by side would otherwise share identifiers).
+NOT_GENERATED = ("hospital_id",)
+# Column order of each generated file: every column of the format but those.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    name: tuple(c for c in spec.columns if c not in NOT_GENERATED) for name, spec in FILES.items()
+}
 
 # Invented names (no real person): first names common in France, surnames made up.
 FIRST_NAMES_F = (

@@ -152,6 +152,7 @@ def _check_unit(cells: Cells, row: ChildRow, units: dict[tuple[str, str], tuple[
 
 def _parse_patients(table: RawTable, context: Context, parsed: Parsed) -> None:
     seen: dict[str, int] = {}
+    hospital_ids: dict[str, int] = {}
     for line, values in table.rows:
         cells = Cells(table, line, values, parsed.problems, context.today)
         code = cells.required("code")
@@ -160,6 +161,7 @@ def _parse_patients(table: RawTable, context: Context, parsed: Parsed) -> None:
                 continue
             seen[code] = line
         fields = _patient_fields(cells)
+        _check_hospital_id(cells, code, context, hospital_ids)
         course = _patient_course(cells, context)
         birth, start = fields["birth_date"], course["start_date"]
         if birth is not None and birth.year < 1900:  # the patient form's rule too
@@ -211,7 +213,31 @@ def _patient_fields(cells: Cells) -> dict[str, Any]:
     for column in ("last_name", "first_name"):
         if cells.has(column):
             fields[column] = cells.text(column, max_length=100)
+    if cells.has("hospital_id"):
+        fields["hospital_id"] = cells.text("hospital_id", max_length=32)
     return fields
+
+
+def _check_hospital_id(
+    cells: Cells, code: str | None, context: Context, seen: dict[str, int]
+) -> None:
+    """A hospital identifier belongs to one patient: in the file and in the database."""
+    value = cells.raw("hospital_id")
+    if not value:
+        return
+    holder = context.hospital_ids.get(value)
+    if value in seen:
+        cells.problem(
+            "hospital_id",
+            _("duplicate hospital identifier: same as line %(line)d") % {"line": seen[value]},
+        )
+    elif holder is not None and holder != code:
+        cells.problem(
+            "hospital_id",
+            _("hospital identifier %(id)s is already patient %(code)s's")
+            % {"id": value, "code": holder},
+        )
+    seen[value] = cells.line
 
 
 def _patient_course(cells: Cells, context: Context) -> dict[str, Any]:

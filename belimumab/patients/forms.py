@@ -50,6 +50,7 @@ class PatientForm(BoundedDates, forms.ModelForm):
         model = Patient
         fields = [
             "code",
+            "hospital_id",
             "last_name",
             "first_name",
             "birth_date",
@@ -68,6 +69,15 @@ class PatientForm(BoundedDates, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+
+    def clean_hospital_id(self) -> str:
+        # checked here so that the message sits beside the field (the database constraint,
+        # conditional, would report it above the form)
+        value = (self.cleaned_data.get("hospital_id") or "").strip()
+        taken = Patient.objects.filter(hospital_id=value).exclude(pk=self.instance.pk)
+        if value and taken.exists():
+            raise forms.ValidationError(_("This hospital identifier is already used."))
+        return value
 
     def clean_birth_date(self) -> date | None:
         value = _not_in_future(self.cleaned_data.get("birth_date"))

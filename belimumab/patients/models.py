@@ -97,6 +97,18 @@ class Patient(ClinicalModel):
     """A patient identified by a pseudonymous code; name and birth date are personal data."""
 
     code = models.CharField(_("code"), max_length=32, unique=True)
+    # The identifier the hospital's systems use (laboratory results are matched on it, never on
+    # a name); optional, unique when set.
+    hospital_id = models.CharField(
+        _("hospital identifier"),
+        max_length=32,
+        blank=True,
+        default="",
+        # in the database too: code (or a migration test) that does not know the column yet
+        # can still insert a patient
+        db_default="",
+        help_text=_("The patient's identifier in the hospital's systems (laboratory feed)."),
+    )
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     birth_date = models.DateField(_("birth date"))
@@ -121,6 +133,14 @@ class Patient(ClinicalModel):
         ordering = ["code"]
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hospital_id"],
+                condition=~Q(hospital_id=""),
+                name="patient_hospital_id_unique",
+                violation_error_message=_("This hospital identifier is already used."),
+            )
+        ]
         permissions = [
             ("view_identity", _("Can see patient names and birth dates")),
             ("view_history", _("Can read the audit history of clinical records")),
