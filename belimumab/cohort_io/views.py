@@ -3,7 +3,7 @@
 The same service and the same report as `manage.py import_cohort`, run as background tasks
 (`jobs`): the upload is stored in the database as an `ImportJob`, so that "Import" imports
 exactly the files that were checked, on whichever server and worker. The job's page shows its
-progress: `static/js/import_job.js` polls the small JSON endpoint and reloads the page when the
+progress: `static/js/job_status.js` polls the small JSON endpoint and reloads the page when the
 job ends (no inline script: CSP); without JavaScript a "Refresh" link does the same.
 """
 

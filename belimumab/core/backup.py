@@ -31,6 +31,7 @@ EXCLUDED = [
     "core.workerheartbeat",
     "cohort_io.importjob",
     "cohort_io.importchunk",
+    "reports.reportjob",
 ]
 
 

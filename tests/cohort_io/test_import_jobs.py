@@ -82,7 +82,7 @@ def test_a_queued_job_waits_for_the_worker_and_its_page_says_so(admin, queued):
     assert "The files are checked by the task worker" in page
     status_url = reverse("cohort_io:job_status", kwargs={"job_id": job.pk})
     assert f'data-status-url="{status_url}"' in page
-    assert '<script src="/static/js/import_job.js"></script>' in page  # served, not inline
+    assert '<script src="/static/js/job_status.js"></script>' in page  # served, not inline
     assert f'href="{reverse("cohort_io:job", kwargs={"job_id": job.pk})}">Refresh</a>' in page
     assert Patient.objects.count() == 0
 
@@ -186,7 +186,7 @@ def test_a_finished_job_shows_its_problems(admin):
     page = response.content.decode()
     assert "1 problem: nothing was imported." in page
     assert "visits.csv:2: date: &#x27;2026-13-05&#x27; is not a date" in page
-    assert "import_job.js" not in page  # finished: nothing to poll
+    assert "job_status.js" not in page  # finished: nothing to poll
     job = ImportJob.objects.get()
     status = admin.get(reverse("cohort_io:job_status", kwargs={"job_id": job.pk})).json()
     assert status == {"state": "done", "finished": True, "phase": "", "percent": 100}

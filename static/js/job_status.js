@@ -1,11 +1,11 @@
-// The import job's page: poll its state (JSON) every second, move the progress bar, and load
+// A background job's page (an import, an export): poll its state (JSON) every second, move the progress bar, and load
 // the page again, with its report, once the job has ended. A served file, not an inline script
 // (Content-Security-Policy); without JavaScript the page's "Refresh" link does the same.
 document.addEventListener("DOMContentLoaded", function () {
-  var box = document.getElementById("import-job");
+  var box = document.getElementById("job-progress");
   if (!box) { return; }
-  var bar = document.getElementById("import-bar");
-  var state = document.getElementById("import-state");
+  var bar = document.getElementById("job-bar");
+  var state = document.getElementById("job-state");
   function show(percent) {
     bar.style.width = percent + "%";
     bar.textContent = percent + "%";
