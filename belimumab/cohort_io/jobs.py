@@ -14,13 +14,14 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.dispatch import receiver
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import TaskResult, TaskResultStatus, task
 from django_tasks.signals import task_finished
@@ -30,6 +31,7 @@ from belimumab.cohort_io.results import Counts, ImportResult, Problem, Progress
 from belimumab.cohort_io.services import cohort_import_steps
 
 logger = logging.getLogger(__name__)
+KEPT_UNCONFIRMED = timedelta(days=1)
 
 
 def _name(upload: UploadedFile) -> str:
@@ -58,7 +60,11 @@ def _pieces(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 def import_job_create(*, owner: Any, files: list[UploadedFile], language: str) -> ImportJob:
-    """Store the uploaded files as a new job (a dry run, queued) and enqueue it."""
+    """Store the uploaded files as a new job (a dry run, queued) and enqueue it. Uploads left
+    waiting for a confirmation for a day are removed first (their page says expired)."""
+    stale = ImportJob.objects.filter(updated_at__lt=timezone.now() - KEPT_UNCONFIRMED, size__gt=0)
+    ImportChunk.objects.filter(job__in=stale).delete()
+    stale.update(size=0)
     with tempfile.SpooledTemporaryFile(max_size=CHUNK_BYTES) as spool:
         file_name = _spool(files, spool)
         with transaction.atomic():
@@ -84,6 +90,7 @@ def can_confirm(job: ImportJob) -> bool:
     """A finished dry run without problems, with something to write, files still kept."""
     return (
         job.state == JobState.DONE
+        and job.size > 0
         and job.dry_run
         and not job.problems
         and any(c[0] or c[1] for c in job.counts.values())
@@ -153,8 +160,14 @@ def run_import_job(job_id: str) -> str:
         update_fields=["problems", "counts", "written", "state", "phase", "percent", "updated_at"]
     )
     if not can_confirm(job):
-        job.chunks.all().delete()  # only files waiting for their confirmation are kept
+        _forget_upload(job)  # only files waiting for their confirmation are kept
     return job.state
+
+
+def _forget_upload(job: ImportJob) -> None:
+    job.chunks.all().delete()
+    ImportJob.objects.filter(pk=job.pk).update(size=0)
+    job.size = 0
 
 
 def _run(job: ImportJob) -> ImportResult:
@@ -205,4 +218,4 @@ def _job_of_a_failed_task(sender: Any, task_result: TaskResult, **kwargs: Any) -
         job.state = JobState.FAILED
         job.problems = [["-", 1, "-", str(message)]]
         job.save(update_fields=["state", "problems", "updated_at"])
-        job.chunks.all().delete()
+        _forget_upload(job)

@@ -37,7 +37,7 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     file_name = models.CharField(max_length=20)  # upload.zip or upload.xlsx: how to read it
-    size = models.PositiveBigIntegerField(default=0)
+    size = models.PositiveBigIntegerField(default=0)  # bytes stored; 0 once the upload is removed
     dry_run = models.BooleanField(default=True)
     language = models.CharField(max_length=10)  # the owner's: the problems are in it
     state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED)

@@ -223,3 +223,27 @@ def test_only_the_owner_and_administrators_see_a_job(admin, make_user, client_fo
 def test_a_job_id_that_does_not_exist_is_404(admin):
     url = reverse("cohort_io:job", kwargs={"job_id": "00000000-0000-0000-0000-000000000000"})
     assert admin.get(url).status_code == 404
+
+
+def test_an_upload_left_unconfirmed_for_a_day_expires(admin):
+    job, _page = _dry_run(admin)
+    ImportJob.objects.filter(pk=job.pk).update(
+        updated_at=timezone.now() - timedelta(days=1, seconds=1)
+    )
+    files = base_files()
+    files["visits"][1][1] = "2026-13-05"  # the next upload (refused: removed at once too)
+    admin.post(reverse("cohort_io:import"), {"files": _uploads(files)})
+    job.refresh_from_db()
+    assert (job.size, ImportChunk.objects.count()) == (0, 0)
+    response = admin.post(reverse("cohort_io:job_confirm", kwargs={"job_id": job.pk}))
+    assert "already imported or have expired" in response.content.decode()
+    assert Patient.objects.count() == 0
+
+
+def _dry_run(client) -> tuple[ImportJob, str]:
+    response = client.post(
+        reverse("cohort_io:import"), {"files": _uploads(base_files())}, follow=True
+    )
+    job = ImportJob.objects.get()
+    assert (job.state, job.size > 0, job.chunks.count()) == ("done", True, 1)
+    return job, response.content.decode()
