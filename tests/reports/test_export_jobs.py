@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from belimumab.core.worker import fail_abandoned_tasks
 from belimumab.reports import jobs
 from belimumab.reports.models import ReportJob
 
@@ -99,3 +102,18 @@ def test_a_failed_export_says_so(head, users, monkeypatch):
     assert "The export failed (the log has the error): ask for it again." in page
     assert "boom" not in page
     assert ReportJob.objects.get().state == "failed"
+
+
+def test_an_export_left_running_by_a_killed_worker_fails(head, settings):
+    settings.TASKS = DATABASE_BACKEND
+    head.get(_export_url())
+    task = DBTaskResult.objects.get()
+    task.claim("killed-worker")  # never beat: a worker gone before its first heartbeat
+    long_ago = timezone.now() - timedelta(seconds=settings.WORKER_STALE_SECONDS + 1)
+    DBTaskResult.objects.filter(pk=task.pk).update(started_at=long_ago)
+    ReportJob.objects.update(state="running")
+    assert fail_abandoned_tasks() == 1
+    job = ReportJob.objects.get()
+    assert job.state == "failed"
+    page = head.get(reverse("reports:export_job", kwargs={"job_id": job.pk})).content.decode()
+    assert "The export failed (the log has the error): ask for it again." in page
