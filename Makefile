@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the browser tests need (Chromium); installed only when missing.
+# Debian packages the tests need (Chromium, gettext); installed only when missing.
 system-deps:
 	@bash scripts/system-deps.sh
 

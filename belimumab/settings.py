@@ -201,14 +201,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# French hospital first; English switchable per user (session / cookie).
+# French hospital first; English switchable per user (session / cookie). The English is British:
+# day-first dates in display and input (a cookie or header saying "en" gets "en-gb").
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LANGUAGES = [("fr", _("French")), ("en-gb", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/Paris")
-USE_THOUSAND_SEPARATOR = False
+# Dates and numbers of each language (belimumab/formats/<language>/formats.py): 10 408,50 in
+# French (narrow no-break space), 10,408.50 in English. Numbers printed into attributes and
+# URLs (ids, versions, counts, page numbers) go through |unlocalize in the templates.
+FORMAT_MODULE_PATH = ["belimumab.formats"]
+USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -1,17 +1,23 @@
 """The French catalogue is complete and safe to format, and the UI switches between FR and EN.
 
-The .po file is parsed by hand (polib is not installed); msgfmt, when this machine has it, checks
-the catalogue too. The compiled .mo is committed (CI machines have no gettext): it must say
-what the .po says.
+The .po file is parsed by hand (polib is not installed). GNU gettext (Debian package `gettext`,
+installed by scripts/system-deps.sh and .ci/run) is required, never optional: makemessages runs
+on a copy of the sources and must find no string the catalogue lacks, and msgfmt checks the
+catalogue. The compiled .mo is committed (the application itself needs no gettext): it must say
+what the .po says. The four daily pages are rendered in French and searched for the English
+words that used to slip through.
 """
 
 from __future__ import annotations
 
 import gettext
+import json
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -117,15 +123,50 @@ def test_every_entry_is_translated_and_none_is_fuzzy(catalogue):
         or not all(text.strip() for text in e.msgstr.values())
     ]
     assert untranslated == []
-    if shutil.which("msgfmt"):  # gettext's own check (formats, header, plurals) when present
-        result = subprocess.run(
-            ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(PO)],
-            capture_output=True,
-            text=True,
-            env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
-        )
-        assert result.returncode == 0, result.stderr
-        assert "fuzzy" not in result.stderr and "untranslated" not in result.stderr
+    # gettext's own check (formats, header, plurals)
+    result = subprocess.run(
+        [_gettext_tool("msgfmt"), "--check", "--statistics", "-o", "/dev/null", str(PO)],
+        capture_output=True,
+        text=True,
+        env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "fuzzy" not in result.stderr and "untranslated" not in result.stderr
+
+
+def _gettext_tool(name: str) -> str:
+    found = shutil.which(name)
+    assert found, f"{name} is missing: run `make system-deps` (Debian package gettext)"
+    return found
+
+
+def test_makemessages_finds_no_string_the_catalogue_lacks(catalogue, tmp_path):
+    """The project's own makemessages command, on a copy of the sources: every string of the
+    code and templates is in the committed .po, translated, none fuzzy."""
+    _gettext_tool("xgettext")
+    root = Path(settings.BASE_DIR)
+    copy = tmp_path / "project"
+    for name in ("belimumab", "templates", "locale"):
+        shutil.copytree(root / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(root / "manage.py", copy / "manage.py")
+    command = [sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-obsolete"]
+    result = subprocess.run(command, cwd=copy, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    fresh = parse_po(copy / "locale" / "fr" / "LC_MESSAGES" / "django.po")
+
+    def key(entry: Entry) -> tuple[str, str]:
+        return (entry.msgctxt or "", entry.msgid)
+
+    new = sorted(key(e) for e in fresh[1:] if key(e) not in {key(c) for c in catalogue[1:]})
+    assert new == [], "new strings: run makemessages and translate them"
+    not_french = [
+        e.msgid
+        for e in fresh[1:]
+        if "fuzzy" in e.flags or not all(text.strip() for text in e.msgstr.values())
+    ]
+    assert not_french == []
+    gone = sorted({key(c) for c in catalogue[1:]} - {key(e) for e in fresh[1:]})
+    assert gone == [], "strings no longer used: run makemessages with --no-obsolete"
 
 
 def test_every_placeholder_of_a_msgid_is_kept_in_its_translation(catalogue):
@@ -180,7 +221,7 @@ def test_french_by_default_and_english_on_request(client_for):
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(url).content.decode()
-    assert '<html lang="en">' in page
+    assert '<html lang="en-gb">' in page  # a cookie saying "en" gets British English
     assert "<title>Worklist · Belimumab</title>" in page
     assert "Last infusion" in page and "Dernière perfusion" not in page
 
@@ -212,3 +253,210 @@ def test_cycle_labels_follow_the_language():
         assert [cycle_label(c) for c in ("D0", "D28", "C4", "W3")] == ["J0", "J28", "C4", "S3"]
     with translation.override("en"):
         assert [cycle_label(c) for c in ("D0", "D28", "C4", "W3")] == ["D0", "D28", "C4", "W3"]
+
+
+# English words that used to show in the French pages (collected by rendering the pages in
+# French and reading them). "Dose", "Administration", "Patient" and "Total" are French too.
+OFFENDERS = (
+    "Due",
+    "Overdue",
+    "Infusion",
+    "Infusions",
+    "Visit",
+    "Visits",
+    "Weight",
+    "vials",
+    "Vials",
+    "Responder",
+    "Responders",
+    "Pharmacist",
+    "Clinician",
+    "Department head",
+    "Administrator",
+    "weekly",
+    "then every",
+    "mg/day",
+    "IU/mL",
+    "10^9/L",
+    "Rash",
+    "Neutropenia",
+    "Bronchitis",
+    "Nasopharyngitis",
+    "Urinary tract infection",
+    "Sinusitis",
+    "Gastroenteritis",
+    "Infusion reaction",
+    "Headache",
+    "Pneumonia",
+    "Worklist",
+    "Timeline",
+    "Cohort dashboard",
+    "Preparation sheet",
+    "Last infusion",
+    "today",
+    "late",
+    "missed",
+    "Prepared by",
+    "Checked by",
+    "Print",
+    "Edit",
+    "History",
+    "Log out",
+    "Search",
+    "Still on belimumab",
+    "Adverse events",
+    "Stopped",
+    "df",
+    "the",
+    "of",
+    "and",
+    "with",
+)
+_OFFENDER = re.compile(
+    r"(?<![\w/^-])(" + "|".join(re.escape(w) for w in OFFENDERS) + r")(?![\w/^-])"
+)
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: the text, no tags, scripts, styles or attributes, plus the words plotly
+    draws from each figure's JSON data block (names, titles, annotations, hover labels)."""
+    drawn = [
+        _figure_words(json.loads(unescape(block)))
+        for block in re.findall(r'(?s)<script [^>]*type="application/json">(.*?)</script>', html)
+    ]
+    html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
+    text = " ".join([re.sub(r"<[^>]+>", " ", html), *drawn])
+    return re.sub(r"\s+", " ", unescape(text))
+
+
+def _figure_words(value: object, key: str = "") -> str:
+    if isinstance(value, dict):
+        return " ".join(_figure_words(v, k) for k, v in value.items())
+    if isinstance(value, list):
+        return " ".join(_figure_words(v, key) for v in value)
+    if isinstance(value, str) and key in {"name", "text", "title", "hovertemplate", "ticktext"}:
+        return re.sub(r"<[^>]+>|%\{[^}]*\}", " ", value)
+    return ""
+
+
+@pytest.fixture
+def demo_cohort(db):
+    """The demo files (as `make run` loads them): English AE terms, both regimens, dates
+    moved so that the worklist has rows today."""
+    from belimumab.cohort_io.services import cohort_import
+
+    result = cohort_import(
+        source=Path(settings.BASE_DIR) / "fixtures" / "demo", shift_to_today=True
+    )
+    assert result.ok, [str(p) for p in result.problems]
+
+
+def _four_pages() -> dict[str, tuple[str, str]]:
+    from django.db.models import Count
+
+    from belimumab.patients.models import Patient
+    from belimumab.pharmacy.models import Infusion
+
+    # the patient with the most adverse events and labs: the fullest timeline
+    patient = Patient.objects.annotate(
+        n=Count("adverse_events", distinct=True) + Count("labs", distinct=True)
+    ).order_by("-n", "code")[0]
+    iv_infusion = Infusion.objects.filter(course__regimen__route="iv").order_by("pk")[0]
+    return {
+        "worklist": ("pharmacist", reverse("pharmacy:worklist")),
+        "timeline": ("clinician", reverse("clinical:timeline", args=[patient.pk])),
+        "dashboard": ("department_head", reverse("reports:dashboard")),
+        "sheet": ("pharmacist", reverse("pharmacy:infusion_sheet", args=[iv_infusion.pk])),
+    }
+
+
+def test_the_four_daily_pages_show_no_english_word_in_french(demo_cohort, client_for):
+    pages = _four_pages()
+    seen_in_english: set[str] = set()
+    for name, (role, url) in pages.items():
+        client = client_for(role)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        english = client.get(url)
+        assert english.status_code == 200, name
+        seen_in_english |= set(_OFFENDER.findall(visible_text(english.content.decode())))
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+        french = visible_text(client.get(url).content.decode())
+        found = sorted(set(_OFFENDER.findall(french)))
+        assert found == [], f"{name} in French shows {found}"
+    # the list catches what it is meant to: these pages in English do show most of it
+    assert len(seen_in_english) >= 30, sorted(set(OFFENDERS) - seen_in_english)
+    assert {"Neutropenia", "mg/day", "IU/mL", "Due", "Overdue", "Pneumonia"} <= seen_in_english
+
+
+def test_data_values_are_shown_in_the_users_language_and_stored_unchanged(demo_cohort):
+    from belimumab.clinical.models import AdverseEvent
+    from belimumab.core.labels import term_label, unit_label
+    from belimumab.patients.models import Regimen
+
+    regimen = Regimen.objects.get(code="sc_standard")
+    with translation.override("fr"):
+        assert str(regimen) == "SC 200 mg par semaine"
+        assert [unit_label(u) for u in ("mg/day", "IU/mL", "10^9/L", "g/24h", "mmol/L")] == [
+            "mg/j",
+            "UI/mL",
+            "10\u2079/L",
+            "g/24 h",
+            "mmol/L",  # not a known unit: as stored
+        ]
+        assert term_label("Urinary tract infection") == "Infection urinaire"
+        assert term_label("Infection urinaire basse") == "Infection urinaire basse"
+    with translation.override("en-gb"):
+        assert str(regimen) == "SC 200 mg weekly"
+        assert unit_label("10^9/L") == "10\u2079/L" and unit_label("mg/day") == "mg/day"
+        assert term_label("Urinary tract infection") == "Urinary tract infection"
+    regimen.name = "SC 200 mg hebdomadaire (protocole local)"  # an administrator's own name
+    with translation.override("fr"):
+        assert str(regimen) == "SC 200 mg hebdomadaire (protocole local)"
+    assert Regimen.objects.get(code="sc_standard").name == "SC 200 mg weekly"
+    assert AdverseEvent.objects.filter(term="Neutropenia").exists()
+
+
+def test_every_seeded_regimen_name_is_translated():
+    from belimumab.patients.models import SEEDED_REGIMEN_NAMES
+    from belimumab.patients.regimens import REGIMENS
+
+    assert {r["name"] for r in REGIMENS} == set(SEEDED_REGIMEN_NAMES)
+    with translation.override("fr"):
+        assert all(translation.gettext(name) != name for name in SEEDED_REGIMEN_NAMES)
+
+
+def test_the_admin_names_the_roles_in_french(make_user, users):
+    from django.test import Client
+
+    client = Client()  # the admin's users and groups are for superusers only
+    client.force_login(make_user("root", is_superuser=True, is_staff=True))
+    groups = visible_text(client.get(reverse("admin:auth_group_changelist")).content.decode())
+    for role in ("Pharmacien", "Clinicien", "Chef de service", "Administrateur"):
+        assert role in groups
+    user_page = client.get(reverse("admin:auth_user_change", args=[users["pharmacist"].pk]))
+    options = re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", user_page.content.decode())
+    assert {"Pharmacien", "Clinicien", "Chef de service", "Administrateur"} <= set(options)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    groups = visible_text(client.get(reverse("admin:auth_group_changelist")).content.decode())
+    assert "Department head" in groups and "department_head" in groups
+
+
+def test_the_patient_page_groups_the_cost_by_thousands(demo_cohort, client_for):
+    from django.db.models import Count
+
+    from belimumab.patients.models import Patient
+
+    patient = (  # the IV patient with the most infusions (pens are not costed)
+        Patient.objects.filter(courses__regimen__route="iv")
+        .annotate(n=Count("infusions", distinct=True))
+        .order_by("-n", "code")[0]
+    )
+    client = client_for("pharmacist")
+    url = reverse("clinical:patient_detail", args=[patient.pk])
+    french = client.get(url).content.decode()
+    cost = re.search(r"data-cost-to-date>([^<]+)<", french).group(1)
+    assert re.fullmatch(r"\d{1,3}(\u202f\d{3})+,\d{2} \w+", cost), cost  # 10 408,50 GBP
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = re.search(r"data-cost-to-date>([^<]+)<", client.get(url).content.decode()).group(1)
+    assert re.fullmatch(r"\d{1,3}(,\d{3})+\.\d{2} \w+", english), english  # 10,408.50 GBP
+    assert english.replace(",", "").replace(".", ",") == cost.replace("\u202f", "")

@@ -5,6 +5,9 @@ pages, which keep to the four roles; Django's UserAdmin would let the same permi
 superuser status, permissions and group edits, and set anyone's password. Here a superuser
 still manages users and groups, but nobody sets another person's password: they issue a
 temporary one or send a reset link from the accounts page.
+
+The group list and the user page's group choices name the four roles in the user's language;
+a group's stored name stays its code (sync_roles finds groups by it).
 """
 
 from __future__ import annotations
@@ -15,7 +18,22 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
+from django.db.models import ManyToManyField
+from django.forms import ModelMultipleChoiceField
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from belimumab.accounts.forms import ROLE_LABELS
+
+
+def role_label(group_name: str) -> str:
+    """A role's name in the user's language; a group a hospital added is shown as named."""
+    return str(ROLE_LABELS.get(group_name, group_name))
+
+
+class RoleChoiceField(ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return role_label(obj.name)
 
 
 class _SuperusersOnly:
@@ -43,9 +61,20 @@ class SuperuserUserAdmin(_SuperusersOnly, UserAdmin):
             raise PermissionDenied  # another person's password: temporary password or reset
         return super().user_change_password(request, id, form_url)
 
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name == "groups":
+            kwargs["form_class"] = RoleChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
 
 class SuperuserGroupAdmin(_SuperusersOnly, GroupAdmin):
-    pass
+    list_display = ("role", "name")
+
+    @admin.display(description=_("role"), ordering="name")
+    def role(self, group: Group) -> str:
+        return role_label(group.name)
 
 
 admin.site.unregister(User)

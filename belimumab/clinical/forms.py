@@ -30,7 +30,8 @@ from belimumab.clinical.services import (
     AdverseEventInput,
     pharmacovigilance_problems,
 )
-from belimumab.core.forms import DATE_WIDGET, BoundedDates
+from belimumab.core import labels
+from belimumab.core.forms import DATE_WIDGET, BoundedDates, LocalizedDecimalField
 from belimumab.domain import sledai, treatments
 from belimumab.patients.models import Patient
 from belimumab.pharmacy.models import Infusion
@@ -41,7 +42,7 @@ MODE_TOTAL = "total"
 
 def decimal_field(label: Any, **kwargs: Any) -> forms.DecimalField:
     """A decimal typed the user's way (0,8 in French), not negative."""
-    return forms.DecimalField(
+    return LocalizedDecimalField(
         label=label,
         required=kwargs.pop("required", False),
         localize=True,
@@ -53,8 +54,9 @@ def decimal_field(label: Any, **kwargs: Any) -> forms.DecimalField:
 
 
 def unit_label(unit: str) -> str:
-    """A unit as printed on a lab report: 10^9/L -> 10⁹/L (the stored code keeps the caret)."""
-    return unit.replace("10^9", "10\u2079")
+    """A unit as printed on a lab report, in the user's language (10^9/L -> 10⁹/L, IU/mL ->
+    UI/mL in French); the stored code is unchanged."""
+    return labels.unit_label(unit)
 
 
 class VersionedForm(BoundedDates, forms.Form):
@@ -94,7 +96,7 @@ class VisitForm(VersionedForm):
         help_text=_("Total only: the total of the old record. With descriptors: optional check."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
     )
-    pga = forms.DecimalField(
+    pga = LocalizedDecimalField(
         label=_("Physician global assessment (0-3)"),
         required=False,
         localize=True,

@@ -28,6 +28,7 @@ from belimumab.clinical.models import (
     TreatmentDose,
     Visit,
 )
+from belimumab.core.labels import term_label, unit_label
 from belimumab.department.selectors import belimumab
 from belimumab.domain import flare_support, pens, response, schedule, sledai, treatments
 from belimumab.domain.dates import shift
@@ -538,13 +539,15 @@ def missed_cycles(records: PatientRecords, today: date) -> list[dict[str, Any]]:
 
 
 def adverse_event_text(event: AdverseEvent) -> str:
-    """The event's term with its grade and seriousness: "Pneumonia (grade 3, serious)"."""
+    """The event's term (in the user's language when it is a known term of the fixtures) with
+    its grade and seriousness: "Pneumonia (grade 3, serious)"."""
     marks = []
     if event.severity_grade is not None:
         marks.append(_("grade %(grade)d") % {"grade": event.severity_grade})
     if event.serious:
         marks.append(_("serious"))
-    return f"{event.term} ({', '.join(marks)})" if marks else event.term
+    term = term_label(event.term)
+    return f"{term} ({', '.join(marks)})" if marks else term
 
 
 def _administration_marks(records: PatientRecords) -> dict[str, list[Any]]:
@@ -612,7 +615,7 @@ def timeline_chart_data(records: PatientRecords, today: date) -> dict[str, Any]:
         "events": sorted(events, key=lambda e: e[0]),
         "starts": starts,
         "labs": labs,
-        "units": {test: spec.unit for test, spec in specs.items()},
+        "units": {test: unit_label(spec.unit) for test, spec in specs.items()},
         "today": today,
     }
 

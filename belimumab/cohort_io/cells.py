@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from belimumab.cohort_io.formats import DATE_RE, RawTable
+from belimumab.cohort_io.formats import RawTable, parse_date
 from belimumab.cohort_io.results import Problem
 
 # Accepted spellings (lowercase) -> stored value, for each list of choices.
@@ -97,13 +97,12 @@ class Cells:
             return None
         day = self._dates.get(text)
         if day is None:
-            try:
-                if not DATE_RE.match(text):
-                    raise ValueError
-                day = date.fromisoformat(text)
-            except ValueError:
+            day = parse_date(text)
+            if day is None:
                 self.problem(
-                    column, _("%(value)r is not a date: write YYYY-MM-DD") % {"value": text[:40]}
+                    column,
+                    _("%(value)r is not a date: write YYYY-MM-DD or DD/MM/YYYY")
+                    % {"value": text[:40]},
                 )
                 return None
             if len(self._dates) < 100_000:

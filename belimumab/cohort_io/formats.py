@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from belimumab.clinical.models import AEAction, AECategory, AECausality, AEOutcome, Flare
 from belimumab.domain import sledai
@@ -148,6 +149,24 @@ AE_ACTIONS = tuple(AEAction.values)
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Day first, the way a French spreadsheet writes a date (03/12/2026, 3/12/2026): never month
+# first, and a four-digit year (a two-digit one would guess the century).
+DAY_FIRST_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def parse_date(text: str) -> date | None:
+    """The day an import cell names, ISO (2026-12-03) or day first (03/12/2026): both are
+    3 December 2026. None when the text is neither or names no real day (31/02/2026)."""
+    try:
+        if DATE_RE.match(text):
+            return date.fromisoformat(text)
+        match = DAY_FIRST_DATE_RE.match(text)
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+            return date(year, month, day)
+    except ValueError:
+        return None
+    return None
 
 
 @dataclass

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from datetime import date, timedelta
 
 from belimumab.cohort_io.batches import QUERY_CHUNK, chunks
-from belimumab.cohort_io.formats import DATE_RE, FILES, RawTable, Tables
+from belimumab.cohort_io.formats import FILES, RawTable, Tables, parse_date
 from belimumab.patients.models import Course
 
 
@@ -18,7 +17,8 @@ def _date_columns(name: str) -> tuple[str, ...]:
 def shift_dates(tables: Mapping[str, RawTable], days: int) -> Tables:
     """Copy of `tables` with every date moved by `days` days (birth dates too, so ages stay).
 
-    Cells that are not ISO dates are left as they are (validation reports them).
+    Cells that are not dates are left as they are (validation reports them); a shifted
+    day-first date is written back in ISO.
     """
     shifted: Tables = {}
     delta = timedelta(days=days)
@@ -28,10 +28,9 @@ def shift_dates(tables: Mapping[str, RawTable], days: int) -> Tables:
         for line, values in table.rows:
             values = dict(values)
             for column in columns:
-                text = values.get(column, "")
-                if DATE_RE.match(text):
-                    with contextlib.suppress(ValueError):
-                        values[column] = (date.fromisoformat(text) + delta).isoformat()
+                day = parse_date(values.get(column, ""))
+                if day is not None:
+                    values[column] = (day + delta).isoformat()
             rows.append((line, values))
         shifted[name] = RawTable(table.name, table.label, list(table.columns), rows)
     return shifted
@@ -45,14 +44,9 @@ def latest_date(tables: Mapping[str, RawTable]) -> date | None:
             if column == "birth_date" or column not in table.columns:
                 continue
             for _line, values in table.rows:
-                text = values.get(column, "")
-                if DATE_RE.match(text):
-                    try:
-                        day = date.fromisoformat(text)
-                    except ValueError:
-                        continue
-                    if latest is None or day > latest:
-                        latest = day
+                day = parse_date(values.get(column, ""))
+                if day is not None and (latest is None or day > latest):
+                    latest = day
     return latest
 
 
@@ -79,10 +73,9 @@ def existing_shift(tables: Mapping[str, RawTable]) -> int | None:
         return None
     starts: dict[str, date] = {}
     for _line, values in table.rows:
-        text = values.get("start_date", "")
-        if values.get("code") and DATE_RE.match(text):
-            with contextlib.suppress(ValueError):
-                starts[values["code"]] = date.fromisoformat(text)
+        day = parse_date(values.get("start_date", ""))
+        if values.get("code") and day is not None:
+            starts[values["code"]] = day
     codes = sorted(starts)
     for chunk in chunks(codes, QUERY_CHUNK):
         stored = dict(

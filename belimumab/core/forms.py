@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,30 @@ if TYPE_CHECKING:
 # A localized text date (25/11/2026 in French) rather than <input type="date">, whose display
 # follows the browser's UI language, not the page's. ISO dates are accepted too.
 DATE_WIDGET = forms.DateInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+
+class LocalizedDecimalField(forms.DecimalField):
+    """A decimal typed the user's way (70,5 in French, 70.5 in English), with thousands allowed.
+
+    Django drops the thousands separator before reading a localized number, so "70,5" typed in
+    English would become 705 kg: a separator must separate groups of exactly three digits.
+    """
+
+    def to_python(self, value: Any) -> Any:
+        if self.localize and isinstance(value, str) and value.strip():
+            separator = formats.get_format("THOUSAND_SEPARATOR")
+            whole = value.strip().split(formats.get_format("DECIMAL_SEPARATOR"), 1)[0]
+            grouped = re.sub(r"[\s\u202f]", ",", whole.replace(separator, ",")).lstrip("+-")
+            if "," in grouped and not re.fullmatch(r"\d{1,3}(,\d{3})+", grouped):
+                raise forms.ValidationError(
+                    _('Write decimals with "%(separator)s", as in %(example)s.')
+                    % {
+                        "example": formats.number_format("70.5", 1),
+                        "separator": formats.get_format("DECIMAL_SEPARATOR"),
+                    },
+                    code="invalid",
+                )
+        return super().to_python(value)
 
 
 def date_bounds(today: date | None = None) -> tuple[date, date]:

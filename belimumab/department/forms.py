@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.core.forms import BoundedDates
+from belimumab.core.forms import BoundedDates, LocalizedDecimalField
+from belimumab.core.labels import unit_label
 from belimumab.department.models import Department, LabTestSetting, VialPrice
 
 _VERSION = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -33,6 +34,8 @@ class DepartmentForm(forms.ModelForm):
             "worklist_page_size",
         ]
         localized_fields = ["rounding_tolerance_pct"]
+        # "5,5" typed in English is refused, not read as 55 (core.forms.LocalizedDecimalField)
+        field_classes = {"rounding_tolerance_pct": LocalizedDecimalField}
 
 
 class VialPriceForm(BoundedDates, forms.ModelForm):
@@ -40,6 +43,7 @@ class VialPriceForm(BoundedDates, forms.ModelForm):
         model = VialPrice
         fields = ["vial_mg", "price", "effective_from"]
         localized_fields = ["price"]
+        field_classes = {"price": LocalizedDecimalField}  # "121,50" in English is not 12150
         widgets = {"effective_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {
             "effective_from": _(
@@ -55,13 +59,14 @@ class LabTestSettingForm(forms.ModelForm):
         model = LabTestSetting
         fields = ["unit", "loinc", "lower", "upper", "plausible_min", "plausible_max"]
         localized_fields = ["lower", "upper", "plausible_min", "plausible_max"]
+        field_classes = {name: LocalizedDecimalField for name in localized_fields}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         units = self.instance.units
         self.fields["unit"] = forms.ChoiceField(
             label=self.fields["unit"].label,
-            choices=[(u, u) for u in units],
+            choices=[(u, unit_label(u)) for u in units],
             help_text=_("Both ranges are in this unit."),
         )
 

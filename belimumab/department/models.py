@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from belimumab.core.models import ClinicalModel
@@ -130,7 +131,12 @@ class VialPrice(ClinicalModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.vial_mg} mg ({self.effective_from.isoformat()})"
+        # the history's label: what was in force from when, as the administrator reads dates
+        return str(_("%(vial)s mg: %(price)s from %(date)s")) % {
+            "vial": self.vial_mg,
+            "price": number_format(self.price, 2, use_l10n=True, force_grouping=True),
+            "date": date_format(self.effective_from, "SHORT_DATE_FORMAT"),
+        }
 
     def clean(self) -> None:
         if self.vial_mg is None or self.effective_from is None or not self.is_active:

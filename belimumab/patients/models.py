@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from belimumab.core.models import ClinicalModel
@@ -132,6 +133,18 @@ class Patient(ClinicalModel):
         return self.code
 
 
+# The names patients.regimens seeds, shown in the user's language; a name an administrator typed
+# is shown as typed. The stored name never changes with the language.
+SEEDED_REGIMEN_NAMES = frozenset(
+    {
+        gettext_noop("IV 10 mg/kg D0, D14, D28 then every 28 days"),
+        gettext_noop("IV lupus nephritis 10 mg/kg D0, D14, D28 then every 28 days"),
+        gettext_noop("SC 200 mg weekly"),
+        gettext_noop("SC lupus nephritis 400 mg weekly x4 then 200 mg weekly"),
+    }
+)
+
+
 class Regimen(models.Model):
     """A belimumab regimen as data (DOMAIN.md): route, dose and intervals.
 
@@ -161,7 +174,7 @@ class Regimen(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name) if self.name in SEEDED_REGIMEN_NAMES else self.name
 
     def as_domain(self) -> DomainRegimen:
         return DomainRegimen(

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.core.forms import DATE_WIDGET, BoundedDates, check_date_range
+from belimumab.core.forms import DATE_WIDGET, BoundedDates, LocalizedDecimalField, check_date_range
 from belimumab.domain.defaults import MAX_PENS_PER_DISPENSATION, SC_PENS_PER_DISPENSATION
 from belimumab.patients.models import Route
 from belimumab.pharmacy.doses import setting
@@ -76,7 +76,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 class InfusionForm(BoundedDates, forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_WIDGET, localize=True)
-    weight_kg = forms.DecimalField(
+    weight_kg = LocalizedDecimalField(
         label=_("Weight (kg)"),
         max_digits=5,
         decimal_places=1,
@@ -88,7 +88,7 @@ class InfusionForm(BoundedDates, forms.Form):
         label=_("I confirm this weight (it changed a lot since the last infusion)"),
         required=False,
     )
-    prepared_dose_mg = forms.DecimalField(
+    prepared_dose_mg = LocalizedDecimalField(
         label=_("Prepared dose (mg)"),
         max_digits=7,
         decimal_places=1,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from belimumab.clinical.models import AECategory, Flare
 from belimumab.clinical.sledai_labels import ACTIVITY_LABELS, DRUG_LABELS, label
 from belimumab.core.charts import figure_html
+from belimumab.core.labels import unit_label
 from belimumab.domain import pharmacovigilance as pv
 from belimumab.domain.response import TIMEPOINTS
 from belimumab.domain.treatments import CORTICOSTEROIDS
@@ -78,13 +79,13 @@ def present(ds: Dataset, report: dict[str, Any], embed: Embed | None = None) -> 
 def figure_labels() -> dict[str, str]:
     return {
         "anti_dsdna": _("Anti-dsDNA"),
-        "anti_dsdna_unit": "IU/mL",
+        "anti_dsdna_unit": unit_label("IU/mL"),
         "ch50": _("CH50"),
-        "ch50_unit": "U/mL",
+        "ch50_unit": unit_label("U/mL"),
         "c3": _("C3"),
-        "c3_unit": "g/L",
+        "c3_unit": unit_label("g/L"),
         "c4": _("C4"),
-        "c4_unit": "g/L",
+        "c4_unit": unit_label("g/L"),
         "sledai": _("SELENA-SLEDAI"),
         "steroid": _("Prednisone equivalent (mg/day), patients on corticosteroids at M0"),
         "retention": _("Still on belimumab"),

@@ -134,7 +134,7 @@ def test_visit_form_shows_weights_definitions_and_lab_suggestions(clinician, pat
     assert 'data-weight="8"' in html and "Heme-granular or red blood cell casts." in html
     assert "Platelets below 100 x 10⁹/L" in html
     low = re.search(r'<li [^>]*data-descriptor="low_complement">.*?</li>', html, re.S).group(0)
-    assert "border-warning" in low and "suggested by labs of 01/02/2026" in low  # English m/d/Y
+    assert "border-warning" in low and "suggested by labs of 02/01/2026" in low  # British d/m/Y
     assert "checked" not in low  # proposed, never ticked for the clinician
     thrombo = re.search(r'data-descriptor="thrombocytopenia">.*?</li>', html, re.S).group(0)
     assert "suggested by labs" not in thrombo  # 120 is above 100 x 10^9/L
@@ -148,7 +148,7 @@ def test_visit_suggestions_follow_the_form(clinician, patient):
     url = reverse("clinical:visit_suggestions", args=[patient.pk])
     query = "?date=2026-02-15&descriptors=rash&descriptors=vasculitis&descriptors=arthritis&pga=1.0"
     data = clinician.get(url + query).json()
-    assert data["labs"] == {"increased_dna_binding": "suggested by labs of 02/14/2026"}
+    assert data["labs"] == {"increased_dna_binding": "suggested by labs of 14/02/2026"}
     assert data["flare"]["code"] == "severe"
     assert "SELENA-SLEDAI rose above 12" in data["flare"]["criteria"]
     assert clinician.get(url + "?date=nonsense").json() == {"labs": {}, "flare": None}
@@ -290,7 +290,7 @@ def test_treatment_change_shows_in_prednisone_equivalent(clinician, patient):
 def test_adverse_event_linked_to_an_infusion(clinician, patient, make_infusion):
     infusion = make_infusion(patient, D0)
     url = reverse("clinical:adverse_event_create", args=[patient.pk])
-    assert "Infusion of 01/05/2026" in clinician.get(url).content.decode()
+    assert "Infusion of 05/01/2026" in clinician.get(url).content.decode()
     data = {
         "term": "Urticaria",
         "category": "infusion_reaction",
@@ -347,7 +347,7 @@ def test_a_record_entered_by_mistake_is_deactivated_never_deleted(clinician, pat
     lab = add_lab(patient, D0, "c3", "0.65", "g/L", "0.79", "1.53")
     url = reverse("clinical:record_deactivate", args=["lab", lab.pk])
     page = clinician.get(url)
-    assert "C3 of 01/05/2026" in page.content.decode()
+    assert "C3 of 05/01/2026" in page.content.decode()
     assert page.context["form"]["version"].value() == 1
     no_reason = clinician.post(url, {"version": "1", "reason": " "})
     assert "reason" in no_reason.context["form"].errors

@@ -351,7 +351,7 @@ def _stop_without_reason(files):
 
 
 BAD = [
-    (_bad_date, ["visits.csv:2: date: '2026-13-05' is not a date: write YYYY-MM-DD"]),
+    (_bad_date, ["visits.csv:2: date: '2026-13-05' is not a date: write YYYY-MM-DD or DD/MM/YYYY"]),
     (_unknown_code, ["labs.csv:5: patient: unknown patient 'NOPE-9'"]),
     (
         _mismatch,
@@ -412,7 +412,7 @@ def test_every_problem_of_every_file_is_listed(imported, tmp_path):
     assert [str(p) for p in result.problems] == [
         "infusions.csv:1: nurse: unknown column",
         "treatments.csv:2: dose: must not be negative (-5)",
-        "visits.csv:2: date: '2026-13-05' is not a date: write YYYY-MM-DD",
+        "visits.csv:2: date: '2026-13-05' is not a date: write YYYY-MM-DD or DD/MM/YYYY",
         "labs.csv:5: patient: unknown patient 'NOPE-9'",
         "labs.csv:6: test: 'c9' is not one of: anti_dsdna, ch50, c3, c4, platelets, leukocytes, "
         "proteinuria, upcr",
@@ -519,7 +519,7 @@ def test_xlsx_problems_give_sheet_and_row(imported, tmp_path):
     assert [str(p) for p in result.problems] == [
         "extra:1: -: unknown file (expected: patients, treatments, infusions, visits, labs, "
         "adverse_events)",
-        "visits:2: date: '2026-13-05' is not a date: write YYYY-MM-DD",
+        "visits:2: date: '2026-13-05' is not a date: write YYYY-MM-DD or DD/MM/YYYY",
     ]
     assert snapshot() == before
 
@@ -627,7 +627,7 @@ def test_command_fails_with_every_problem_on_stderr(imported, tmp_path, users):
         )
     assert failure.value.returncode == 1
     assert err.getvalue().splitlines() == [
-        "visits.csv:2: date: '2026-13-05' is not a date: write YYYY-MM-DD",
+        "visits.csv:2: date: '2026-13-05' is not a date: write YYYY-MM-DD or DD/MM/YYYY",
         "labs.csv:2: value: must not be negative (-1)",
     ]
     assert snapshot() == before
@@ -726,7 +726,10 @@ def test_browser_dry_run_shows_problems_and_writes_nothing(admin):
     _unknown_code(files)
     job, page = _upload(admin, _uploads(files))
     assert "2 problems: nothing was imported." in page
-    assert "visits.csv:2: date: &#x27;2026-13-05&#x27; is not a date: write YYYY-MM-DD" in page
+    assert (
+        "visits.csv:2: date: &#x27;2026-13-05&#x27; is not a date: write YYYY-MM-DD or DD/MM/YYYY"
+        in page
+    )
     assert "labs.csv:5: patient: unknown patient &#x27;NOPE-9&#x27;" in page
     assert "job_confirm" not in page and "/confirm/" not in page
     assert Patient.objects.count() == 0

@@ -203,16 +203,17 @@ def test_a_1_mb_zip_holding_1000_mib_is_refused_from_its_directory(hostile):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+    # numbers grouped by thousands in British English
     assert problems[0] == (
-        "patients.csv:1: -: 1000.0 MB, more than the 50.0 MB a file may hold: nothing was read"
+        "patients.csv:1: -: 1,000.0 MB, more than the 50.0 MB a file may hold: nothing was read"
     )
     assert re.fullmatch(
-        r"patients.csv:1: -: 1000.0 MB packed 1\d\d\d times: more than 100 times is refused "
+        r"patients.csv:1: -: 1,000.0 MB packed 1\d\d\d times: more than 100 times is refused "
         r"\(a zip bomb\?\)",
         problems[1],
     )
     assert problems[2:] == [
-        "archive:1: -: the archive holds 1000.0 MB once unpacked, more than 500.0 MB"
+        "archive:1: -: the archive holds 1,000.0 MB once unpacked, more than 500.0 MB"
     ]
     assert peak < 5 * MIB
 

@@ -28,7 +28,7 @@ def test_a_404_is_in_the_sites_layout_and_the_users_language(client_for, setting
     assert 'href="/patients/"' in page  # the menu of the user's role
     assert "Raised by" not in page and "No Patient matches" not in page  # no detail
     english = _english(client).get("/patients/999999/").content.decode()
-    assert "Page not found" in english and '<html lang="en">' in english
+    assert "Page not found" in english and '<html lang="en-gb">' in english
 
 
 def test_a_403_is_in_the_sites_layout_and_the_users_language(client_for, settings):

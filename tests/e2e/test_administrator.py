@@ -45,4 +45,5 @@ def test_administrator_changes_the_vial_price_from_a_date(
     infusions = page.locator("tr[data-infusion]")
     expect(infusions.filter(has_text="02/02/2026")).to_contain_text("729,00")  # before
     expect(infusions.filter(has_text="02/03/2026")).to_contain_text("780,00")  # after
-    expect(page.locator("[data-cost-to-date]")).to_have_text("1509,00 EUR")
+    # thousands grouped by a narrow no-break space
+    expect(page.locator("[data-cost-to-date]")).to_have_text("1\u202f509,00 EUR")

@@ -292,7 +292,7 @@ def test_pharmacist_dispenses_four_pens(client_for, sc_patient, users, checker, 
     assert (saved.prescribed_dose_mg, saved.vials_120, saved.vials_400) == (Decimal(200), 0, 0)
     assert _stored(sc_patient).next_due == today + timedelta(days=28)
     (text,) = [str(m) for m in get_messages(response.wsgi_request)]
-    due = (today + timedelta(days=28)).strftime("%m/%d/%Y")
+    due = (today + timedelta(days=28)).strftime("%d/%m/%Y")  # British English: day first
     assert text.startswith("Dispensation recorded for SC10.")
     assert f"Next dispensation due on {due} (W9)." in text
 

@@ -66,3 +66,15 @@ def record_url(context: template.Context, name: str, *args: object) -> str:
     if key not in cache:
         cache[key] = pk_url(name, *fixed, current_app=app)
     return cache[key](pk)
+
+
+@register.filter
+def unit(value: str) -> str:
+    """{{ lab.unit|unit }}: a stored unit in the user's language (mg/day -> mg/j)."""
+    return labels.unit_label(str(value))
+
+
+@register.filter
+def term(value: str) -> str:
+    """{{ ae.term|term }}: a known adverse-event term in the user's language."""
+    return labels.term_label(str(value))
