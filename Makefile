@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run demo test test-fast screenshots lint format bench loadtest system-deps clean
+.PHONY: worker install run demo test test-fast screenshots lint format bench loadtest system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ demo: install
 
 run: demo
 	$(PY) manage.py runserver $(HOST)
+
+# The background task worker of production (imports, exports). `make run` needs none: in
+# DEBUG tasks run in the request; try the production path with BELIMUMAB_TASKS=database.
+worker: install
+	$(PY) manage.py run_worker
 
 test: install system-deps
 	$(PY) manage.py makemigrations --check --dry-run

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "bootstrap",
+    "django_tasks",
+    "django_tasks_db",
     "belimumab.core",
     "belimumab.department",
     "belimumab.accounts",
@@ -325,6 +327,31 @@ BELIMUMAB: dict[str, Any] = {
     "DATE_YEARS_AHEAD": defaults.DATE_YEARS_AHEAD,
     "SC_PENS_PER_DISPENSATION": defaults.SC_PENS_PER_DISPENSATION,
     "MAX_PENS_PER_DISPENSATION": defaults.MAX_PENS_PER_DISPENSATION,
+}
+
+# Background work (django-tasks): browser imports and cohort reports are tasks. Production uses
+# the database backend (tasks are rows: any application server enqueues, `manage.py run_worker`
+# runs them, a restart loses nothing); in DEBUG, unless BELIMUMAB_TASKS=database, the immediate
+# backend runs each task inside the request, so `make run` needs no worker (docs/deploy.md).
+TASKS_BACKEND = os.environ.get("BELIMUMAB_TASKS", "immediate" if DEBUG else "database")
+if TASKS_BACKEND not in ("immediate", "database"):
+    raise ImproperlyConfigured("BELIMUMAB_TASKS is 'immediate' or 'database'")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if TASKS_BACKEND == "immediate"
+        else "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# A worker writes its heartbeat every WORKER_HEARTBEAT_SECONDS; one silent for
+# WORKER_STALE_SECONDS is taken for dead (health check "task_worker", its running tasks failed).
+WORKER_HEARTBEAT_SECONDS = envint("BELIMUMAB_WORKER_HEARTBEAT_SECONDS", "10")
+WORKER_STALE_SECONDS = envint("BELIMUMAB_WORKER_STALE_SECONDS", "60")
+# The health endpoint's checks beyond the database and migrations: name -> dotted path of a
+# function returning True when healthy (core imports no app, so apps are named here).
+HEALTH_CHECKS = {
+    "task_worker": "belimumab.core.worker.worker_seen_recently",
 }
 
 # How large a cohort import may be (docs/data-format.md "Limits"), checked before reading.

@@ -59,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.view_history",
         "patients.view_cohort_report",
         "patients.import_cohort",
+        "cohort_io.view_importjob",  # every administrator's browser imports, not only one's own
         "patients.export_audit",
         "patients.view_regimen",
         "patients.change_regimen",

@@ -1,48 +1,36 @@
 """Cohort import in the browser, for administrators: upload, dry run, then confirm.
 
-The same service and the same report as `manage.py import_cohort`. The uploaded files are kept
-in a private temporary folder named by a random token bound to the session, so that "Import"
-imports exactly the files that were checked. The page is streamed: progress steps arrive while the
-server reads, checks, compares and writes (a CSS rule shows only the latest one, so no script is
-needed under the Content-Security-Policy), then the report follows.
+The same service and the same report as `manage.py import_cohort`, run as background tasks
+(`jobs`): the upload is stored in the database as an `ImportJob`, so that "Import" imports
+exactly the files that were checked, on whichever server and worker. The job's page shows its
+progress: `static/js/job_status.js` polls the small JSON endpoint and reloads the page when the
+job ends (no inline script: CSP); without JavaScript a "Refresh" link does the same.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import secrets
-import shutil
-import tempfile
-import time
-import zipfile
-from collections.abc import Generator, Iterator
-from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import permission_required
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, StreamingHttpResponse
-from django.http.response import HttpResponseBase
-from django.middleware.csrf import get_token
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import render_to_string
-from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
 
+from belimumab.cohort_io.jobs import can_confirm, import_job_confirm, import_job_create, job_result
 from belimumab.cohort_io.limits import import_limits
-from belimumab.cohort_io.results import ImportResult, Problem, Progress
-from belimumab.cohort_io.services import cohort_import_steps
+from belimumab.cohort_io.models import ImportJob
+from belimumab.core.worker import uses_worker
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_ROOT = Path(tempfile.gettempdir()) / "belimumab-import"
-SESSION_KEY = "cohort_import_token"
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-STALE_SECONDS = 24 * 3600
-MARKERS = ("<!--import-steps-->", "<!--import-report-->")
+PERMISSION = "patients.import_cohort"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -109,62 +97,6 @@ class ImportForm(forms.Form):
         return files
 
 
-def _remove_stale() -> None:
-    if not UPLOAD_ROOT.is_dir():
-        return
-    limit = time.time() - STALE_SECONDS
-    for folder in UPLOAD_ROOT.iterdir():
-        if folder.is_dir() and folder.stat().st_mtime < limit:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _store(files: list[UploadedFile]) -> tuple[str, Path]:
-    """Keep the upload as one upload.xlsx or upload.zip (CSV files are zipped); its token and
-    path."""
-    _remove_stale()
-    token = secrets.token_urlsafe(24)
-    folder = UPLOAD_ROOT / token
-    folder.mkdir(parents=True, mode=0o700)
-    try:
-        return token, _write_upload(files, folder)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)  # a full disk leaves no half upload behind
-        raise
-
-
-def _write_upload(files: list[UploadedFile], folder: Path) -> Path:
-    """Write the uploads chunk by chunk (never whole in memory) as one file; its path."""
-    name = _name(files[0]).lower()
-    if len(files) == 1 and name.endswith((".xlsx", ".zip")):
-        target = folder / ("upload.xlsx" if name.endswith(".xlsx") else "upload.zip")
-        with target.open("wb") as out:
-            for chunk in files[0].chunks():
-                out.write(chunk)
-        return target
-    target = folder / "upload.zip"
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for upload in files:
-            with archive.open(Path(_name(upload)).name, "w", force_zip64=True) as member:
-                for chunk in upload.chunks():
-                    member.write(chunk)
-    return target
-
-
-def _stored(token: str | None) -> Path | None:
-    if not token or not TOKEN_RE.match(token):
-        return None
-    folder = UPLOAD_ROOT / token
-    for name in ("upload.xlsx", "upload.zip"):
-        if (folder / name).is_file():
-            return folder / name
-    return None
-
-
-def _discard(token: str) -> None:
-    if TOKEN_RE.match(token):
-        shutil.rmtree(UPLOAD_ROOT / token, ignore_errors=True)
-
-
 PHASES = {
     "read": _("Reading the files"),
     "validate": _("Checking every row"),
@@ -173,93 +105,67 @@ PHASES = {
 }
 
 
-def _step_html(phase: str, percent: int) -> str:
-    """One progress step; the page's CSS shows only the latest (no script: CSP)."""
-    return format_html(
-        '<div class="import-step"><div class="small">{}</div><div class="progress" '
-        'role="progressbar" aria-valuenow="{}" aria-valuemin="0" aria-valuemax="100">'
-        '<div class="progress-bar" style="width: {}%">{}%</div></div></div>\n',
-        PHASES.get(phase, phase),
-        percent,
-        percent,
-        percent,
-    )
+def _job(request: HttpRequest, job_id: str) -> ImportJob:
+    """The job, for its owner and for administrators (who see every import); else 404, so
+    that the existence of another user's job is not revealed."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or not (
+        job.owner_id == request.user.pk or request.user.has_perm("cohort_io.view_importjob")
+    ):
+        raise Http404
+    return job
 
 
-def _run(request: HttpRequest, token: str, source: Path, dry_run: bool) -> StreamingHttpResponse:
-    """Stream the page: progress while the import runs, then its report."""
-    get_token(request)  # the confirm form's CSRF token, before the headers leave
-    steps = cohort_import_steps(source=source, user=request.user, dry_run=dry_run)
-    page = render_to_string(
-        "cohort_io/import_run.html", {"dry_run": dry_run, "markers": MARKERS}, request=request
-    )
-    head, rest = page.split(MARKERS[0])
-    middle, tail = rest.split(MARKERS[1])
-
-    def content() -> Iterator[str]:
-        confirm = False
-        try:
-            yield head
-            result = yield from _progress(steps, dry_run)
-            yield middle
-            confirm = dry_run and result.ok and result.changes > 0
-            yield render_to_string(
-                "cohort_io/_import_report.html",
-                {"result": result, "token": token if confirm else None},
-                request=request,
-            )
-            yield tail
-        finally:
-            # Whatever happened (a crash, the browser gone mid-way), only files waiting for
-            # their confirmation stay in the temporary folder.
-            if not confirm:
-                _discard(token)
-
-    response = StreamingHttpResponse(content())
-    response["X-Accel-Buffering"] = "no"  # nginx: pass the progress steps on as they come
-    return response
-
-
-def _progress(
-    steps: Iterator[Progress | ImportResult], dry_run: bool
-) -> Generator[str, None, ImportResult]:
-    """Yield the progress steps' HTML; return the import's result. A crash of the import is
-    logged and reported as a problem (nothing was written: its transaction rolled back), as the
-    page's head has already left."""
-    result: ImportResult | None = None
-    last: tuple[str, int] | None = None
-    try:
-        for step in steps:
-            if isinstance(step, ImportResult):
-                result = step
-            elif isinstance(step, Progress):
-                percent = 100 * step.done // step.total if step.total else 100
-                if (step.phase, percent) != last:
-                    last = (step.phase, percent)
-                    yield _step_html(step.phase, percent)
-        if result is None:
-            raise RuntimeError("cohort_import_steps ended without its result")
-    except Exception:
-        logger.exception("cohort import failed")
-        message = _("the import failed unexpectedly; nothing was written (the log has the error)")
-        result = ImportResult(dry_run=dry_run, problems=[Problem("-", 1, "-", str(message))])
-    return result
-
-
-@permission_required("patients.import_cohort", raise_exception=True)
-def import_cohort(request: HttpRequest) -> HttpResponseBase:
-    """Upload and dry run (POST with files), import after confirmation (POST with the token)."""
-    if request.method == "POST" and "token" in request.POST:
-        token = request.POST["token"]
-        source = _stored(token) if token == request.session.get(SESSION_KEY) else None
-        if source is not None:
-            del request.session[SESSION_KEY]
-            return _run(request, token, source, dry_run=False)
-        expired = _("These files were already imported or have expired: upload them again.")
-        return render(request, "cohort_io/import.html", {"form": ImportForm(), "error": expired})
+@permission_required(PERMISSION, raise_exception=True)
+def import_cohort(request: HttpRequest) -> HttpResponse:
+    """The upload form; a valid upload becomes a job (a dry run) and its page."""
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        token, source = _store(form.cleaned_data["files"])
-        request.session[SESSION_KEY] = token
-        return _run(request, token, source, dry_run=True)
+        job = import_job_create(
+            owner=request.user, files=form.cleaned_data["files"], language=get_language()
+        )
+        return redirect("cohort_io:job", job_id=job.pk)
     return render(request, "cohort_io/import.html", {"form": form})
+
+
+@require_safe
+@never_cache
+@permission_required(PERMISSION, raise_exception=True)
+def import_job(request: HttpRequest, job_id: str) -> HttpResponse:
+    """The job's page: its progress while it waits or runs, then its report."""
+    job = _job(request, job_id)
+    context = {
+        "job": job,
+        "phase": PHASES.get(job.phase, ""),
+        "result": job_result(job) if job.finished else None,
+        "confirm": can_confirm(job),
+        "needs_worker": uses_worker(),
+    }
+    return render(request, "cohort_io/import_job.html", context)
+
+
+@require_safe
+@never_cache
+@permission_required(PERMISSION, raise_exception=True)
+def import_job_status(request: HttpRequest, job_id: str) -> JsonResponse:
+    """What the page's script polls: state, phase and percentage (no problem text)."""
+    job = _job(request, job_id)
+    return JsonResponse(
+        {
+            "state": job.state,
+            "finished": job.finished,
+            "phase": str(PHASES.get(job.phase, "")),
+            "percent": job.percent,
+        }
+    )
+
+
+@require_POST
+@permission_required(PERMISSION, raise_exception=True)
+def import_job_confirm_view(request: HttpRequest, job_id: str) -> HttpResponse:
+    """Import the checked files (a second task); refused once imported or never checked."""
+    job = _job(request, job_id)
+    if not import_job_confirm(job=job):
+        expired = _("These files were already imported or have expired: upload them again.")
+        return render(request, "cohort_io/import.html", {"form": ImportForm(), "error": expired})
+    return redirect("cohort_io:job", job_id=job.pk)

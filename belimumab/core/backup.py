@@ -26,6 +26,12 @@ EXCLUDED = [
     "admin.logentry",
     "pharmacy.courseschedule",  # derived from the infusions: rebuilt after a restore
     "department.settingssnapshot",  # derived from the department's settings: rebuilt likewise
+    # background work: queued tasks, workers' heartbeats, browser imports waiting or finished
+    "django_tasks_database",  # django-tasks-db's app label
+    "core.workerheartbeat",
+    "cohort_io.importjob",
+    "cohort_io.importchunk",
+    "reports.reportjob",
 ]
 
 

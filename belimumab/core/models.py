@@ -42,3 +42,18 @@ class ClinicalModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise HardDeleteForbidden(_("Clinical data cannot be deleted; deactivate it instead."))
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's last sign of life (`manage.py run_worker` writes it every few seconds).
+
+    Operational, not clinical: one row per worker process, overwritten, neither audited nor
+    backed up. The health check reads the newest; a worker silent too long is taken for dead and
+    the tasks it was running are failed (`core.worker.fail_abandoned_tasks`).
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.seen_at.isoformat()}"

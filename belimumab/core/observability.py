@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -97,18 +98,34 @@ def _migrations_applied() -> bool:
         return False
 
 
+def _registered(name: str, path: str) -> bool:
+    """One check of settings.HEALTH_CHECKS; an exception is a failure (logged, not shown)."""
+    try:
+        return bool(import_string(path)())
+    except Exception:
+        logging.getLogger(__name__).exception("health: check %s failed", name)
+        return False
+
+
 @login_not_required
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     """For the load balancer: 200 when this server can serve (database reachable, every
-    migration applied), else 503. No detail beyond ok/failed: the endpoint is public."""
+    migration applied), else 503. The checks of settings.HEALTH_CHECKS (a task worker seen
+    recently) are reported too, but a failed one only makes the status "degraded" at 200: a
+    stopped worker delays imports, it does not stop this server from serving pages, and taking
+    every server out of the load balancer for it would. No detail beyond ok/failed: the
+    endpoint is public."""
     checks = {"database": _database_ok()}
     checks["migrations"] = checks["database"] and _migrations_applied()
     ready = all(checks.values())
+    for name, path in getattr(settings, "HEALTH_CHECKS", {}).items():
+        checks[name] = checks["database"] and _registered(name, path)
+    status = "unavailable" if not ready else "ok" if all(checks.values()) else "degraded"
     return JsonResponse(
         {
-            "status": "ok" if ready else "unavailable",
+            "status": status,
             "checks": {name: "ok" if ok else "failed" for name, ok in checks.items()},
         },
         status=200 if ready else 503,

@@ -20,6 +20,7 @@ from django.utils import translation
 from belimumab.clinical.models import AdverseEvent, LabResult, TreatmentDose, Visit
 from belimumab.cohort_io.generator import generate_cohort
 from belimumab.cohort_io.management.commands.import_cohort import TerminalProgress
+from belimumab.cohort_io.models import ImportJob
 from belimumab.cohort_io.readers import tables_from_rows
 from belimumab.cohort_io.results import Progress
 from belimumab.cohort_io.services import cohort_import
@@ -700,8 +701,8 @@ def admin(client_for):
     return client
 
 
-def _content(response) -> str:
-    return b"".join(response.streaming_content).decode()
+def _page(response) -> str:
+    return response.content.decode()
 
 
 def _uploads(files: dict[str, list[list[str]]]) -> list[SimpleUploadedFile]:
@@ -711,55 +712,54 @@ def _uploads(files: dict[str, list[list[str]]]) -> list[SimpleUploadedFile]:
     ]
 
 
+def _upload(client, files) -> tuple[ImportJob, str]:
+    """POST the files; the job, and its page after the redirect (the task ran at once: the
+    tests' backend is the immediate one)."""
+    response = client.post(reverse("cohort_io:import"), {"files": files}, follow=True)
+    assert response.redirect_chain[0][1] == 302
+    return ImportJob.objects.latest("created_at"), _page(response)
+
+
 def test_browser_dry_run_shows_problems_and_writes_nothing(admin):
     files = base_files()
     _bad_date(files)
     _unknown_code(files)
-    client = admin
-    response = client.post(reverse("cohort_io:import"), {"files": _uploads(files)})
-    assert response.status_code == 200
-    page = _content(response)
+    job, page = _upload(admin, _uploads(files))
     assert "2 problems: nothing was imported." in page
     assert (
         "visits.csv:2: date: &#x27;2026-13-05&#x27; is not a date: write YYYY-MM-DD or DD/MM/YYYY"
         in page
     )
     assert "labs.csv:5: patient: unknown patient &#x27;NOPE-9&#x27;" in page
-    assert 'name="token"' not in page
+    assert "job_confirm" not in page and "/confirm/" not in page
     assert Patient.objects.count() == 0
+    assert (job.state, job.dry_run, job.chunks.count()) == ("done", True, 0)
 
 
 def test_browser_dry_run_then_confirm_imports(admin, users):
-    client = admin
-    response = client.post(reverse("cohort_io:import"), {"files": _uploads(base_files())})
-    page = _content(response)
+    job, page = _upload(admin, _uploads(base_files()))
     assert "The files are correct. Nothing has been written yet." in page
     assert Patient.objects.count() == 0
-    token = client.session["cohort_import_token"]
-    assert f'name="token" value="{token}"' in page
-    response = client.post(reverse("cohort_io:import"), {"token": token})
-    page = _content(response)
-    assert "The cohort was imported." in page
+    confirm = reverse("cohort_io:job_confirm", kwargs={"job_id": job.pk})
+    assert f'action="{confirm}"' in page
+    assert job.chunks.count() == 1  # kept for the confirmation
+    response = admin.post(confirm, follow=True)
+    assert "The cohort was imported." in _page(response)
     assert Patient.objects.count() == 2
     assert {h.history_user for h in Infusion.history.all()} == {users["administrator"]}
-    # The same token cannot import twice.
-    response = client.post(reverse("cohort_io:import"), {"token": token})
-    assert "already imported or have expired" in response.content.decode()
-
-
-def test_browser_token_of_another_session_is_refused(admin, client_for):
-    _content(admin.post(reverse("cohort_io:import"), {"files": _uploads(base_files())}))
-    token = admin.session["cohort_import_token"]
-    other = client_for("administrator")
-    response = other.post(reverse("cohort_io:import"), {"token": token})
-    assert response.context["error"]  # "already imported or expired", in the page's language
-    assert Patient.objects.count() == 0
+    job.refresh_from_db()
+    assert (job.state, job.dry_run, job.written, job.chunks.count()) == ("done", False, True, 0)
+    assert job.counts["patients"] == [2, 0, 0]
+    # The same job cannot import twice.
+    response = admin.post(confirm)
+    assert "already imported or have expired" in _page(response)
 
 
 def test_browser_xlsx_upload(admin):
     upload = SimpleUploadedFile("cohort.xlsx", _xlsx(base_files()))
-    page = _content(admin.post(reverse("cohort_io:import"), {"files": [upload]}))
+    job, page = _upload(admin, [upload])
     assert "The files are correct." in page
+    assert job.file_name == "upload.xlsx"
 
 
 def test_browser_without_files_says_required_beside_the_field(admin):
@@ -768,22 +768,13 @@ def test_browser_without_files_says_required_beside_the_field(admin):
     errors = response.context["form"].errors
     assert list(errors) == ["files"] and len(errors["files"]) == 1  # the page is in French
     assert Patient.objects.count() == 0
+    assert ImportJob.objects.count() == 0
 
 
 def test_browser_refuses_a_mix_of_workbook_and_csv(admin):
     uploads = [SimpleUploadedFile("cohort.xlsx", b"x"), *_uploads(base_files())]
     response = admin.post(reverse("cohort_io:import"), {"files": uploads})
     assert "not a mix" in response.content.decode()
-
-
-def test_browser_page_streams_progress_without_script(admin):
-    response = admin.post(reverse("cohort_io:import"), {"files": _uploads(base_files())})
-    assert response.streaming
-    page = _content(response)
-    steps = page.index('<div class="import-step">')
-    assert 'style="width: 100%">100%</div>' in page
-    assert steps < page.index('id="import-report"')
-    assert "<script>" not in page.split('id="import-progress"')[1]  # CSP: no inline script
 
 
 def test_import_refreshes_the_planner_statistics_on_postgresql(db):

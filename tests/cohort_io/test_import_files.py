@@ -26,7 +26,8 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
-from belimumab.cohort_io import views
+from belimumab.cohort_io import jobs
+from belimumab.cohort_io.models import ImportChunk
 from belimumab.patients.models import Patient
 from tests.cohort_io.test_import import base_files, csv_text, run
 
@@ -355,27 +356,30 @@ def test_the_command_refuses_each_hostile_file_within_1_gib_of_memory(hostile, t
 
 @pytest.fixture
 def temp_folders(tmp_path, settings, monkeypatch) -> list[Path]:
-    """Django's upload folder (every upload written to disk) and the import's own folder."""
-    uploads, imports = tmp_path / "uploads", tmp_path / "imports"
+    """Django's upload folder (every upload written to disk) and the worker's temporary folder
+    (the job's upload is copied there for the time of its task)."""
+    uploads, work = tmp_path / "uploads", tmp_path / "work"
     uploads.mkdir()
+    work.mkdir()
     settings.FILE_UPLOAD_TEMP_DIR = str(uploads)
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
-    monkeypatch.setattr(views, "UPLOAD_ROOT", imports)
-    return [uploads, imports]
+    monkeypatch.setattr(jobs.tempfile, "tempdir", str(work))
+    return [uploads, work]
 
 
 def _files_left(folders: list[Path]) -> list[Path]:
-    return [p for folder in folders if folder.exists() for p in folder.rglob("*") if p.is_file()]
+    """Files left on disk, and uploads left in the database (kept only for a confirmation)."""
+    on_disk = [p for folder in folders if folder.exists() for p in folder.rglob("*") if p.is_file()]
+    return [*on_disk, *ImportChunk.objects.all()]
 
 
 def _post(client, upload: SimpleUploadedFile) -> str:
     from django.conf import settings
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    response = client.post(reverse("cohort_io:import"), {"files": [upload]})
-    page = b"".join(response.streaming_content).decode()
-    response.close()  # as the server does: Django then closes (deletes) the uploaded files
-    return page
+    # Not streamed any more: the test client closes the response, and Django the uploaded files.
+    response = client.post(reverse("cohort_io:import"), {"files": [upload]}, follow=True)
+    return response.content.decode()
 
 
 def test_browser_bad_crc_zip_is_a_problem_and_leaves_no_file(client_for, hostile, temp_folders):
@@ -395,7 +399,7 @@ def test_browser_crash_of_the_import_is_reported_and_leaves_no_file(
         yield from ()
         raise ValueError("boom")
 
-    monkeypatch.setattr(views, "cohort_import_steps", crash)
+    monkeypatch.setattr(jobs, "cohort_import_steps", crash)
     upload = SimpleUploadedFile("patients.csv", csv_text(base_files()["patients"]).encode())
     page = _post(client_for("administrator"), upload)
     assert "-:1: -: the import failed unexpectedly; nothing was written" in page
@@ -416,5 +420,4 @@ def test_browser_refuses_an_upload_beyond_the_limit_beside_the_field(
     assert response.context["form"].errors["files"] == [
         "The files are too large (1.0\xa0MB at most)."
     ]
-    response.close()
     assert _files_left(temp_folders) == []

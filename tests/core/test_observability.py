@@ -7,14 +7,17 @@ import json
 import logging
 import logging.config
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.db import OperationalError
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from django.utils import timezone
 
 from belimumab.core import observability
+from belimumab.core.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +74,8 @@ def test_health_answers_anonymous_callers_without_detail(client):
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "migrations": "ok"},
+        # the tests' tasks run in the request (immediate backend): no worker to wait for
+        "checks": {"database": "ok", "migrations": "ok", "task_worker": "ok"},
     }
     assert "no-cache" in response["Cache-Control"]
 
@@ -82,7 +86,11 @@ def test_health_is_unavailable_with_a_migration_not_applied(client, monkeypatch)
     )
     response = client.get(reverse("health"))
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "ok", "migrations": "failed"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "migrations": "failed",
+        "task_worker": "ok",
+    }
 
 
 def test_health_is_unavailable_without_the_database(client, monkeypatch):
@@ -94,6 +102,58 @@ def test_health_is_unavailable_without_the_database(client, monkeypatch):
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable",
-        "checks": {"database": "failed", "migrations": "failed"},
+        "checks": {"database": "failed", "migrations": "failed", "task_worker": "failed"},
     }
     assert b"10.0.0.5" not in response.content
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Tasks wait for a worker (the production backend)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _beat(seconds_ago: int) -> None:
+    WorkerHeartbeat.objects.create(
+        worker_id=f"w{seconds_ago}", seen_at=timezone.now() - timedelta(seconds=seconds_ago)
+    )
+
+
+def test_health_without_a_worker_is_degraded_but_still_serves(client, database_tasks):
+    """A stopped worker delays imports; the server still serves pages, so it stays in the load
+    balancer (200) and the monitoring reads "degraded"."""
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "checks": {"database": "ok", "migrations": "ok", "task_worker": "failed"},
+    }
+
+
+def test_health_with_a_worker_silent_too_long_is_degraded(client, database_tasks, settings):
+    settings.WORKER_STALE_SECONDS = 60
+    _beat(61)
+    assert client.get(reverse("health")).json()["checks"]["task_worker"] == "failed"
+
+
+def test_health_with_a_recent_worker_is_ok(client, database_tasks):
+    _beat(61)
+    _beat(5)
+    response = client.get(reverse("health"))
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "migrations": "ok", "task_worker": "ok"},
+    }
+    assert b"w5" not in response.content  # no worker id, no time: no detail
+
+
+def test_a_registered_check_that_raises_is_failed_without_detail(client, settings):
+    settings.HEALTH_CHECKS = {"feed": "tests.core.test_observability.broken_check"}
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "migrations": "ok", "feed": "failed"}
+    assert b"10.0.0.7" not in response.content
+
+
+def broken_check() -> bool:
+    raise OperationalError("no route to 10.0.0.7")
