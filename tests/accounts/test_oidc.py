@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from axes.models import AccessAttempt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth.models import User
@@ -213,6 +214,16 @@ def test_an_unknown_group_is_refused_and_no_account_is_created(sso, live_server,
     assert text in response.text
     assert "Test IdP" in response.text
     assert not User.objects.filter(username__contains="mallory").exists()
+    assert not AccessAttempt.objects.exists()  # no password was guessed: nothing counted
+
+
+def test_an_address_locked_by_password_guesses_still_signs_in_at_its_provider(sso, live_server):
+    AccessAttempt.objects.create(
+        username="someone", ip_address="127.0.0.1", user_agent="x", failures_since_start=10
+    )
+    sso.manage("op_user", "erin", "provider-password", "hosp-medecine")
+    response = _sign_in(live_server.url, "erin")
+    assert response.url == f"{live_server.url}/patients/"
 
 
 def test_logout_ends_both_sessions(sso, live_server):
