@@ -239,6 +239,9 @@ def oidc_provider(prefix: str, default_name: str) -> dict[str, Any] | None:
         "scopes": env("SCOPES", "openid profile email"),
         "acr_values": env("ACR_VALUES", ""),
         "pkce": envbool(f"OIDC_{prefix}_PKCE", "true"),
+        # the client's secret in an Authorization: Basic header (client_secret_basic), else in
+        # the token request's body (client_secret_post)
+        "token_basic_auth": envbool(f"OIDC_{prefix}_TOKEN_BASIC_AUTH", "false"),
         "username_claim": env("USERNAME_CLAIM", "sub"),
         "groups_claim": env("GROUPS_CLAIM", "groups"),
         "roles": roles,

@@ -54,6 +54,7 @@ def provider_settings(provider: Mapping[str, Any], attr: str, *default: Any) -> 
         "OIDC_RP_SIGN_ALGO": provider["sign_algo"],
         "OIDC_RP_SCOPES": provider["scopes"],
         "OIDC_USE_PKCE": provider["pkce"],
+        "OIDC_TOKEN_USE_BASIC_AUTH": provider["token_basic_auth"],
         "OIDC_AUTH_REQUEST_EXTRA_PARAMS": extra,
         "OIDC_RP_IDP_SIGN_KEY": None,
     }

@@ -43,6 +43,7 @@ def _provider(**extra):
         "scopes": "openid profile email",
         "acr_values": "",
         "pkce": True,
+        "token_basic_auth": False,
         "username_claim": "preferred_username",
         "groups_claim": "groups",
         "roles": {"CHU-PUI": "pharmacist", "CHU-MI": "clinician"},
