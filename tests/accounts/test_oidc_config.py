@@ -233,3 +233,50 @@ def test_local_login_off_closes_the_password_reset(local_off, client, db):
     assert client.get(reverse("password_reset")).status_code == 404
     confirm = reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "x"})
     assert client.get(confirm).status_code == 404
+
+
+@pytest.fixture
+def backend(rf, db):
+    """The backend after the token exchange, with the provider's userinfo given."""
+    backend = ProviderBackend()
+    backend.slug = "psc"
+    backend.provider = _provider(
+        username_claim="SubjectNameID",
+        groups_claim="SubjectRefPro.exercices.codeProfession",
+        roles={"21": "pharmacist"},
+        create_users=False,
+    )
+    backend.request = rf.get("/oidc/callback/")
+    backend.get_userinfo = lambda access, id_token, payload: PSC_CLAIMS
+    return backend
+
+
+def _refusal(backend):
+    return getattr(backend.request, "_oidc_refusal", None)
+
+
+def test_without_account_creation_only_an_account_an_administrator_made_signs_in(
+    backend, make_user
+):
+    payload = {"sub": PSC_CLAIMS["sub"]}
+    assert backend.get_or_create_user("a", "i", payload) is None
+    assert _refusal(backend) == "no_account"
+
+    made = make_user("psc.899700012345", "clinician")
+    user = backend.get_or_create_user("a", "i", payload)
+    assert user == made
+    assert sorted(user.groups.values_list("name", flat=True)) == ["pharmacist"]
+
+
+@pytest.mark.parametrize("flag", ["is_superuser", "is_active"])
+def test_a_superuser_or_a_deactivated_account_is_not_signed_in(backend, make_user, flag):
+    user = make_user("psc.899700012345", "pharmacist")
+    setattr(user, flag, flag == "is_superuser")
+    user.save()
+    assert backend.get_or_create_user("a", "i", {"sub": PSC_CLAIMS["sub"]}) is None
+    assert _refusal(backend) == "inactive"
+
+
+def test_userinfo_about_another_subject_is_refused(backend):
+    with pytest.raises(SuspiciousOperation, match="another subject"):
+        backend.get_or_create_user("a", "i", {"sub": "someone-else"})
