@@ -205,7 +205,7 @@ LOGIN_URL = "login"
 LOCAL_LOGIN = envbool("DJANGO_LOCAL_LOGIN", "true")
 
 
-def oidc_provider(prefix: str, default_name: str) -> dict[str, Any] | None:
+def oidc_provider(prefix: str, default_name: Any) -> dict[str, Any] | None:
     """One OpenID Connect provider from the variables `OIDC_<PREFIX>_*` (docs/deploy.md), or
     None when its client id is not set. A provider set half-way fails loudly at start."""
 
@@ -226,7 +226,7 @@ def oidc_provider(prefix: str, default_name: str) -> dict[str, Any] | None:
             raise ImproperlyConfigured(f"OIDC_{prefix}_ROLE_MAP: {pair!r} is not group=role")
         roles[group.strip()] = role.strip()
     return {
-        "name": env("NAME", default_name),
+        "name": os.environ.get(f"OIDC_{prefix}_NAME") or default_name,
         "issuer": env("ISSUER", ""),
         "client_id": env("CLIENT_ID"),
         "client_secret": env("CLIENT_SECRET"),
@@ -254,7 +254,7 @@ def oidc_provider(prefix: str, default_name: str) -> dict[str, Any] | None:
 OIDC_PROVIDERS: dict[str, dict[str, Any]] = {
     slug: provider
     for slug, provider in (
-        ("hospital", oidc_provider("HOSPITAL", "the hospital account")),
+        ("hospital", oidc_provider("HOSPITAL", _("the hospital's identity provider"))),
         ("psc", oidc_provider("PSC", "Pro Santé Connect")),
     )
     if provider is not None
