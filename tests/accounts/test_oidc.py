@@ -8,6 +8,7 @@ form). Nothing leaves 127.0.0.1.
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -107,7 +108,7 @@ def test_an_unknown_group_is_refused_and_no_account_is_created(sso, live_server,
     response = _sign_in(live_server.url, "mallory", language)
     assert response.status_code == 403
     assert response.url.startswith(f"{live_server.url}/oidc/callback/")
-    assert text in response.text
+    assert text in html.unescape(response.text)
     assert "Test IdP" in response.text
     assert not User.objects.filter(username__contains="mallory").exists()
     assert not AccessAttempt.objects.exists()  # no password was guessed: nothing counted
