@@ -10,6 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -259,6 +260,20 @@ OIDC_PROVIDERS: dict[str, dict[str, Any]] = {
     )
     if provider is not None
 }
+
+
+def with_logout_origins(policy: dict[str, Any], providers: dict[str, dict[str, Any]]) -> None:
+    """The logout form's redirect to a provider's end-session endpoint is part of the form's
+    navigation: browsers refuse it unless `form-action` names the provider's origin."""
+    form_action = policy["DIRECTIVES"]["form-action"]
+    for provider in providers.values():
+        url = urlsplit(provider["end_session_endpoint"])
+        origin = f"{url.scheme}://{url.netloc}"
+        if url.netloc and origin not in form_action:
+            form_action.append(origin)
+
+
+with_logout_origins(CONTENT_SECURITY_POLICY, OIDC_PROVIDERS)
 # mozilla-django-oidc's own switches (the per-provider values are read from OIDC_PROVIDERS)
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
 OIDC_STORE_ID_TOKEN = True  # the end-session request names the session it ends

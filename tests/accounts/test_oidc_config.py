@@ -280,3 +280,16 @@ def test_a_superuser_or_a_deactivated_account_is_not_signed_in(backend, make_use
 def test_userinfo_about_another_subject_is_refused(backend):
     with pytest.raises(SuspiciousOperation, match="another subject"):
         backend.get_or_create_user("a", "i", {"sub": "someone-else"})
+
+
+def test_the_logout_may_redirect_to_each_providers_end_session_origin():
+    policy = {"DIRECTIVES": {"form-action": ["'self'"]}}
+    project_settings.with_logout_origins(
+        policy,
+        {
+            "hospital": _provider(end_session_endpoint="https://sso.chu.example:8443/logout?x=1"),
+            "psc": _provider(end_session_endpoint=""),
+            "twice": _provider(end_session_endpoint="https://sso.chu.example:8443/other"),
+        },
+    )
+    assert policy["DIRECTIVES"]["form-action"] == ["'self'", "https://sso.chu.example:8443"]

@@ -4,6 +4,7 @@ the browser test tests/e2e/test_oidc.py); the file name keeps pytest from collec
 
 from __future__ import annotations
 
+import copy
 import os
 import socket
 import subprocess
@@ -15,6 +16,8 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from belimumab.settings import with_logout_origins
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "belimumab-test"
@@ -118,4 +121,7 @@ def provider(tmp_path_factory, live_server):
 @pytest.fixture
 def sso(provider, settings, transactional_db):
     settings.OIDC_PROVIDERS = {"hospital": provider.settings_for_app()}
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    with_logout_origins(policy, settings.OIDC_PROVIDERS)
+    settings.CONTENT_SECURITY_POLICY = policy
     return provider
