@@ -3,7 +3,9 @@ switched off, the logout of a local account, the checks of the ID token."""
 
 from __future__ import annotations
 
+import socket
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
@@ -293,3 +295,30 @@ def test_the_logout_may_redirect_to_each_providers_end_session_origin():
         },
     )
     assert policy["DIRECTIVES"]["form-action"] == ["'self'", "https://sso.chu.example:8443"]
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed again when the block ends: nothing listens
+
+
+def test_an_unreachable_provider_is_a_refusal_page_not_an_error(
+    client, settings, db, django_assert_num_queries
+):
+    down = f"http://127.0.0.1:{_closed_port()}"
+    settings.OIDC_PROVIDERS = {
+        "hospital": _provider(name="CHU Login", token_endpoint=f"{down}/token")
+    }
+    location = client.get("/oidc/hospital/login/")["Location"]
+    state = parse_qs(urlsplit(location).query)["state"][0]
+
+    # the session read (1), saved before the slow call (3: savepoint, update, release) and read
+    # again (1); axes's clean-up of expired failures (1, none recorded: the callback carries no
+    # password); the session saved at the end (3)
+    with django_assert_num_queries(9):
+        response = client.get(f"/oidc/callback/?code=abc&state={state}", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 403
+    assert "CHU Login could not confirm your identity" in response.content.decode()
+    assert "_auth_user_id" not in client.session
