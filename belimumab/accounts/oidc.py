@@ -172,6 +172,11 @@ class ProviderBackend(OIDCAuthenticationBackend):
             return None
         return user
 
+    def get_user(self, user_id: int) -> User | None:
+        # the library's ignores deactivation: a deactivated account's open session must end
+        user: User | None = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
     def get_payload_data(self, token: bytes, key: Any) -> dict[str, Any]:
         """The library checks the signature, algorithm and expiry; the audience and the issuer
         are checked here, so that a token issued to another client is not accepted."""

@@ -322,3 +322,11 @@ def test_an_unreachable_provider_is_a_refusal_page_not_an_error(
     assert response.status_code == 403
     assert "CHU Login could not confirm your identity" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_a_deactivated_account_loses_its_open_single_sign_on_session(make_user):
+    user = make_user("hospital.jdupont", "clinician")
+    assert ProviderBackend().get_user(user.pk) == user
+    user.is_active = False
+    user.save()
+    assert ProviderBackend().get_user(user.pk) is None
