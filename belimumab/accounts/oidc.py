@@ -23,6 +23,7 @@ import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
@@ -107,20 +108,32 @@ def account_from_provider(
 ) -> User | None:
     """The account of `username` with its names and roles as the provider says; None when it
     does not exist and the provider may not create accounts."""
-    user = User.objects.filter(username=username).first()
-    if user is None and not create:
-        return None
-    if user is None:
-        user = User(username=username)
-        user.set_unusable_password()  # no local password: this account signs in at its provider
-    for field, claim, size in (
-        ("first_name", "given_name", 150),
-        ("last_name", "family_name", 150),
-    ):
-        setattr(user, field, str(claims.get(claim) or getattr(user, field))[:size])
-    user.email = str(claims.get("email") or user.email)[:254]
-    user.is_staff = ADMINISTRATOR in roles  # the admin site, for the regimens (as accounts pages)
-    user.save()
+    fields: dict[str, Any] = {
+        field: str(claims[claim])[:size]
+        for field, claim, size in (
+            ("first_name", "given_name", 150),
+            ("last_name", "family_name", 150),
+            ("email", "email", 254),
+        )
+        if claims.get(claim)
+    }
+    # the admin site, for the regimens, as the accounts pages do
+    fields["is_staff"] = ADMINISTRATOR in roles
+    if create:
+        # get_or_create: two first sign-ins at once find one account, not a unique violation;
+        # no local password: this account signs in at its provider
+        user, created = User.objects.get_or_create(
+            username=username, defaults={**fields, "password": make_password(None)}
+        )
+    else:
+        found = User.objects.filter(username=username).first()
+        if found is None:
+            return None
+        user, created = found, False
+    if not created and any(getattr(user, key) != value for key, value in fields.items()):
+        for key, value in fields.items():
+            setattr(user, key, value)
+        user.save()
     roles_from_provider_set(user=user, roles=roles, slug=slug)
     return user
 

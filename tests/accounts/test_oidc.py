@@ -63,6 +63,9 @@ def test_a_mapped_group_signs_in_with_its_role(sso, live_server):
     assert not user.has_usable_password()
     event = AccountEvent.objects.get(user=user, action=AccountAction.ROLE_FROM_PROVIDER)
     assert event.detail == {"provider": "hospital", "changes": [["role", "", "pharmacist"]]}
+    events = AccountEvent.objects.filter(user=user).order_by("pk")
+    assert [e.action for e in events] == ["account_created", "role_added", "role_from_provider"]
+    assert events[0].detail["first_name"] == "Alice"  # created with its names, in one event
 
 
 def test_a_changed_group_gives_the_new_role_and_an_audit_event(sso, live_server):
