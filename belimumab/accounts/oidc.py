@@ -90,6 +90,8 @@ def roles_from_claims(provider: Mapping[str, Any], claims: Mapping[str, Any]) ->
 
 
 def refuse(request: HttpRequest, reason: str) -> None:
+    """Why the callback refuses (its page says it in the user's language; the log in English)."""
+    logger.warning("OpenID Connect sign-in refused: %s", reason)
     setattr(request, REFUSAL, reason)
 
 
@@ -213,7 +215,6 @@ class ProviderBackend(OIDCAuthenticationBackend):
         roles = roles_from_claims(self.provider, claims)
         if not name or not roles:
             refuse(self.request, "unknown_group")
-            logger.warning("OpenID Connect login refused at %s: no mapped group", self.slug)
             return None
         username = f"{self.slug}.{name[0]}"[:150]
         existing = User.objects.filter(username=username).first()
