@@ -10,6 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -108,7 +109,10 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # first: refuses logins after repeated failures (django-axes)
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # local username and password: refused to all but superusers when DJANGO_LOCAL_LOGIN=false
+    "belimumab.accounts.oidc.LocalBackend",
+    # single sign-on (OpenID Connect): answers only the callback of a provider below
+    "belimumab.accounts.oidc.ProviderBackend",
 ]
 # Login throttling: 5 failures for one username from one address lock it for 15 minutes, and
 # 10 failures from one address whatever the usernames lock the address (password spraying);
@@ -199,6 +203,85 @@ EMAIL_USE_TLS = envbool("DJANGO_EMAIL_USE_TLS", "false")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "belimumab@localhost")
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_HOURS", "24") * 3600
 LOGIN_URL = "login"
+# Local accounts (username and password). false: the login page shows only the providers and
+# refuses local logins, except a superuser's through /admin/ (the way in when the provider is
+# down).
+LOCAL_LOGIN = envbool("DJANGO_LOCAL_LOGIN", "true")
+
+
+def oidc_provider(prefix: str, default_name: Any) -> dict[str, Any] | None:
+    """One OpenID Connect provider from the variables `OIDC_<PREFIX>_*` (docs/deploy.md), or
+    None when its client id is not set. A provider set half-way fails loudly at start."""
+
+    def env(key: str, default: str | None = None) -> str:
+        value = os.environ.get(f"OIDC_{prefix}_{key}", default)
+        if value is None:
+            raise ImproperlyConfigured(
+                f"OIDC_{prefix}_{key} is required with OIDC_{prefix}_CLIENT_ID"
+            )
+        return value
+
+    if not os.environ.get(f"OIDC_{prefix}_CLIENT_ID"):
+        return None
+    roles: dict[str, str] = {}
+    for pair in envlist(f"OIDC_{prefix}_ROLE_MAP", ""):
+        group, _sep, role = pair.rpartition("=")
+        if not group or role not in ("pharmacist", "clinician", "department_head", "administrator"):
+            raise ImproperlyConfigured(f"OIDC_{prefix}_ROLE_MAP: {pair!r} is not group=role")
+        roles[group.strip()] = role.strip()
+    return {
+        "name": os.environ.get(f"OIDC_{prefix}_NAME") or default_name,
+        "issuer": env("ISSUER", ""),
+        "client_id": env("CLIENT_ID"),
+        "client_secret": env("CLIENT_SECRET"),
+        "authorization_endpoint": env("AUTHORIZATION_ENDPOINT"),
+        "token_endpoint": env("TOKEN_ENDPOINT"),
+        "userinfo_endpoint": env("USERINFO_ENDPOINT"),
+        "jwks_endpoint": env("JWKS_ENDPOINT"),
+        "end_session_endpoint": env("END_SESSION_ENDPOINT", ""),
+        "sign_algo": env("SIGN_ALGO", "RS256"),
+        "scopes": env("SCOPES", "openid profile email"),
+        "acr_values": env("ACR_VALUES", ""),
+        "pkce": envbool(f"OIDC_{prefix}_PKCE", "true"),
+        # the client's secret in an Authorization: Basic header (client_secret_basic), else in
+        # the token request's body (client_secret_post)
+        "token_basic_auth": envbool(f"OIDC_{prefix}_TOKEN_BASIC_AUTH", "false"),
+        "username_claim": env("USERNAME_CLAIM", "sub"),
+        "groups_claim": env("GROUPS_CLAIM", "groups"),
+        "roles": roles,
+        "create_users": envbool(f"OIDC_{prefix}_CREATE_USERS", "true"),
+    }
+
+
+# At most two providers: the hospital's identity provider and Pro Sante Connect, each shown as
+# "Sign in with <name>" on the login page; the key is the provider's slug in URLs and usernames.
+OIDC_PROVIDERS: dict[str, dict[str, Any]] = {
+    slug: provider
+    for slug, provider in (
+        ("hospital", oidc_provider("HOSPITAL", _("the hospital's identity provider"))),
+        ("psc", oidc_provider("PSC", "Pro Santé Connect")),
+    )
+    if provider is not None
+}
+
+
+def with_logout_origins(policy: dict[str, Any], providers: dict[str, dict[str, Any]]) -> None:
+    """The logout form's redirect to a provider's end-session endpoint is part of the form's
+    navigation: browsers refuse it unless `form-action` names the provider's origin."""
+    form_action = policy["DIRECTIVES"]["form-action"]
+    for provider in providers.values():
+        url = urlsplit(provider["end_session_endpoint"])
+        origin = f"{url.scheme}://{url.netloc}"
+        if url.netloc and origin not in form_action:
+            form_action.append(origin)
+
+
+with_logout_origins(CONTENT_SECURITY_POLICY, OIDC_PROVIDERS)
+# mozilla-django-oidc's own switches (the per-provider values are read from OIDC_PROVIDERS)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+OIDC_STORE_ID_TOKEN = True  # the end-session request names the session it ends
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT_SECONDS", "10")
+OIDC_VERIFY_SSL = envbool("OIDC_VERIFY_SSL", "true")
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -1,16 +1,25 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from belimumab.accounts import oidc_views
 from belimumab.core import views as core_views
 from belimumab.core.observability import health
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("login/", core_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", oidc_views.LoginView.as_view(), name="login"),
+    path("logout/", oidc_views.LogoutView.as_view(), name="logout"),
+    # single sign-on: to the provider (its slug), and back (the provider waits in the session)
+    path(
+        "oidc/<slug:provider>/login/", login_not_required(oidc_views.oidc_login), name="oidc_login"
+    ),
+    path(
+        "oidc/callback/",
+        login_not_required(oidc_views.CallbackView.as_view()),
+        name="oidc_callback",
+    ),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("patients/", include("belimumab.patients.urls")),
     path("", include("belimumab.clinical.urls")),  # its paths start with clinical/ or patients/

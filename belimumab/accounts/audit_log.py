@@ -302,6 +302,8 @@ def _account_details(rows: list[FeedRow]) -> None:
         row.changes = [tuple(change) for change in detail.get("changes", [])]
         if "role" in detail:
             row.info = str(detail["role"])
+        elif "provider" in detail:  # roles set at a single sign-on: which provider said so
+            row.info = str(detail["provider"])
         elif "added" in detail or "removed" in detail:
             added, removed = detail.get("added", []), detail.get("removed", [])
             row.info = " ".join([*(f"+{p}" for p in added), *(f"-{p}" for p in removed)])

@@ -17,6 +17,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest
+from django.urls import reverse
 
 
 def _failures(attempts: Any) -> int:
@@ -32,6 +33,16 @@ class LockoutHandler(AxesDatabaseHandler):
             # axes compares what this returns with AXES_FAILURE_LIMIT: reaching it locks
             return int(settings.AXES_FAILURE_LIMIT)
         return _failures(per_user)
+
+    def is_whitelisted(
+        self, request: HttpRequest, credentials: dict[str, Any] | None = None
+    ) -> bool:
+        # The single sign-on callback carries no password: the provider has checked the user,
+        # and a refusal there (a group without a role) is no guess. Counted, ten of them would
+        # lock the hospital's shared address out of every login, single sign-on included.
+        if getattr(request, "path", None) == reverse("oidc_callback"):
+            return True
+        return bool(super().is_whitelisted(request, credentials))
 
     def reset_user_attempts(
         self, request: HttpRequest, credentials: dict[str, Any] | None = None

@@ -30,6 +30,7 @@ class AccountAction(models.TextChoices):
     PASSWORD_CHANGED = "password_changed", _("password changed by its owner")
     PASSWORD_RESET = "password_reset", _("password set through a reset link")
     PASSWORD_SET = "password_set", _("password set")
+    ROLE_FROM_PROVIDER = "role_from_provider", _("role set by the identity provider at login")
 
 
 class AccountEvent(models.Model):

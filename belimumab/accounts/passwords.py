@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -49,8 +50,19 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+class _LocalLoginOnly:
+    """With local login off (DJANGO_LOCAL_LOGIN=false) a reset would give a password that signs
+    in nowhere, and its link would log the user in past the switch: not found."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not settings.LOCAL_LOGIN:
+            raise Http404
+        response: HttpResponseBase = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return response
+
+
 @method_decorator(login_not_required, name="dispatch")
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(_LocalLoginOnly, auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
     success_url = reverse_lazy("password_reset_done")
 
@@ -61,13 +73,13 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 
 @method_decorator(login_not_required, name="dispatch")
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(_LocalLoginOnly, auth_views.PasswordResetConfirmView):
     """The link proved who they are: set the password, clear their lockout, log them in."""
 
     template_name = "registration/password_reset_confirm.html"
     success_url = reverse_lazy("home")
     post_reset_login = True  # logged in without authenticate(): a locked account gets in
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    post_reset_login_backend = "belimumab.accounts.oidc.LocalBackend"
 
     def form_valid(self, form: SetPasswordForm[Any]) -> HttpResponse:
         user = form.user
