@@ -5,9 +5,14 @@ the browser follows the real redirects, fills the provider's own form and comes 
 
 from __future__ import annotations
 
+import pytest
 from django.contrib.auth.models import User
 
 from tests.oidc_provider import harness
+
+# serialized_rollback, as every browser test: it starts from the migrated data (the role groups)
+# whatever ran before, and leaves the tables as the next browser test expects them
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 provider = harness.provider
 sso = harness.sso
