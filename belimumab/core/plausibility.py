@@ -96,9 +96,9 @@ def limits() -> rules.Limits:
     return dataclasses.replace(base, **values)
 
 
-def _text(value: object) -> str:
+def _text(value: object, iso: bool = False) -> str:
     if isinstance(value, date):
-        return formats.date_format(value, "SHORT_DATE_FORMAT")
+        return value.isoformat() if iso else formats.date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, Decimal):
         step = Decimal(1) if value == value.to_integral() else Decimal("0.1")
         return formats.number_format(value.quantize(step))
@@ -107,9 +107,10 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def message(finding: Finding, unit: str = "") -> str:
-    """The finding in the user's language (`unit`: a lab test's unit)."""
-    params: dict[str, str] = {key: _text(value) for key, value in finding.params.items()}
+def message(finding: Finding, unit: str = "", iso: bool = False) -> str:
+    """The finding in the user's language (`unit`: a lab test's unit; `iso`: dates written
+    YYYY-MM-DD, as in an import file)."""
+    params: dict[str, str] = {key: _text(value, iso) for key, value in finding.params.items()}
     if finding.suggestion is not None:
         params["value"] = formats.number_format(finding.suggestion)
     params["unit"] = unit
