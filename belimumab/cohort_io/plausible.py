@@ -114,8 +114,8 @@ def check_infusions(table: RawTable | None, parsed: Parsed, context: Context) ->
             own = in_file.get(day)
             if own is not None:
                 _check_row(table, parsed, context, own, given, index, previous_weight, regimen)
-            if weight is not None:
-                previous_weight = weight
+            if weight is not None and rules.weight(weight, None, context.limits) is None:
+                previous_weight = weight  # a refused weight is no reference for the next
 
 
 def _regimen_of(code: str, start: date, parsed: Parsed, context: Context) -> str:
