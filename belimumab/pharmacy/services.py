@@ -242,22 +242,35 @@ def _prepare(
             on=infusion.date,
         )
         _apply_dose(infusion, proposal, prepared, errors)
-        if proposal.needs_weight_confirmation and weight_confirmed:
-            applied.append("weight_change")
-        elif proposal.needs_weight_confirmation:
-            # a weight change is only computed against a previous weight
-            previous_weight = cast(Decimal, proposal.previous_weight)
-            errors["confirm_weight"] = _(
-                "The weight changed by %(change)s %% since the last infusion (%(previous)s kg on "
-                "%(date)s): check it and tick to confirm."
-            ) % {
-                "change": _pct(proposal.weight_change_pct or Decimal(0)),
-                "previous": number_format(previous_weight, 1),
-                "date": _short(proposal.previous_date) if proposal.previous_date else "",
-            }
+        _check_weight_change(proposal, weight_confirmed, errors, applied)
     if errors:
         raise ValidationError(errors)
     infusion.confirmed_checks = applied
+
+
+def _check_weight_change(
+    proposal: doses.DoseProposal,
+    confirmed: bool,
+    errors: dict[str, Any],
+    applied: list[str],
+) -> None:
+    """A weight changed by more than the usual limit since the last infusion: confirmed (kept
+    with the record), or asked beside the confirmation box."""
+    if not proposal.needs_weight_confirmation:
+        return
+    if confirmed:
+        applied.append("weight_change")
+        return
+    # a weight change is only computed against a previous weight
+    previous_weight = cast(Decimal, proposal.previous_weight)
+    errors["confirm_weight"] = _(
+        "The weight changed by %(change)s %% since the last infusion (%(previous)s kg on "
+        "%(date)s): check it and tick to confirm."
+    ) % {
+        "change": _pct(proposal.weight_change_pct or Decimal(0)),
+        "previous": number_format(previous_weight, 1),
+        "date": _short(proposal.previous_date) if proposal.previous_date else "",
+    }
 
 
 _TEXT_FIELDS = ("rounding_reason", "lots", "diluent", "reaction_notes", "notes", "reaction")
