@@ -10,7 +10,7 @@ C3/C4 mg/dL refusal's code is `convert:<value>`: the form offers a button settin
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, MutableMapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -122,7 +122,7 @@ def check_label(code: str) -> str:
 
 
 def add_finding(
-    errors: Mapping[str, Any],
+    errors: MutableMapping[str, Any],
     field: str,
     finding: Finding | None,
     confirmed: Collection[str],
@@ -142,7 +142,7 @@ def add_finding(
         code = "convert:" + str(finding.suggestion) if finding.suggestion is not None else "refuse"
     else:
         code = "confirm:" + finding.check
-    bucket = errors.setdefault(field, [])  # type: ignore[attr-defined]
+    bucket = errors.setdefault(field, [])
     bucket.append(ValidationError(message(finding, unit), code=code))
 
 
