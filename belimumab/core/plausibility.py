@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from belimumab.domain import plausibility as rules
 from belimumab.domain.plausibility import Finding
@@ -43,9 +43,12 @@ _MESSAGES = {
     "interval_same_day": gettext_lazy(
         "An administration of this course is already recorded on %(previous)s."
     ),
-    "interval_short": gettext_lazy(
+    "interval_short": ngettext_lazy(
+        "Only %(days)s day from the administration of %(previous)s (scheduled every "
+        "%(scheduled)s days): check the date and confirm.",
         "Only %(days)s days from the administration of %(previous)s (scheduled every "
-        "%(scheduled)s days): check the date and confirm."
+        "%(scheduled)s days): check the date and confirm.",
+        "days",
     ),
     "corticosteroid_range": gettext_lazy(
         "A corticosteroid dose must be between %(min)s and %(max)s mg/day prednisone equivalent."
@@ -80,6 +83,10 @@ _MESSAGES = {
 }
 
 
+# Messages whose wording follows a number (ngettext_lazy): check -> the parameter holding it.
+_COUNTED = {"interval_short": "days"}
+
+
 def limits() -> rules.Limits:
     """The department's limits: the domain's defaults, the weight settings, and any key of
     `settings.BELIMUMAB["PLAUSIBILITY"]` (a `Limits` field name: where a settings screen plugs
@@ -110,11 +117,13 @@ def _text(value: object, iso: bool = False) -> str:
 def message(finding: Finding, unit: str = "", iso: bool = False) -> str:
     """The finding in the user's language (`unit`: a lab test's unit; `iso`: dates written
     YYYY-MM-DD, as in an import file)."""
-    params: dict[str, str] = {key: _text(value, iso) for key, value in finding.params.items()}
+    params: dict[str, object] = {key: _text(value, iso) for key, value in finding.params.items()}
+    if finding.check in _COUNTED:  # the plural form is chosen by the number itself
+        params[_COUNTED[finding.check]] = finding.params[_COUNTED[finding.check]]
     if finding.suggestion is not None:
         params["value"] = formats.number_format(finding.suggestion)
     params["unit"] = unit
-    return str(_MESSAGES[finding.check]) % params
+    return str(_MESSAGES[finding.check] % params)
 
 
 def check_label(code: str) -> str:

@@ -129,7 +129,7 @@ PROBLEMS = [
     (
         _interval,
         [
-            "infusions.csv:3: date: Only 1 days from the administration of 2026-01-05 "
+            "infusions.csv:3: date: Only 1 day from the administration of 2026-01-05 "
             "(scheduled every 14 days): check the date and confirm. "
             + CONFIRM.format(check="interval_short")
         ],
@@ -334,6 +334,6 @@ def test_an_infusion_is_compared_with_the_database(tmp_path):
     files["infusions"] = [files["infusions"][0], ["T-001", "2026-02-03", "70", "", "", "", "", ""]]
     result = run(write(tmp_path / "second", files))
     assert [str(p) for p in result.problems] == [
-        "infusions.csv:2: date: Only 1 days from the administration of 2026-02-02 (scheduled "
+        "infusions.csv:2: date: Only 1 day from the administration of 2026-02-02 (scheduled "
         "every 28 days): check the date and confirm. " + CONFIRM.format(check="interval_short")
     ]
