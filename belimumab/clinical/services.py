@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from belimumab.clinical import selectors
-from belimumab.clinical.labs import lab_specs
+from belimumab.clinical.labs import lab_specs, plausibility_limits
 from belimumab.clinical.models import (
     VISIT_SENT_TWICE,
     AdjudicatedStatus,
@@ -256,7 +256,7 @@ def lab_finding(item: LabInput) -> rules.Finding | None:
     offered only for a value typed in that unit (the field then takes the converted value)."""
     spec = lab_specs()[item.test]
     value = spec.to_default_unit(item.value, item.unit)
-    finding = rules.lab_value(item.test, value, plausibility.limits())
+    finding = rules.lab_value(item.test, value, plausibility_limits())
     if finding is not None and finding.suggestion is not None and item.unit != spec.unit:
         return rules.Finding("lab_range", rules.REFUSE, finding.params)
     return finding

@@ -11,11 +11,10 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from belimumab.clinical.labs import TestSpec, lab_specs
+from belimumab.clinical.labs import TestSpec, lab_specs, plausibility_limits
 from belimumab.cohort_io.batches import QUERY_CHUNK, chunks
 from belimumab.cohort_io.formats import Tables
 from belimumab.cohort_io.results import Problem
-from belimumab.core import plausibility
 from belimumab.domain.defaults import MAX_PENS_PER_DISPENSATION
 from belimumab.domain.plausibility import Limits
 from belimumab.domain.schedule import Regimen as DomainRegimen
@@ -122,7 +121,7 @@ def load_context(tables: Tables, today: date | None = None) -> Context:
         max_pens=int(config.get("MAX_PENS_PER_DISPENSATION", MAX_PENS_PER_DISPENSATION)),
         regimens={r.code: r.as_domain() for r in Regimen.objects.all()},
         labs=lab_specs(),
-        limits=plausibility.limits(),
+        limits=plausibility_limits(),
     )
     codes: set[str] = set()
     for name, table in tables.items():

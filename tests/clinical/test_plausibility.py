@@ -187,21 +187,51 @@ def test_corticosteroid_dose(clinician, patient, drug, dose, refused, asked):
 
 
 def test_clinical_dates_before_1900_are_refused(clinician, make_patient):
+    """Refused by the forms' date bounds (01/01/1900 .. today + 5 years) before the services'
+    rule (domain.plausibility.clinical_date, which the import applies)."""
     patient = make_patient(code="OLD01", birth_date=date(1800, 1, 1))  # older records
-    url = reverse("clinical:treatment_create", args=[patient.pk])
-    data = {"drug": "prednisone", "start_date": "1899-12-31", "dose": "10", "unit": "mg/day"}
-    assert "not plausible" in _errors(clinician.post(url, data), "start_date")
-    url = reverse("clinical:adverse_event_create", args=[patient.pk])
-    data = {"term": "Rash", "category": "rash", "onset_date": "1899-12-31", "outcome": "resolved"}
-    assert "not plausible" in _errors(clinician.post(url, data), "onset_date")
-    url = reverse("clinical:lab_create", args=[patient.pk])
-    response = clinician.post(url, {"date": "1899-12-31", "c3_value": "1"})
-    assert "not plausible" in _errors(response, "date")
-    url = reverse("clinical:visit_create", args=[patient.pk])
-    response = clinician.post(url, {"date": "1899-12-31", "mode": "total", "recorded_total": "4"})
-    assert "A date before 01/01/1900 is not plausible." in _errors(response, "date")
+    pages = [
+        (
+            "clinical:treatment_create",
+            {"drug": "prednisone", "start_date": "1899-12-31", "dose": "10", "unit": "mg/day"},
+            "start_date",
+        ),
+        (
+            "clinical:adverse_event_create",
+            {"term": "Rash", "category": "rash", "onset_date": "1899-12-31", "outcome": "resolved"},
+            "onset_date",
+        ),
+        ("clinical:lab_create", {"date": "1899-12-31", "c3_value": "1"}, "date"),
+        (
+            "clinical:visit_create",
+            {"date": "1899-12-31", "mode": "total", "recorded_total": "4"},
+            "date",
+        ),
+    ]
+    for name, data, field in pages:
+        response = clinician.post(reverse(name, args=[patient.pk]), data)
+        assert "01/01/1900" in _errors(response, field), name
     assert not TreatmentDose.objects.exists() and not AdverseEvent.objects.exists()
     assert not LabResult.objects.exists() and not Visit.objects.exists()
+
+
+def test_the_services_refuse_dates_before_1900_too(make_patient, users):
+    from django.core.exceptions import ValidationError
+
+    from belimumab.clinical import services
+
+    patient = make_patient(code="OLD02", birth_date=date(1800, 1, 1))
+    with pytest.raises(ValidationError) as raised:
+        services.treatment_record(
+            patient=patient,
+            user=users["clinician"],
+            drug="prednisone",
+            start_date=date(1899, 12, 31),
+            dose=Decimal("10"),
+            unit="mg/day",
+            today=date(2026, 11, 25),
+        )
+    assert "not plausible" in " ".join(raised.value.message_dict["start_date"])
 
 
 # --- course start more than 365 days ahead; patient code ---------------------------------------

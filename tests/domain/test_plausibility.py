@@ -102,7 +102,10 @@ LABS = [
     ("leukocytes", D("300.5"), ("lab_range", REFUSE), None),
     ("proteinuria", D("30"), None, None),
     ("proteinuria", D("30.1"), ("lab_range", REFUSE), None),
-    ("upcr", D("99999"), None, None),  # no plausible range in the table
+    # no range in DOMAIN.md's table for the ratio: the installation's default goes as far as
+    # proteinuria (domain/defaults.py LAB_TESTS)
+    ("upcr", D("30"), None, None),
+    ("upcr", D("30.1"), ("lab_range", REFUSE), None),
 ]
 
 
