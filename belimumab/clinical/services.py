@@ -192,6 +192,9 @@ def visit_create(
 
     `submission`: the form's one-time token; the same one again (the form sent twice, even by
     two requests at the same instant) is refused, beside the form, and saves nothing."""
+    if submission is not None and Visit.objects.filter(submission=submission).exists():
+        # said before the checks: a resent form is not a second visit of the day to confirm
+        raise ValidationError({"__all__": [VISIT_SENT_TWICE]})
     score, applied = _validate_visit(data, patient, today)
     visit = _visit_apply(Visit(patient=patient, submission=submission), data, score)
     visit.confirmed_checks = applied
