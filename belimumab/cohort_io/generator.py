@@ -124,7 +124,23 @@ def _dispensations(weeks: list[dict[str, str]]) -> list[dict[str, str]]:
         else:
             merged.append({**row, "pens": "1"})
         last = day
+    _confirm_weight_changes(merged)
     return merged
+
+
+def _confirm_weight_changes(rows: list[dict[str, str]]) -> None:
+    """Mark the weights that changed beyond the usual limit since the previous one written, as a
+    pharmacist confirms them (the import refuses them unconfirmed): after the weekly rows merged
+    into dispensations, the weights written are not those of every week."""
+    last: Decimal | None = None
+    for row in rows:
+        row.pop("confirmed", None)
+        if not row.get("weight_kg"):
+            continue
+        value = Decimal(row["weight_kg"])
+        if needs_confirmation(plausibility.weight(value, last), ()):
+            row["confirmed"] = "weight_change"
+        last = value
 
 
 def _weighted(rng: random.Random, choices: Sequence[tuple[str, int]]) -> str:
