@@ -126,3 +126,39 @@ def test_the_confirmation_is_named_in_the_record_history(
     assert history in page.decode()
     html = clinician.get(history).content.decode()
     assert "Infusion of" in html and "weight change since the last infusion" in html
+
+
+SC_INTERVALS = [
+    # days after a dispensation of 4 pens (4 weeks: the next is due 28 days later), outcome
+    (25, "saved"),  # 28 - 3
+    (24, "asked"),
+    (7, "asked"),  # a week after: the pens cover three more weeks
+]
+
+
+@pytest.mark.parametrize(("days", "outcome"), SC_INTERVALS)
+def test_sc_interval_counts_the_weeks_the_pens_cover(
+    pharmacist, make_patient, make_infusion, users, checker, today, days, outcome
+):
+    """SC: earlier than the scheduled interval minus 3 days asks; a dispensation of N pens
+    schedules the next one N weeks later."""
+    start = today - timedelta(days=days)
+    patient = make_patient(code="SC-INT", start=start, regimen="sc_standard")
+    make_infusion(patient, start, weight="60.0", prescribed_dose_mg=200, prepared_dose_mg=200)
+    patient.infusions.update(pens=4)
+    data = {
+        "date": today.isoformat(),
+        "pens": "4",
+        "lots": "P1",
+        "prepared_by": users["pharmacist"].pk,
+        "checked_by": checker.pk,
+    }
+    response = pharmacist.post(_url(patient), data)
+    if outcome == "saved":
+        assert response.status_code == 302
+        return
+    assert "scheduled every 28 days" in _errors(response, "date")
+    assert (
+        pharmacist.post(_url(patient), {**data, "confirmed": "interval_short"}).status_code == 302
+    )
+    assert Infusion.objects.get(date=today).confirmed_checks == ["interval_short"]
