@@ -49,10 +49,10 @@ class Context:
         default_factory=dict
     )
     # Plausibility: the department's limits, birth dates of the known patients, and the
-    # (date, weight, course start) of their active infusions when the files hold infusions.
+    # (date, weight, course start, pens) of their active infusions when the files hold infusions.
     limits: Limits = field(default_factory=Limits)
     births: dict[str, date] = field(default_factory=dict)
-    infusions: dict[str, list[tuple[date, Decimal | None, date]]] = field(default_factory=dict)
+    infusions: dict[str, list[tuple[date, Decimal | None, date, int]]] = field(default_factory=dict)
 
     @property
     def lab_tests(self) -> tuple[str, ...]:
@@ -147,8 +147,8 @@ def load_context(tables: Tables, today: date | None = None) -> Context:
         ):
             context.courses.setdefault(code, []).append(ExistingCourse(start, stop, regimen))
         if "infusions" in tables:
-            for code, day, weight, start in Infusion.objects.filter(
+            for code, day, weight, start, pens in Infusion.objects.filter(
                 patient__code__in=chunk, is_active=True
-            ).values_list("patient__code", "date", "weight_kg", "course__start_date"):
-                context.infusions.setdefault(code, []).append((day, weight, start))
+            ).values_list("patient__code", "date", "weight_kg", "course__start_date", "pens"):
+                context.infusions.setdefault(code, []).append((day, weight, start, pens))
     return context

@@ -102,15 +102,19 @@ def check_infusions(table: RawTable | None, parsed: Parsed, context: Context) ->
         regimen = context.regimens[_regimen_of(code, start, parsed, context)]
         in_file = {row.key[0]: row for row in course_rows}
         stored = [
-            (day, weight)
-            for day, weight, course_start in context.infusions.get(code, [])
+            (day, weight, pens)
+            for day, weight, course_start, pens in context.infusions.get(code, [])
             if course_start == start and day not in in_file
         ]
         given = sorted(
-            [(day, row.fields.get("weight_kg")) for day, row in in_file.items()] + stored
+            [
+                (day, row.fields.get("weight_kg"), row.fields.get("pens", 1))
+                for day, row in in_file.items()
+            ]
+            + stored
         )
         previous_weight: Decimal | None = None
-        for index, (day, weight) in enumerate(given):
+        for index, (day, weight, _pens) in enumerate(given):
             own = in_file.get(day)
             if own is not None:
                 _check_row(table, parsed, context, own, given, index, previous_weight, regimen)
@@ -130,7 +134,7 @@ def _check_row(
     parsed: Parsed,
     context: Context,
     row: ChildRow,
-    given: list[tuple[date, Decimal | None]],
+    given: list[tuple[date, Decimal | None, int]],
     index: int,
     previous_weight: Decimal | None,
     regimen: Any,
@@ -143,7 +147,9 @@ def _check_row(
         interval = rules.interval(
             row.key[0],
             given[index - 1][0],
-            scheduled_days=regimen.interval_after(index - 1),
+            # an SC dispensation of N pens schedules the next one N weeks later
+            scheduled_days=regimen.interval_after(index - 1)
+            * (given[index - 1][2] if regimen.route == "sc" else 1),
             route=regimen.route,
             limits=context.limits,
         )

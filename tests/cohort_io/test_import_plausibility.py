@@ -337,3 +337,28 @@ def test_an_infusion_is_compared_with_the_database(tmp_path):
         "infusions.csv:2: date: Only 1 day from the administration of 2026-02-02 (scheduled "
         "every 28 days): check the date and confirm. " + CONFIRM.format(check="interval_short")
     ]
+
+
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [
+        ("2026-03-02", []),  # 28 days after 4 pens
+        (
+            "2026-02-09",  # a week after 4 pens: the pens cover three more weeks
+            [
+                "infusions.csv:6: date: Only 7 days from the administration of 2026-02-02 "
+                "(scheduled every 28 days): check the date and confirm. "
+                + CONFIRM.format(check="interval_short")
+            ],
+        ),
+    ],
+)
+def test_an_sc_dispensation_schedules_the_weeks_its_pens_cover(tmp_path, second, expected):
+    files = base_files()
+    files["infusions"][0].append("pens")
+    for row in files["infusions"][1:]:
+        row.append("")
+    files["infusions"][4][-1] = "4"  # T-002's dispensation of 2026-02-02
+    files["infusions"].append(["T-002", second, "", "", "", "", "", "", "1"])
+    result = run(write(tmp_path / "sc", files))
+    assert [str(p) for p in result.problems] == expected
