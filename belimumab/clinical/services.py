@@ -192,10 +192,14 @@ def visit_create(
 
     `submission`: the form's one-time token; the same one again (the form sent twice, even by
     two requests at the same instant) is refused, beside the form, and saves nothing."""
-    if submission is not None and Visit.objects.filter(submission=submission).exists():
-        # said before the checks: a resent form is not a second visit of the day to confirm
-        raise ValidationError({"__all__": [VISIT_SENT_TWICE]})
-    score, applied = _validate_visit(data, patient, today)
+    try:
+        score, applied = _validate_visit(data, patient, today)
+    except ValidationError:
+        # a resent form is not a second visit of the day to confirm: when the same form was
+        # saved meanwhile (even by a request running at the same instant), that is the answer
+        if submission is not None and Visit.objects.filter(submission=submission).exists():
+            raise ValidationError({"__all__": [VISIT_SENT_TWICE]}) from None
+        raise
     visit = _visit_apply(Visit(patient=patient, submission=submission), data, score)
     visit.confirmed_checks = applied
     return clinical_save(
