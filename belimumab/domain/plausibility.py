@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from belimumab.domain import defaults
+from belimumab.domain.dates import shift
 
 REFUSE = "refuse"
 CONFIRM = "confirm"
@@ -200,7 +201,7 @@ def course_start(day: date | None, today: date, limits: Limits = DEFAULT_LIMITS)
     early = clinical_date(day, limits)
     if early is not None:
         return early
-    if day > today + timedelta(days=limits.course_ahead_days):
+    if day > shift(today, limits.course_ahead_days):  # shift: never past date.max
         return Finding("course_start_ahead", CONFIRM, {"days": limits.course_ahead_days})
     return None
 
@@ -224,7 +225,7 @@ def visit_date(
         return Finding("date_before_birth", REFUSE, {"birth": birth})
     if day > today:
         return Finding("date_future", REFUSE, {"today": today})
-    if d0 is not None and day < d0 - timedelta(days=limits.visit_before_d0_days):
+    if d0 is not None and day < shift(d0, -limits.visit_before_d0_days):
         return Finding("visit_before_d0", CONFIRM, {"d0": d0, "days": limits.visit_before_d0_days})
     return None
 

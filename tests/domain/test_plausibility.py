@@ -191,3 +191,14 @@ def test_a_confirmed_warning_needs_nothing_more():
     assert rules.needs_confirmation(found, ())
     assert not rules.needs_confirmation(found, ["corticosteroid_high"])
     assert not rules.needs_confirmation(rules.corticosteroid(D("2000")), ["corticosteroid_high"])
+
+
+def test_dates_at_the_ends_of_the_calendar_do_not_overflow():
+    """A D0 stored near 1 January of year 1 (an old record, a mistyped import) or a today near
+    31 December 9999: the rules compare, they do not raise OverflowError."""
+    anything = dataclasses.replace(rules.DEFAULT_LIMITS, earliest_date=date.min)
+    found = rules.visit_date(
+        date(1, 1, 2), birth=None, today=TODAY, d0=date(1, 1, 3), limits=anything
+    )
+    assert found is None
+    assert rules.course_start(date.max, date.max) is None
