@@ -69,7 +69,7 @@ def test_a_second_visit_on_the_day_of_m0_with_another_score_asks_for_confirmatio
     url = reverse("clinical:visit_create", args=[patient.pk])
     data = {"date": D0.isoformat(), "mode": "total", "recorded_total": "12"}
     response = clinician.post(url, data)
-    assert "already has a visit on 01/05/2026" in _errors(response, "date")
+    assert "already has a visit on 05/01/2026" in _errors(response, "date")
     assert Visit.objects.count() == 1
     assert clinician.post(url, {**data, "confirmed": "visit_same_day"}).status_code == 302
     second = Visit.objects.get(sledai=12)
@@ -175,7 +175,7 @@ def test_corticosteroid_dose(clinician, patient, drug, dose, refused, asked):
     errors = _errors(response, "dose")
     assert not TreatmentDose.objects.exists()
     if refused:
-        assert "must be between 0 and 1250 mg/day" in errors
+        assert "must be between 0 and 1,250 mg/day" in errors
         assert 'name="confirmed"' not in response.content.decode()
         return
     assert "(a pulse?)" in errors and _box("corticosteroid_high") in response.content.decode()

@@ -138,7 +138,7 @@ PROBLEMS = [
     (
         _steroid_5000,
         [
-            "treatments.csv:2: dose: A corticosteroid dose must be between 0 and 1250 mg/day "
+            "treatments.csv:2: dose: A corticosteroid dose must be between 0 and 1,250 mg/day "
             "prednisone equivalent."
         ],
     ),
@@ -152,7 +152,7 @@ PROBLEMS = [
     (
         _methylprednisolone,
         [
-            "treatments.csv:3: dose: A corticosteroid dose must be between 0 and 1250 mg/day "
+            "treatments.csv:3: dose: A corticosteroid dose must be between 0 and 1,250 mg/day "
             "prednisone equivalent."
         ],
     ),
@@ -160,7 +160,7 @@ PROBLEMS = [
     (
         _lab("anti_dsdna", "10001"),
         [
-            "labs.csv:2: value: Not plausible: this test is between 0 and 10000 IU/mL. Check the "
+            "labs.csv:2: value: Not plausible: this test is between 0 and 10,000 IU/mL. Check the "
             "value and its unit."
         ],
     ),
@@ -188,7 +188,7 @@ PROBLEMS = [
     (
         _lab("platelets", "2001"),
         [
-            "labs.csv:2: value: Not plausible: this test is between 0 and 2000 10^9/L. Check the "
+            "labs.csv:2: value: Not plausible: this test is between 0 and 2,000 10^9/L. Check the "
             "value and its unit."
         ],
     ),
