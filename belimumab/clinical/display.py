@@ -74,6 +74,8 @@ def record_label(kind: str, record: Any) -> str:
             "drug": L.label(L.DRUG_LABELS, record.drug),
             "date": day(record.start_date),
         }
+    if kind == "infusion":
+        return _("Infusion of %(date)s") % {"date": day(record.date)}
     if kind == "adverse_event":
         return _("%(term)s (%(date)s)") % {"term": record.term, "date": day(record.onset_date)}
     return _("Status at %(tp)s") % {"tp": record.timepoint}

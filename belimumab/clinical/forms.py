@@ -31,7 +31,7 @@ from belimumab.clinical.services import (
     pharmacovigilance_problems,
 )
 from belimumab.core import labels
-from belimumab.core.forms import DATE_WIDGET, BoundedDates, LocalizedDecimalField
+from belimumab.core.forms import DATE_WIDGET, BoundedDates, LocalizedDecimalField, confirmed_field
 from belimumab.domain import sledai, treatments
 from belimumab.patients.models import Patient
 from belimumab.pharmacy.models import Infusion
@@ -114,6 +114,7 @@ class VisitForm(VersionedForm):
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    confirmed = confirmed_field()
 
     def __init__(self, *args: Any, patient: Patient, today: datetime.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -282,6 +283,7 @@ class TreatmentForm(BoundedDates, forms.ModelForm):
         errors={"min_value": _("A dose cannot be negative (0 means stopped).")},
     )
     unit = forms.ChoiceField(label=_("Unit"), choices=[(u, u) for u in TREATMENT_UNITS])
+    confirmed = confirmed_field()
 
     class Meta:
         model = TreatmentDose

@@ -8,14 +8,17 @@ installation's values seed it (domain/defaults.py, `settings.BELIMUMAB["LAB_RANG
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.department.selectors import lab_settings
+from belimumab.core import plausibility
+from belimumab.department.selectors import lab_settings, plausible_ranges
 from belimumab.domain import defaults
+from belimumab.domain import plausibility as rules
 
 # test -> default unit, LOINC, default and plausible ranges, units and their factors: the
 # installation's defaults (domain/defaults.py); the department's settings override all but the
@@ -101,3 +104,19 @@ def lab_specs() -> dict[str, TestSpec]:
             units={u: Decimal(str(f)) / base for u, f in default["units"].items()},
         )
     return specs
+
+
+_UNBOUNDED = (Decimal("-Infinity"), Decimal("Infinity"))
+
+
+def plausibility_limits() -> rules.Limits:
+    """The plausibility limits, each lab test's hard range as the department set it on its
+    settings screen (in the test's default unit; a bound left empty does not limit)."""
+    ranges = {
+        code: (
+            low if low is not None else _UNBOUNDED[0],
+            high if high is not None else _UNBOUNDED[1],
+        )
+        for code, (low, high) in plausible_ranges().items()
+    }
+    return dataclasses.replace(plausibility.limits(), lab_ranges=ranges)

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.core.models import ClinicalModel
+from belimumab.core.models import ClinicalModel, ConfirmedChecks
 from belimumab.domain import pharmacovigilance as pv
 from belimumab.patients.models import Patient
 
@@ -25,7 +25,7 @@ VISIT_SENT_TWICE = _(
 )
 
 
-class Visit(ClinicalModel):
+class Visit(ClinicalModel, ConfirmedChecks):
     """A clinical visit.
 
     `descriptors` holds the SELENA-SLEDAI descriptor codes present (belimumab.domain.sledai);
@@ -138,7 +138,7 @@ class LabResult(ClinicalModel):
         return below or above
 
 
-class TreatmentDose(ClinicalModel):
+class TreatmentDose(ClinicalModel, ConfirmedChecks):
     """A concomitant treatment dose in force from `start_date` until the next row of the drug.
 
     A dose of 0 means stopped. Corticosteroid doses are stored as given (drug, mg/day) and shown

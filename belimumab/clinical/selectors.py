@@ -668,7 +668,7 @@ def patient_clinical_panel(*, patient: Patient, today: date) -> dict[str, Any]:
 # --- audit history -----------------------------------------------------------------------------
 
 # the records whose audit history a page shows: each belongs to a patient
-HistoryRecord = Visit | LabResult | TreatmentDose | AdverseEvent | Adjudication
+HistoryRecord = Visit | LabResult | TreatmentDose | AdverseEvent | Adjudication | Infusion
 
 HISTORY_MODELS: dict[str, type[HistoryRecord]] = {
     "visit": Visit,
@@ -676,6 +676,8 @@ HISTORY_MODELS: dict[str, type[HistoryRecord]] = {
     "treatment": TreatmentDose,
     "adverse_event": AdverseEvent,
     "adjudication": Adjudication,
+    # an infusion's history shows its corrections and the usual limits confirmed
+    "infusion": Infusion,
 }
 
 

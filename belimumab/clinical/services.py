@@ -7,7 +7,7 @@ transaction, with the audit user, refusing a stale `expected_version` (StaleReco
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from belimumab.clinical import selectors
-from belimumab.clinical.labs import lab_specs
+from belimumab.clinical.labs import lab_specs, plausibility_limits
 from belimumab.clinical.models import (
     VISIT_SENT_TWICE,
     AdjudicatedStatus,
@@ -33,10 +33,12 @@ from belimumab.clinical.models import (
     TreatmentDose,
     Visit,
 )
+from belimumab.core import plausibility
 from belimumab.core.services import clinical_save
 from belimumab.domain import pharmacovigilance as pv
+from belimumab.domain import plausibility as rules
 from belimumab.domain import response, sledai, treatments
-from belimumab.patients.models import Patient
+from belimumab.patients.models import Course, Patient
 from belimumab.pharmacy.models import Infusion
 
 PGA_STEP = Decimal("0.1")
@@ -44,20 +46,18 @@ CORTICOSTEROID_UNIT = "mg/day"
 TREATMENT_UNITS = ("mg/day", "mg/week", "mg/month", "g/day")
 
 
-def _date_errors(value: date | None, patient: Patient, today: date) -> list[str]:
+def _date_errors(value: date | None, patient: Patient, today: date) -> list[Any]:
+    """A clinical date's refusals: before 1900, before the patient's birth, in the future."""
     if value is None:
         return [_("Enter a date.")]
-    if value > today:
-        return [_("This date is in the future.")]
-    if value < patient.birth_date:
-        return [_("This date is before the patient's birth.")]
-    return []
+    finding = rules.visit_date(
+        value, birth=patient.birth_date, today=today, d0=None, limits=plausibility.limits()
+    )
+    return [plausibility.message(finding)] if finding is not None else []
 
 
-def _raise(errors: dict[str, list[str]]) -> None:
-    errors = {key: messages for key, messages in errors.items() if messages}
-    if errors:
-        raise ValidationError(errors)
+def _raise(errors: dict[str, list[Any]]) -> None:
+    plausibility.raise_errors(errors)
 
 
 # --- visits ------------------------------------------------------------------------------------
@@ -76,6 +76,7 @@ class VisitInput:
     bilag_new_a: int | None = None
     bilag_new_b: int | None = None
     notes: str = ""
+    confirmed: Collection[str] = ()
 
 
 def _visit_score(data: VisitInput) -> int | None:
@@ -109,8 +110,40 @@ def _visit_score(data: VisitInput) -> int | None:
         ) from exc
 
 
-def _validate_visit(data: VisitInput, patient: Patient, today: date) -> int | None:
-    errors: dict[str, list[str]] = {"date": _date_errors(data.date, patient, today)}
+def _visit_date_errors(
+    data: VisitInput, patient: Patient, today: date, exclude_pk: int | None, applied: list[str]
+) -> list[Any]:
+    """The visit date's plausibility: refused before birth or after today; confirmed when more
+    than a year before D0 or on the day of another visit of the patient."""
+    limits = plausibility.limits()
+    d0 = (
+        Course.objects.filter(patient=patient, is_active=True)
+        .order_by("start_date")
+        .values_list("start_date", flat=True)
+        .first()
+    )
+    others = Visit.objects.filter(patient=patient, date=data.date, is_active=True)
+    if exclude_pk is not None:  # pk=None would exclude nothing either
+        others = others.exclude(pk=exclude_pk)
+    errors: dict[str, list[Any]] = {}
+    finding = rules.visit_date(
+        data.date, birth=patient.birth_date, today=today, d0=d0, limits=limits
+    )
+    plausibility.add_finding(errors, "date", finding, data.confirmed, applied)
+    if finding is None or not finding.refused:
+        same_day = rules.same_day_visit(data.date, others.values_list("date", flat=True)[:1])
+        plausibility.add_finding(errors, "date", same_day, data.confirmed, applied)
+    return errors.get("date", [])
+
+
+def _validate_visit(
+    data: VisitInput, patient: Patient, today: date, exclude_pk: int | None = None
+) -> tuple[int | None, list[str]]:
+    """The visit's score and the usual limits confirmed, or a ValidationError by field."""
+    applied: list[str] = []
+    errors: dict[str, list[Any]] = {
+        "date": _visit_date_errors(data, patient, today, exclude_pk, applied)
+    }
     if data.pga is not None and (
         not Decimal(0) <= data.pga <= Decimal(3) or data.pga % PGA_STEP != 0
     ):
@@ -124,7 +157,7 @@ def _validate_visit(data: VisitInput, patient: Patient, today: date) -> int | No
             errors.setdefault(key, []).extend(messages)
         score = None
     _raise(errors)
-    return score
+    return score, applied
 
 
 def _visit_apply(visit: Visit, data: VisitInput, score: int | None) -> Visit:
@@ -159,8 +192,16 @@ def visit_create(
 
     `submission`: the form's one-time token; the same one again (the form sent twice, even by
     two requests at the same instant) is refused, beside the form, and saves nothing."""
-    score = _validate_visit(data, patient, today)
+    try:
+        score, applied = _validate_visit(data, patient, today)
+    except ValidationError:
+        # a resent form is not a second visit of the day to confirm: when the same form was
+        # saved meanwhile (even by a request running at the same instant), that is the answer
+        if submission is not None and Visit.objects.filter(submission=submission).exists():
+            raise ValidationError({"__all__": [VISIT_SENT_TWICE]}) from None
+        raise
     visit = _visit_apply(Visit(patient=patient, submission=submission), data, score)
+    visit.confirmed_checks = applied
     return clinical_save(
         visit,
         user=user,
@@ -176,8 +217,9 @@ def visit_update(
     *, visit: Visit, user: Any, data: VisitInput, expected_version: int | None, today: date
 ) -> Visit:
     """Change a visit; refused (StaleRecord) when someone saved it since `expected_version`."""
-    score = _validate_visit(data, visit.patient, today)
+    score, applied = _validate_visit(data, visit.patient, today, exclude_pk=visit.pk)
     _visit_apply(visit, data, score)
+    visit.confirmed_checks = applied
     return clinical_save(visit, user=user, expected_version=expected_version)
 
 
@@ -195,13 +237,13 @@ class LabInput:
     upper: Decimal | None = None
 
 
-def _lab_errors(item: LabInput) -> dict[str, list[str]]:
+def _lab_errors(item: LabInput) -> dict[str, list[Any]]:
     """Errors of one result keyed value/unit/lower/upper."""
     specs = lab_specs()
     if item.test not in specs:
         return {"test": [_("Unknown test.")]}
     spec = specs[item.test]
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Any]] = {}
     if item.value is None:
         errors["value"] = [_("Enter a value.")]
     elif item.value < 0:
@@ -211,6 +253,23 @@ def _lab_errors(item: LabInput) -> dict[str, list[str]]:
             _("Unknown unit for this test: %(unit)s (allowed: %(units)s).")
             % {"unit": item.unit or "—", "units": ", ".join(spec.units)}
         ]
+    elif "value" not in errors:
+        plausibility.add_finding(errors, "value", lab_finding(item), (), [], spec.unit)
+    return _lab_limit_errors(item, errors)
+
+
+def lab_finding(item: LabInput) -> rules.Finding | None:
+    """The plausibility of a result, judged in the test's default unit; the mg/dL conversion is
+    offered only for a value typed in that unit (the field then takes the converted value)."""
+    spec = lab_specs()[item.test]
+    value = spec.to_default_unit(item.value, item.unit)
+    finding = rules.lab_value(item.test, value, plausibility_limits())
+    if finding is not None and finding.suggestion is not None and item.unit != spec.unit:
+        return rules.Finding("lab_range", rules.REFUSE, finding.params)
+    return finding
+
+
+def _lab_limit_errors(item: LabInput, errors: dict[str, list[Any]]) -> dict[str, list[Any]]:
     for key, limit in (("lower", item.lower), ("upper", item.upper)):
         if limit is not None and limit < 0:
             errors[key] = [_("A limit cannot be negative.")]
@@ -280,21 +339,28 @@ def lab_result_update(
 # --- treatments --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TreatmentInput:
+    """A dose of a drug from `start_date` (0 = stopped); `confirmed`: usual limits confirmed."""
+
+    drug: str
+    start_date: date
+    dose: Decimal | None
+    unit: str
+    confirmed: Collection[str] = ()
+
+
 def _treatment_errors(
-    *,
-    patient: Patient,
-    drug: str,
-    start_date: date,
-    dose: Decimal | None,
-    unit: str,
-    exclude_pk: int | None,
-    today: date,
-) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {"start_date": _date_errors(start_date, patient, today)}
+    *, patient: Patient, data: TreatmentInput, exclude_pk: int | None, today: date
+) -> tuple[dict[str, list[Any]], list[str]]:
+    """Errors by field, and the usual limits confirmed (corticosteroid above 100 mg/day)."""
+    drug, start_date, dose, unit = data.drug, data.start_date, data.dose, data.unit
+    errors: dict[str, list[Any]] = {"start_date": _date_errors(start_date, patient, today)}
+    applied: list[str] = []
     try:
         category = treatments.drug_category(drug)
     except ValueError:
-        return {**errors, "drug": [_("Unknown drug.")]}
+        return {**errors, "drug": [_("Unknown drug.")]}, applied
     if dose is None:
         errors["dose"] = [_("Enter the dose (0 when stopped).")]
     elif dose < 0:
@@ -303,6 +369,10 @@ def _treatment_errors(
         errors["unit"] = [_("Unknown unit.")]
     elif category == "corticosteroid" and unit != CORTICOSTEROID_UNIT:
         errors["unit"] = [_("Corticosteroid doses are entered in mg/day.")]
+    elif category == "corticosteroid" and dose is not None and "dose" not in errors:
+        equivalent = treatments.prednisone_equivalent(drug, dose)
+        finding = rules.corticosteroid(equivalent, plausibility.limits())
+        plausibility.add_finding(errors, "dose", finding, data.confirmed, applied)
     others = TreatmentDose.objects.filter(patient=patient, drug=drug, is_active=True)
     if exclude_pk is not None:  # pk=None would exclude nothing either
         others = others.exclude(pk=exclude_pk)
@@ -314,7 +384,7 @@ def _treatment_errors(
         ]
     if start_date and others.filter(start_date=start_date).exists():
         errors["start_date"] = [_("A dose of this drug already starts on this date.")]
-    return errors
+    return errors, applied
 
 
 def treatment_record(
@@ -326,20 +396,15 @@ def treatment_record(
     dose: Decimal,
     unit: str,
     today: date,
+    confirmed: Collection[str] = (),
 ) -> TreatmentDose:
-    """A corticosteroid or immunosuppressant dose from `start_date` (0 = stopped)."""
-    _raise(
-        _treatment_errors(
-            patient=patient,
-            drug=drug,
-            start_date=start_date,
-            dose=dose,
-            unit=unit,
-            exclude_pk=None,
-            today=today,
-        )
-    )
+    """A corticosteroid or immunosuppressant dose from `start_date` (0 = stopped); a dose
+    beyond the usual limit needs its check in `confirmed`."""
+    data = TreatmentInput(drug, start_date, dose, unit, confirmed)
+    errors, applied = _treatment_errors(patient=patient, data=data, exclude_pk=None, today=today)
+    _raise(errors)
     row = TreatmentDose(patient=patient, drug=drug, start_date=start_date, dose=dose, unit=unit)
+    row.confirmed_checks = applied
     return clinical_save(row, user=user, integrity_errors=_TREATMENT_RACES)
 
 
@@ -353,24 +418,20 @@ def treatment_update(
     unit: str,
     expected_version: int | None,
     today: date,
+    confirmed: Collection[str] = (),
 ) -> TreatmentDose:
-    _raise(
-        _treatment_errors(
-            patient=treatment.patient,
-            drug=drug,
-            start_date=start_date,
-            dose=dose,
-            unit=unit,
-            exclude_pk=treatment.pk,
-            today=today,
-        )
+    data = TreatmentInput(drug, start_date, dose, unit, confirmed)
+    errors, applied = _treatment_errors(
+        patient=treatment.patient, data=data, exclude_pk=treatment.pk, today=today
     )
+    _raise(errors)
     treatment.drug, treatment.start_date, treatment.dose, treatment.unit = (
         drug,
         start_date,
         dose,
         unit,
     )
+    treatment.confirmed_checks = applied
     return clinical_save(
         treatment, user=user, expected_version=expected_version, integrity_errors=_TREATMENT_RACES
     )

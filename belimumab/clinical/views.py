@@ -71,6 +71,7 @@ def _visit_input(data: dict[str, Any]) -> services.VisitInput:
         bilag_new_a=data.get("bilag_new_a"),
         bilag_new_b=data.get("bilag_new_b"),
         notes=data.get("notes") or "",
+        confirmed=tuple(data.get("confirmed") or ()),
     )
 
 
@@ -429,6 +430,7 @@ def _treatment_page(
 
     def save(data: dict[str, Any]) -> None:
         fields = {k: data[k] for k in ("drug", "start_date", "dose", "unit")}
+        fields["confirmed"] = tuple(data.get("confirmed") or ())
         if treatment.pk is None:
             services.treatment_record(patient=patient, user=request.user, today=today, **fields)
         else:

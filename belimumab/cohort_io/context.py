@@ -11,13 +11,15 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from belimumab.clinical.labs import TestSpec, lab_specs
+from belimumab.clinical.labs import TestSpec, lab_specs, plausibility_limits
 from belimumab.cohort_io.batches import QUERY_CHUNK, chunks
 from belimumab.cohort_io.formats import Tables
 from belimumab.cohort_io.results import Problem
 from belimumab.domain.defaults import MAX_PENS_PER_DISPENSATION
+from belimumab.domain.plausibility import Limits
 from belimumab.domain.schedule import Regimen as DomainRegimen
 from belimumab.patients.models import Course, Patient, Regimen
+from belimumab.pharmacy.models import Infusion
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,11 @@ class Context:
     lab_ranges: dict[tuple[str, str], tuple[Decimal | None, Decimal | None]] = field(
         default_factory=dict
     )
+    # Plausibility: the department's limits, birth dates of the known patients, and the
+    # (date, weight, course start, pens) of their active infusions when the files hold infusions.
+    limits: Limits = field(default_factory=Limits)
+    births: dict[str, date] = field(default_factory=dict)
+    infusions: dict[str, list[tuple[date, Decimal | None, date, int]]] = field(default_factory=dict)
 
     @property
     def lab_tests(self) -> tuple[str, ...]:
@@ -74,6 +81,7 @@ class ChildRow:
     key: tuple[Any, ...]
     fields: dict[str, Any]
     course_start: date | None = None  # infusions: start date of the course they belong to
+    confirmed: tuple[str, ...] = ()  # the row's `confirmed` column (plausibility checks)
 
     def course_key(self) -> tuple[str, date]:
         """(patient code, course start) of an infusion row, the key of its course's id."""
@@ -113,6 +121,7 @@ def load_context(tables: Tables, today: date | None = None) -> Context:
         max_pens=int(config.get("MAX_PENS_PER_DISPENSATION", MAX_PENS_PER_DISPENSATION)),
         regimens={r.code: r.as_domain() for r in Regimen.objects.all()},
         labs=lab_specs(),
+        limits=plausibility_limits(),
     )
     codes: set[str] = set()
     for name, table in tables.items():
@@ -124,8 +133,11 @@ def load_context(tables: Tables, today: date | None = None) -> Context:
     _load_hospital_ids(tables, context)
     ordered = sorted(codes)
     for chunk in chunks(ordered, QUERY_CHUNK):
-        for code, active in Patient.objects.filter(code__in=chunk).values_list("code", "is_active"):
+        for code, active, birth in Patient.objects.filter(code__in=chunk).values_list(
+            "code", "is_active", "birth_date"
+        ):
             context.known_codes.add(code)
+            context.births[code] = birth
             if not active:
                 context.inactive_codes.add(code)
         for code, start, stop, regimen in (
@@ -134,4 +146,9 @@ def load_context(tables: Tables, today: date | None = None) -> Context:
             .order_by("start_date")
         ):
             context.courses.setdefault(code, []).append(ExistingCourse(start, stop, regimen))
+        if "infusions" in tables:
+            for code, day, weight, start, pens in Infusion.objects.filter(
+                patient__code__in=chunk, is_active=True
+            ).values_list("patient__code", "date", "weight_kg", "course__start_date", "pens"):
+                context.infusions.setdefault(code, []).append((day, weight, start, pens))
     return context

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from belimumab.clinical.models import AEAction, AECategory, AECausality, AEOutcome, Flare
-from belimumab.domain import sledai
+from belimumab.domain import defaults, sledai
 from belimumab.patients.models import (
     FollowUpEndReason,
     Indication,
@@ -68,12 +68,13 @@ FILES: dict[str, FileFormat] = {
             "follow_up_end",
             "follow_up_end_reason",
             "follow_up_end_note",
+            "confirmed",
         ),
         required=("code", "sex", "birth_date", "start_date", "route"),
         dates=("birth_date", "start_date", "stop_date", "follow_up_end"),
     ),
     "treatments": FileFormat(
-        columns=("patient", "drug", "start_date", "dose", "unit"),
+        columns=("patient", "drug", "start_date", "dose", "unit", "confirmed"),
         required=("patient", "drug", "start_date", "dose"),
         key=("drug", "start_date"),
         dates=("start_date",),
@@ -89,13 +90,23 @@ FILES: dict[str, FileFormat] = {
             "lot",
             "reaction",
             "pens",  # optional, SC: pens dispensed (weeks covered); absent or empty: one
+            "confirmed",
         ),
         required=("patient", "date"),
         key=("date",),
         dates=("date",),
     ),
     "visits": FileFormat(
-        columns=("patient", "date", "sledai_total", *DESCRIPTOR_COLUMNS, "pga", "flare", "notes"),
+        columns=(
+            "patient",
+            "date",
+            "sledai_total",
+            *DESCRIPTOR_COLUMNS,
+            "pga",
+            "flare",
+            "notes",
+            "confirmed",
+        ),
         required=("patient", "date"),
         key=("date",),
         dates=("date",),
@@ -148,7 +159,8 @@ AE_OUTCOMES = tuple(AEOutcome.values)
 AE_CAUSALITIES = tuple(AECausality.values)
 AE_ACTIONS = tuple(AEAction.values)
 
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
+# The patient code's rule is the domain's (the patient form applies it too).
+CODE_RE = re.compile(defaults.PATIENT_CODE_PATTERN)
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Day first, the way a French spreadsheet writes a date (03/12/2026, 3/12/2026): never month
 # first, and a four-digit year (a two-digit one would guess the century).

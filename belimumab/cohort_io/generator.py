@@ -25,8 +25,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from belimumab.cohort_io.formats import FILES, MANIFESTATIONS
-from belimumab.domain import dosing, sledai
+from belimumab.domain import dosing, plausibility, sledai, treatments
 from belimumab.domain.defaults import SC_INTERVAL_DAYS, SC_PENS_PER_DISPENSATION
+from belimumab.domain.plausibility import needs_confirmation
 from belimumab.domain.schedule import IV_STANDARD, SC_STANDARD, Regimen
 from belimumab.domain.units import DAYS_PER_YEAR
 
@@ -123,7 +124,23 @@ def _dispensations(weeks: list[dict[str, str]]) -> list[dict[str, str]]:
         else:
             merged.append({**row, "pens": "1"})
         last = day
+    _confirm_weight_changes(merged)
     return merged
+
+
+def _confirm_weight_changes(rows: list[dict[str, str]]) -> None:
+    """Mark the weights that changed beyond the usual limit since the previous one written, as a
+    pharmacist confirms them (the import refuses them unconfirmed): after the weekly rows merged
+    into dispensations, the weights written are not those of every week."""
+    last: Decimal | None = None
+    for row in rows:
+        row.pop("confirmed", None)
+        if not row.get("weight_kg"):
+            continue
+        value = Decimal(row["weight_kg"])
+        if needs_confirmation(plausibility.weight(value, last), ()):
+            row["confirmed"] = "weight_change"
+        last = value
 
 
 def _weighted(rng: random.Random, choices: Sequence[tuple[str, int]]) -> str:
@@ -184,6 +201,7 @@ class _Patient:
         self.today = today
         self.rows: Rows = {name: [] for name in COLUMNS}
         self.history_days = history_days
+        self.last_weight: Decimal | None = None  # the last weight written (plausibility)
 
     # ------------------------------------------------------------------ characteristics
 
@@ -330,10 +348,10 @@ class _Patient:
         }
         if self.sc:
             if index % 12 == 0:
-                row["weight_kg"] = _d1(weight)
+                self._weigh(row, weight)
             row["reaction"] = ""
             return row
-        row["weight_kg"] = _d1(weight)
+        self._weigh(row, weight)
         row["lot"] = lot_pool[min(2, (day - self.start).days // 400)]
         dose = dosing.dose_for_weight(Decimal(row["weight_kg"]))
         rounded = dosing.rounded_plan(dose) if rng.random() < 0.15 else None
@@ -347,6 +365,15 @@ class _Patient:
         elif reaction < 0.018:
             row["reaction"] = "mild"
         return row
+
+    def _weigh(self, row: dict[str, str], weight: float) -> None:
+        """The weight of an administration; a change beyond the usual limit is confirmed, as a
+        pharmacist would (the import refuses it unconfirmed)."""
+        row["weight_kg"] = _d1(weight)
+        value = Decimal(row["weight_kg"])
+        if needs_confirmation(plausibility.weight(value, self.last_weight), ()):
+            row["confirmed"] = "weight_change"
+        self.last_weight = value
 
     def _next_administration(self, day: date, index: int) -> date:
         """The day after administration `index`: the regimen's interval, the occasional missed
@@ -372,15 +399,18 @@ class _Patient:
         if key in self._treatment_keys:
             return
         self._treatment_keys.add(key)
-        self.rows["treatments"].append(
-            {
-                "patient": self.code,
-                "drug": drug,
-                "start_date": day.isoformat(),
-                "dose": f"{dose.normalize():f}",
-                "unit": unit,
-            }
-        )
+        row = {
+            "patient": self.code,
+            "drug": drug,
+            "start_date": day.isoformat(),
+            "dose": f"{dose.normalize():f}",
+            "unit": unit,
+        }
+        if drug in treatments.CORTICOSTEROIDS:
+            equivalent = treatments.prednisone_equivalent(drug, dose)
+            if needs_confirmation(plausibility.corticosteroid(equivalent), ()):
+                row["confirmed"] = "corticosteroid_high"
+        self.rows["treatments"].append(row)
 
     def _treatments(self) -> None:
         rng = self.rng

@@ -21,6 +21,7 @@ from belimumab.clinical.services import (
     AdverseEventInput,
     pharmacovigilance_problems,
 )
+from belimumab.cohort_io import plausible
 from belimumab.cohort_io.cells import Cells
 from belimumab.cohort_io.context import ChildRow, Context, Parsed, PatientRow
 from belimumab.cohort_io.formats import (
@@ -29,7 +30,6 @@ from belimumab.cohort_io.formats import (
     AE_CAUSALITIES,
     AE_OUTCOMES,
     CHILD_TABLES,
-    CODE_RE,
     DESCRIPTOR_COLUMNS,
     FILES,
     FLARES,
@@ -51,6 +51,7 @@ from belimumab.cohort_io.formats import (
 from belimumab.cohort_io.infusion_doses import resolve_infusions
 from belimumab.cohort_io.results import Problem, Progress
 from belimumab.domain import pharmacovigilance as pv
+from belimumab.domain import plausibility as rules
 from belimumab.domain import sledai, treatments
 from belimumab.patients.models import Indication, Smoking
 from belimumab.pharmacy.models import Reaction
@@ -134,8 +135,41 @@ def parse_steps(tables: Tables, context: Context) -> Iterator[Progress | Parsed]
                 yield Progress("validate", done, total)
     skip = raw_codes - set(parsed.patients) - context.known_codes
     resolve_infusions(tables.get("infusions"), parsed, context, skip)
+    plausible.check_infusions(tables.get("infusions"), parsed, context)
+    _check_visit_dates(tables.get("visits"), parsed, context)
     yield Progress("validate", total, total)
     yield parsed
+
+
+def _date(cells: Cells, column: str, required: bool = False) -> Any:
+    """A date of the file, refused before 1900 as in the forms."""
+    day = cells.date(column, required=required)
+    finding = rules.clinical_date(day)
+    if finding is not None:
+        plausible.report(cells, column, finding, (), [])
+        return None
+    return day
+
+
+def _check_visit_dates(table: RawTable | None, parsed: Parsed, context: Context) -> None:
+    """Visit dates against the patient's birth and D0 (patients.csv or the database): refused
+    before birth, confirmed when more than a year before D0. (A second visit on the same day
+    cannot come from a file: the date is a visit's key, so that row updates the visit.)"""
+    if table is None:
+        return
+    for row in parsed.children.get("visits", []):
+        birth, d0 = plausible.patient_dates(row.code, parsed, context)
+        finding = rules.visit_date(
+            row.key[0], birth=birth, today=context.today, d0=d0, limits=context.limits
+        )
+        applied: list[str] = []
+        if finding is not None and not finding.refused and finding.check in row.confirmed:
+            applied.append(finding.check)
+        elif finding is not None:
+            text = plausible.problem_text(finding)
+            parsed.problems.append(Problem(table.label, row.line, "date", text))
+        if plausible.CONFIRMED in table.columns:
+            row.fields["confirmed_checks"] = applied
 
 
 def _check_unit(cells: Cells, row: ChildRow, units: dict[tuple[str, str], tuple[str, int]]) -> None:
@@ -164,8 +198,6 @@ def _parse_patients(table: RawTable, context: Context, parsed: Parsed) -> None:
         _check_hospital_id(cells, code, context, hospital_ids)
         course = _patient_course(cells, context)
         birth, start = fields["birth_date"], course["start_date"]
-        if birth is not None and birth.year < 1900:  # the patient form's rule too
-            cells.problem("birth_date", _("Enter a birth date after 1900."))
         if birth is not None and start is not None and birth >= start:
             cells.problem("birth_date", _("not before the start date %(start)s") % {"start": start})
         if cells.ok and code is not None:
@@ -174,7 +206,7 @@ def _parse_patients(table: RawTable, context: Context, parsed: Parsed) -> None:
 
 def _repeated_code(cells: Cells, code: str, context: Context, seen: dict[str, int]) -> bool:
     """Record the problem of a patient code; True when an earlier row has it (row skipped)."""
-    if not CODE_RE.match(code):
+    if rules.patient_code(code, context.limits) is not None:
         cells.problem(
             "code",
             _(
@@ -195,7 +227,7 @@ def _patient_fields(cells: Cells) -> dict[str, Any]:
     """The patient's own fields (the columns the file has; the others keep their value)."""
     fields: dict[str, Any] = {
         "sex": cells.choice("sex", SEX),
-        "birth_date": cells.date("birth_date", required=True),
+        "birth_date": _date(cells, "birth_date", required=True),
     }
     if cells.has("smoking"):
         fields["smoking"] = cells.choice("smoking", SMOKING, Smoking.UNKNOWN.value)
@@ -241,10 +273,15 @@ def _check_hospital_id(
 
 
 def _patient_course(cells: Cells, context: Context) -> dict[str, Any]:
-    """The patient's belimumab course: start_date, regimen (code), stop_date, stop_reason."""
-    start = cells.date("start_date", required=True)
+    """The patient's belimumab course: start_date, regimen (code), stop_date, stop_reason; a
+    start more than a year ahead is confirmed in the `confirmed` column."""
+    start = cells.date("start_date", required=True, future_ok=True)
     route = cells.choice("route", ROUTES)
     course: dict[str, Any] = {"start_date": start, "regimen": ROUTE_REGIMENS.get(route or "")}
+    applied: list[str] = []
+    finding = rules.course_start(start, context.today, context.limits)
+    plausible.report(cells, "start_date", finding, plausible.confirmed_of(cells), applied)
+    plausible.store(cells, course, applied)
     if route is not None and course["regimen"] not in context.regimens:
         cells.problem(
             "route", _("regimen %(code)s is not in the database") % {"code": course["regimen"]}
@@ -323,24 +360,32 @@ def _dated_with_reason(
 def _parse_treatment(cells: Cells, known: set[str], context: Context) -> ChildRow | None:
     code = cells.patient(known)
     drug = cells.choice("drug", treatments.ALL_DRUGS)
-    start = cells.date("start_date", required=True)
+    start = _date(cells, "start_date", required=True)
     dose = cells.decimal("dose", max_digits=8, places=2, required=True)
     unit = CORTICOSTEROID_UNIT
     if cells.raw("unit"):
         unit = cells.choice("unit", TREATMENT_UNITS) or unit
+    applied: list[str] = []
     if drug in treatments.CORTICOSTEROIDS and unit != CORTICOSTEROID_UNIT:
         cells.problem(
             "unit", _("corticosteroid doses are in %(unit)s") % {"unit": CORTICOSTEROID_UNIT}
         )
+    elif drug in treatments.CORTICOSTEROIDS and dose is not None:
+        equivalent = treatments.prednisone_equivalent(drug, dose)
+        finding = rules.corticosteroid(equivalent, context.limits)
+        plausible.report(cells, "dose", finding, plausible.confirmed_of(cells), applied)
     if not cells.ok or code is None:
         return None
-    return ChildRow("treatments", cells.line, code, (drug, start), {"dose": dose, "unit": unit})
+    fields = {"dose": dose, "unit": unit}
+    plausible.store(cells, fields, applied)
+    return ChildRow("treatments", cells.line, code, (drug, start), fields)
 
 
 def _parse_infusion(cells: Cells, known: set[str], context: Context) -> ChildRow | None:
     code = cells.patient(known)
-    day = cells.date("date", required=True)
+    day = _date(cells, "date", required=True)
     weight = cells.decimal("weight_kg", max_digits=5, places=1, positive=True)
+    confirmed = tuple(plausible.confirmed_of(cells))
     dose = cells.decimal("dose_mg", max_digits=7, places=1, positive=True)
     vials_120 = cells.integer("vials_120", 0, 100)
     vials_400 = cells.integer("vials_400", 0, 100)
@@ -359,12 +404,13 @@ def _parse_infusion(cells: Cells, known: set[str], context: Context) -> ChildRow
         fields["pens"] = cells.integer("pens", 1, context.max_pens) or 1
     if not cells.ok or code is None:
         return None
-    return ChildRow("infusions", cells.line, code, (day,), fields)
+    return ChildRow("infusions", cells.line, code, (day,), fields, confirmed=confirmed)
 
 
 def _parse_visit(cells: Cells, known: set[str], context: Context) -> ChildRow | None:
     code = cells.patient(known)
-    day = cells.date("date", required=True)
+    day = _date(cells, "date", required=True)
+    confirmed = tuple(plausible.confirmed_of(cells))
     total = cells.integer("sledai_total", 0, sledai.MAX_SCORE)
     descriptors: list[str] | None = None
     if cells.has(DESCRIPTOR_COLUMNS[0]) and any(cells.raw(c) for c in DESCRIPTOR_COLUMNS):
@@ -403,12 +449,12 @@ def _parse_visit(cells: Cells, known: set[str], context: Context) -> ChildRow | 
         fields["notes"] = cells.text("notes", max_length=10_000)
     if not cells.ok or code is None:
         return None
-    return ChildRow("visits", cells.line, code, (day,), fields)
+    return ChildRow("visits", cells.line, code, (day,), fields, confirmed=confirmed)
 
 
 def _parse_lab(cells: Cells, known: set[str], context: Context) -> ChildRow | None:
     code = cells.patient(known)
-    day = cells.date("date", required=True)
+    day = _date(cells, "date", required=True)
     test = cells.choice("test", context.lab_tests)
     value = cells.decimal("value", max_digits=10, places=3, required=True)
     lower = cells.decimal("lower_limit", max_digits=10, places=3)
@@ -426,6 +472,9 @@ def _parse_lab(cells: Cells, known: set[str], context: Context) -> ChildRow | No
             upper = default_upper
         if lower is not None and upper is not None and lower > upper:
             cells.problem("upper_limit", _("below the lower limit %(lower)s") % {"lower": lower})
+        if value is not None and cells.ok:
+            finding = plausible.lab_finding(context, test, value, unit)
+            plausible.report(cells, "value", finding, (), [], unit)
     if not cells.ok or code is None:
         return None
     return ChildRow(
@@ -439,7 +488,7 @@ def _parse_lab(cells: Cells, known: set[str], context: Context) -> ChildRow | No
 
 def _parse_adverse_event(cells: Cells, known: set[str], context: Context) -> ChildRow | None:
     code = cells.patient(known)
-    day = cells.date("onset_date", required=True)
+    day = _date(cells, "onset_date", required=True)
     term = cells.text("term", max_length=200, required=True)
     fields: dict[str, Any] = {"category": cells.choice("category", AE_CATEGORIES)}
     if cells.has("serious"):

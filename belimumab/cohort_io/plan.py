@@ -44,6 +44,7 @@ COURSE_FIELDS = (
     "follow_up_end",
     "follow_up_end_reason",
     "follow_up_end_note",
+    "confirmed_checks",
 )
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from belimumab.core.plausibility import confirmed_text
+
 # history_type of django-simple-history -> a stable code (CSV, tests), shown through a label.
 ACTION_CODES = {"+": "created", "~": "changed", "-": "deleted"}
 ACTION_LABELS = {
@@ -50,6 +52,13 @@ def _label(model: Any, field: str) -> str:
         return field
 
 
+def _shown(field: str, before: Any, after: Any) -> tuple[Any, Any]:
+    """The confirmed plausibility checks by name, not as a list of codes."""
+    if field == "confirmed_checks":
+        return confirmed_text(before or []), confirmed_text(after or [])
+    return before, after
+
+
 def history_entries(records: list[Any], record_label: str) -> list[Entry]:
     """Entries for one record's history rows (oldest first in, newest first out)."""
     entries = []
@@ -59,8 +68,14 @@ def history_entries(records: list[Any], record_label: str) -> list[Entry]:
         if previous is not None:
             delta = row.diff_against(previous, excluded_fields=["version", "updated_at"])
             changes = tuple(
-                Change(c.field, _label(row.instance_type, c.field), c.old, c.new)
+                Change(c.field, _label(row.instance_type, c.field), *_shown(c.field, c.old, c.new))
                 for c in delta.changes
+            )
+        elif getattr(row, "confirmed_checks", None):
+            # values confirmed beyond their usual limits at creation (DOMAIN.md plausibility)
+            label = _label(row.instance_type, "confirmed_checks")
+            changes = (
+                Change("confirmed_checks", label, None, confirmed_text(row.confirmed_checks)),
             )
         action = ACTION_LABELS[action_code(row, previous)]
         user = row.history_user

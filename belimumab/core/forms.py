@@ -12,6 +12,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from belimumab.core.plausibility import confirm_choices
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -117,3 +119,12 @@ class DeactivateForm(forms.Form):
             None, _("This record changed meanwhile: nothing was deactivated. Review it first.")
         )
         return {"current": current}
+
+
+def confirmed_field() -> forms.MultipleChoiceField:
+    """The usual limits the user confirmed (check codes): ticked in the "I confirm this value"
+    boxes the page shows beside a warned field (`{% plausibility_asks %}`), never rendered
+    itself."""
+    return forms.MultipleChoiceField(
+        choices=confirm_choices, required=False, widget=forms.MultipleHiddenInput
+    )

@@ -57,3 +57,14 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} {self.seen_at.isoformat()}"
+
+
+class ConfirmedChecks(models.Model):
+    """A record whose values may lie beyond their usual limits once confirmed (DOMAIN.md
+    "Plausibility of what is entered"): the codes of the checks the user confirmed
+    (`belimumab.domain.plausibility.CONFIRMABLE`), kept with the record and in its history."""
+
+    confirmed_checks = models.JSONField(_("confirmed values"), default=list, blank=True)
+
+    class Meta:
+        abstract = True

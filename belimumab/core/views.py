@@ -103,7 +103,7 @@ def both_versions(form: Any, current: Any) -> dict[str, Any]:
     rendered by core/_conflict.html."""
     rows = []
     for name, field in form.fields.items():
-        if name == "version":
+        if name in ("version", "confirmed"):  # bookkeeping, not the record's values
             continue
         saved = getattr(current, name, None)
         yours = form.cleaned_data.get(name)

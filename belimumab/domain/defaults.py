@@ -160,3 +160,25 @@ IMPORT_CELLS = 15_000_000  # cells of one file or sheet (500,000 rows x 30 colum
 # hold (26 weeks: half a year, well beyond any hospital pharmacy's practice).
 SC_PENS_PER_DISPENSATION = 4
 MAX_PENS_PER_DISPENSATION = 26
+# Plausibility of what is entered (DOMAIN.md "Plausibility of what is entered"): outside the hard
+# range a value is refused; beyond the usual limit it is accepted only once confirmed.
+PLAUSIBLE_WEIGHT_KG = (10, 250)  # weight for an IV dose; MAX_WEIGHT_KG above is its upper end
+# Interval since the previous administration: earlier than the scheduled interval minus these
+# days asks for confirmation (per route); the same day is refused.
+INTERVAL_CONFIRM_MARGIN_DAYS = {"iv": 7, "sc": 3}
+PLAUSIBLE_PREDNISONE_MG_DAY = (0, 1250)
+PREDNISONE_CONFIRM_ABOVE_MG_DAY = 100  # a pulse?
+# Per lab test, in its default unit: the hard range (LAB_TESTS' "plausible", which the
+# department's settings edit; the form and the import read those).
+PLAUSIBLE_LAB_RANGES = {
+    code: (str(test["plausible"][0]), str(test["plausible"][1])) for code, test in LAB_TESTS.items()
+}
+# C3 / C4 typed in mg/dL into a g/L field: a value in this range is offered divided by 100.
+MG_DL_SUSPECT_RANGES = {"c3": ("10", "500"), "c4": ("10", "500")}
+MG_DL_PER_G_L = 100
+EARLIEST_CLINICAL_DATE = EARLIEST_DATE.isoformat()
+VISIT_BEFORE_D0_CONFIRM_DAYS = 365
+COURSE_START_AHEAD_CONFIRM_DAYS = 365
+# Pseudonymous patient code: 1-32 letters, digits or . _ / -, starting with a letter or a digit
+# (the importer's rule since issue 3, the form's too).
+PATIENT_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$"

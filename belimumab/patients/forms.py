@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.core.forms import DATE_WIDGET, BoundedDates
+from belimumab.core.forms import DATE_WIDGET, BoundedDates, confirmed_field
 from belimumab.patients.models import (
     Course,
     FollowUpEndReason,
@@ -88,6 +88,7 @@ class PatientForm(BoundedDates, forms.ModelForm):
 
 class CourseForm(BoundedDates, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirmed = confirmed_field()
 
     class Meta:
         model = Course
@@ -168,6 +169,7 @@ class NewPatientCourseForm(BoundedDates, forms.Form):
         label=_("Regimen"), queryset=Regimen.objects.all(), empty_label=None
     )
     start_date = forms.DateField(label=_("Start date (D0)"), widget=DATE_WIDGET)
+    confirmed = confirmed_field()
 
     def clean_start_date(self) -> date:
         value = self.cleaned_data["start_date"]

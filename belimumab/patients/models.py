@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.core.models import ClinicalModel
+from belimumab.core.models import ClinicalModel, ConfirmedChecks
 from belimumab.domain import cohort
 from belimumab.domain.schedule import Regimen as DomainRegimen
 
@@ -208,7 +208,7 @@ class Regimen(models.Model):
         )
 
 
-class Course(ClinicalModel):
+class Course(ClinicalModel, ConfirmedChecks):
     """One belimumab course of a patient: from start to stop (with a reason).
 
     Follow-up can also end without a stop (lost, transferred, death, end of a study's

@@ -55,6 +55,19 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+class _Forms:
+    """The patient and first-course forms as one for `save_form`: a service error goes beside
+    its field on the form that has it (the course start's plausibility on the course form)."""
+
+    def __init__(self, form: PatientForm, course_form: NewPatientCourseForm) -> None:
+        self.form, self.course_form = form, course_form
+        self.fields = {**form.fields, **course_form.fields}
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        target = self.course_form if field in self.course_form.fields else self.form
+        target.add_error(field, error)
+
+
 @permission_required("patients.add_patient", raise_exception=True)
 def patient_create(request: HttpRequest) -> HttpResponse:
     form = _patient_form(request, request.POST or None)
@@ -62,12 +75,13 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and course_form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         outcome = save_form(
-            form,
+            _Forms(form, course_form),
             lambda: services.patient_register(
                 user=request.user,
                 fields=fields,
                 regimen=course_form.cleaned_data["regimen"],
                 start_date=course_form.cleaned_data["start_date"],
+                confirmed=course_form.cleaned_data["confirmed"],
             ),
         )
         if outcome.saved:
@@ -118,7 +132,7 @@ def _course_form(request: HttpRequest, patient: Patient, course: Course) -> Http
     form = CourseForm(request.POST or None, instance=course, patient=patient)
     stale = None
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "confirmed")}
 
         def save() -> None:
             with transaction.atomic():
@@ -127,6 +141,7 @@ def _course_form(request: HttpRequest, patient: Patient, course: Course) -> Http
                     user=request.user,
                     fields=fields,
                     expected_version=form.cleaned_data.get("version"),
+                    confirmed=form.cleaned_data["confirmed"],
                 )
 
         outcome = save_form(form, save)

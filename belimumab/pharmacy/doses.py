@@ -13,8 +13,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from belimumab.core import plausibility
 from belimumab.department import selectors as department
 from belimumab.domain import dosing, schedule
+from belimumab.domain import plausibility as rules
 from belimumab.patients.models import Route
 from belimumab.pharmacy.models import Infusion
 
@@ -154,7 +156,8 @@ def dose_proposal(
             rounded = _plan_view(rounded_plan, Decimal(rounded_plan.total_mg), on)
             saving = dosing.saving(covering_plan, rounded_plan, vial_prices(on))
     change = weight_change_pct(weight_kg, previous_weight)
-    threshold = Decimal(str(setting("WEIGHT_CHANGE_CONFIRM_PCT")))
+    # the plausibility rule of the forms and the import (a refused weight asks nothing more)
+    weight_check = rules.weight(weight_kg, previous_weight, plausibility.limits())
     return DoseProposal(
         route=regimen.route,
         cycle_index=cycle_index,
@@ -170,7 +173,7 @@ def dose_proposal(
         previous_date=previous_date,
         previous_weight=previous_weight,
         weight_change_pct=change,
-        needs_weight_confirmation=change is not None and abs(change) > threshold,
+        needs_weight_confirmation=rules.needs_confirmation(weight_check, ()),
     )
 
 

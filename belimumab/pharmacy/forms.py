@@ -9,7 +9,13 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.core.forms import DATE_WIDGET, BoundedDates, LocalizedDecimalField, check_date_range
+from belimumab.core.forms import (
+    DATE_WIDGET,
+    BoundedDates,
+    LocalizedDecimalField,
+    check_date_range,
+    confirmed_field,
+)
 from belimumab.domain.defaults import MAX_PENS_PER_DISPENSATION, SC_PENS_PER_DISPENSATION
 from belimumab.patients.models import Route
 from belimumab.pharmacy.doses import setting
@@ -123,6 +129,7 @@ class InfusionForm(BoundedDates, forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirmed = confirmed_field()
 
     def __init__(
         self,

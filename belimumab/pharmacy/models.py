@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.core.models import ClinicalModel
+from belimumab.core.models import ClinicalModel, ConfirmedChecks
 from belimumab.patients.models import Course, Patient
 
 
@@ -26,7 +26,7 @@ class Diluent(models.TextChoices):
     RINGER_LACTATE = "ringer_lactate", _("Ringer's lactate")
 
 
-class Infusion(ClinicalModel):
+class Infusion(ClinicalModel, ConfirmedChecks):
     """One administration of belimumab: an infusion (IV) or a dispensation of pens (SC).
 
     `prescribed_dose_mg` is the dose by the regimen (10 mg/kg x weight, or the weekly SC dose);

@@ -7,6 +7,7 @@ the form field it concerns, so the message appears beside that field and nothing
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
@@ -16,8 +17,10 @@ from django.db import IntegrityError
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
+from belimumab.core import plausibility
 from belimumab.core.services import clinical_save
-from belimumab.domain import dosing
+from belimumab.domain import dosing, schedule
+from belimumab.domain import plausibility as rules
 from belimumab.domain.defaults import MAX_PENS_PER_DISPENSATION
 from belimumab.patients.models import Patient, Route
 from belimumab.pharmacy import doses, selectors
@@ -52,15 +55,50 @@ def _check_date(
         errors["date"] = _("The course stopped on %(stop)s.") % {"stop": _short(course.stop_date)}
 
 
-def _check_weight(weight: Decimal | None, route: str | None, errors: dict[str, str]) -> None:
-    maximum = Decimal(str(doses.setting("MAX_WEIGHT_KG")))
+def _check_weight(weight: Decimal | None, route: str | None, errors: dict[str, Any]) -> None:
     if weight is None:
         if route == Route.IV:
             errors["weight_kg"] = _("Enter the weight: the dose depends on it.")
-    elif weight <= 0:
-        errors["weight_kg"] = _("The weight must be above 0 kg.")
-    elif weight > maximum:
-        errors["weight_kg"] = _("The weight must not exceed %(max)s kg.") % {"max": maximum}
+        return
+    finding = rules.weight(weight, None, plausibility.limits())
+    if finding is not None:
+        errors["weight_kg"] = plausibility.message(finding)
+
+
+def _check_interval(
+    infusion: Infusion,
+    ctx: selectors.InfusionContext,
+    regimen: schedule.Regimen,
+    confirmed: Collection[str],
+    applied: list[str],
+) -> list[Any]:
+    """The intervals to the course's administrations just before and just after the date (a late
+    entry falls between two): far shorter than scheduled asks for confirmation. An SC
+    dispensation of N pens schedules the next one N weeks later."""
+    day = infusion.date
+    if day is None:
+        return []
+    before = [d for d in ctx.given if d < day]
+    after = [d for d in ctx.given if d > day]
+    sc = regimen.route == Route.SC
+    pairs = []
+    if before:
+        pairs.append((before[-1], len(before) - 1, (ctx.previous_pens or 1) if sc else 1))
+    if after:
+        pairs.append((after[0], len(before), (infusion.pens or 1) if sc else 1))
+    errors: dict[str, list[Any]] = {}
+    for other, index, weeks in pairs:
+        finding = rules.interval(
+            day,
+            other,
+            scheduled_days=regimen.interval_after(index) * weeks,
+            route=regimen.route,
+            limits=plausibility.limits(),
+        )
+        plausibility.add_finding(errors, "date", finding, confirmed, applied)
+        if "date" in errors:
+            break
+    return errors.get("date", [])
 
 
 def _check_people(
@@ -158,8 +196,10 @@ def _prepare(
     fields: dict[str, Any],
     today: date,
     weight_confirmed: bool,
+    confirmed: Collection[str] = (),
 ) -> None:
-    """Set the fields, recompute the dose and vials, and refuse bad input (nothing saved)."""
+    """Set the fields, recompute the dose and vials, and refuse bad input (nothing saved);
+    the usual limits confirmed go into `confirmed_checks`."""
     prepared = fields.pop("prepared_dose_mg", None)
     kept = {pk for pk in (infusion.prepared_by_id, infusion.checked_by_id) if pk and infusion.pk}
     for name, value in fields.items():
@@ -170,7 +210,8 @@ def _prepare(
         exclude_pk=infusion.pk,
         course=infusion.course if infusion.course_id else None,
     )
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
+    applied: list[str] = []
     _check_date(infusion.date, ctx, today, errors)
     regimen = ctx.regimen
     route = regimen.route if regimen else None
@@ -186,6 +227,10 @@ def _prepare(
         infusion.pens = 1  # an infusion is one administration
     if "date" not in errors and _same_day_taken(infusion):
         errors["date"] = _duplicate_message(infusion.date)
+    if "date" not in errors and regimen is not None:
+        interval = _check_interval(infusion, ctx, regimen, confirmed, applied)
+        if interval:
+            errors["date"] = interval
     if regimen is not None and "weight_kg" not in errors and ctx.course is not None:
         infusion.course = ctx.course
         proposal = doses.dose_proposal(
@@ -197,19 +242,35 @@ def _prepare(
             on=infusion.date,
         )
         _apply_dose(infusion, proposal, prepared, errors)
-        if proposal.needs_weight_confirmation and not weight_confirmed:
-            # a weight change is only computed against a previous weight
-            previous_weight = cast(Decimal, proposal.previous_weight)
-            errors["confirm_weight"] = _(
-                "The weight changed by %(change)s %% since the last infusion (%(previous)s kg on "
-                "%(date)s): check it and tick to confirm."
-            ) % {
-                "change": _pct(proposal.weight_change_pct or Decimal(0)),
-                "previous": number_format(previous_weight, 1),
-                "date": _short(proposal.previous_date) if proposal.previous_date else "",
-            }
+        _check_weight_change(proposal, weight_confirmed, errors, applied)
     if errors:
         raise ValidationError(errors)
+    infusion.confirmed_checks = applied
+
+
+def _check_weight_change(
+    proposal: doses.DoseProposal,
+    confirmed: bool,
+    errors: dict[str, Any],
+    applied: list[str],
+) -> None:
+    """A weight changed by more than the usual limit since the last infusion: confirmed (kept
+    with the record), or asked beside the confirmation box."""
+    if not proposal.needs_weight_confirmation:
+        return
+    if confirmed:
+        applied.append("weight_change")
+        return
+    # a weight change is only computed against a previous weight
+    previous_weight = cast(Decimal, proposal.previous_weight)
+    errors["confirm_weight"] = _(
+        "The weight changed by %(change)s %% since the last infusion (%(previous)s kg on "
+        "%(date)s): check it and tick to confirm."
+    ) % {
+        "change": _pct(proposal.weight_change_pct or Decimal(0)),
+        "previous": number_format(previous_weight, 1),
+        "date": _short(proposal.previous_date) if proposal.previous_date else "",
+    }
 
 
 _TEXT_FIELDS = ("rounding_reason", "lots", "diluent", "reaction_notes", "notes", "reaction")
@@ -245,6 +306,7 @@ def infusion_record(
     fields: dict[str, Any],
     today: date,
     weight_confirmed: bool = False,
+    confirmed: Collection[str] = (),
 ) -> Infusion:
     """Record an infusion of `patient`: dose recomputed, vials planned, checks, audit.
 
@@ -253,7 +315,13 @@ def infusion_record(
     for an SC course, pens (a dispensation: no diluent, premedication nor reaction).
     """
     infusion = Infusion(patient=patient)
-    _prepare(infusion, fields=dict(fields), today=today, weight_confirmed=weight_confirmed)
+    _prepare(
+        infusion,
+        fields=dict(fields),
+        today=today,
+        weight_confirmed=weight_confirmed or "weight_change" in confirmed,
+        confirmed=confirmed,
+    )
     return _save(infusion, user=user, expected_version=None)
 
 
@@ -265,9 +333,16 @@ def infusion_update(
     today: date,
     expected_version: int | None,
     weight_confirmed: bool = False,
+    confirmed: Collection[str] = (),
 ) -> Infusion:
     """Correct an infusion (same checks as recording); a stale version saves nothing."""
-    _prepare(infusion, fields=dict(fields), today=today, weight_confirmed=weight_confirmed)
+    _prepare(
+        infusion,
+        fields=dict(fields),
+        today=today,
+        weight_confirmed=weight_confirmed or "weight_change" in confirmed,
+        confirmed=confirmed,
+    )
     return _save(infusion, user=user, expected_version=expected_version, reason="corrected")
 
 

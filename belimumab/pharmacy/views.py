@@ -250,6 +250,7 @@ def infusion_record(request: HttpRequest, patient_id: int) -> HttpResponse:
                 fields=form.service_fields(),
                 today=today,
                 weight_confirmed=form.cleaned_data["confirm_weight"],
+                confirmed=form.cleaned_data["confirmed"],
             ),
         )
         if outcome.saved:
@@ -278,6 +279,7 @@ def infusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 today=timezone.localdate(),
                 expected_version=form.cleaned_data["version"],
                 weight_confirmed=form.cleaned_data["confirm_weight"],
+                confirmed=form.cleaned_data["confirmed"],
             ),
         )
         if outcome.saved:

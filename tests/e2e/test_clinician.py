@@ -160,3 +160,31 @@ def test_what_was_entered_before_the_script_loaded_is_scored_and_checked(
     expect(page.locator("[data-sledai-class]")).to_have_text(french(ACTIVITY_LABELS["mild"]))
     suggestion = page.locator("[data-descriptor=increased_dna_binding] [data-suggestion]")
     expect(suggestion).to_contain_text(third_month.strftime("%d/%m/%Y"))
+
+
+def test_clinician_types_c3_in_mg_dl_accepts_the_conversion_and_reads_it_in_g_l(
+    page, live_server, login, users, make_patient
+):
+    """C3 = 85 typed in g/L (a mg/dL value): refused beside the field with the conversion
+    offered; one click puts 0,85 in the field, and the timeline shows 0,85 g/L (DOMAIN.md
+    "Plausibility of what is entered")."""
+    today = timezone.localdate()
+    patient = make_patient(code="SLE-C3", start=today - timedelta(days=30))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    login("clinician")
+    page.goto(f"{live_server.url}/clinical/patients/{patient.pk}/labs/new/")
+    page.fill("input[name=c3_value]", "85")
+    page.click("#lab-form button[type=submit]")
+    expect(page.locator("#error_c3_value")).to_contain_text("mg/dL")
+    assert not LabResult.objects.exists()
+
+    use = page.locator("[data-plausible-target=id_c3_value]")
+    expect(use).to_contain_text("0,85")
+    use.click()
+    expect(page.locator("input[name=c3_value]")).to_have_value("0,85")
+    page.click("#lab-form button[type=submit]")
+    expect(page).to_have_url(re.compile(rf"/clinical/patients/{patient.pk}/timeline/$"))
+    assert LabResult.objects.get(patient=patient, test="c3").value == Decimal("0.85")
+    expect(page.locator("#labs tbody tr").first).to_contain_text("0,85 g/L")
+    assert errors == []

@@ -98,8 +98,8 @@ def test_dose_below_tolerance_needs_a_reason(iv_patient, fields, users, today):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"weight_kg": Decimal("0")}, "weight_kg", "above 0"),
-        ({"weight_kg": Decimal("-3")}, "weight_kg", "above 0"),
+        ({"weight_kg": Decimal("0")}, "weight_kg", "between 10 and 250 kg"),
+        ({"weight_kg": Decimal("-3")}, "weight_kg", "between 10 and 250 kg"),
         ({"weight_kg": Decimal("250.1")}, "weight_kg", "250"),
         ({"weight_kg": None}, "weight_kg", "Enter the weight"),
         ({"prepared_dose_mg": Decimal("800")}, "prepared_dose_mg", "cannot exceed"),

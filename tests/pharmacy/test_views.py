@@ -253,8 +253,8 @@ def test_client_side_numbers_are_ignored(client_for, iv_patient, payload, today)
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"weight_kg": "0"}, "weight_kg", "above 0"),
-        ({"weight_kg": "-70"}, "weight_kg", "above 0"),
+        ({"weight_kg": "0"}, "weight_kg", "between 10 and 250 kg"),
+        ({"weight_kg": "-70"}, "weight_kg", "between 10 and 250 kg"),
         ({"weight_kg": "251"}, "weight_kg", "250"),
         ({"weight_kg": "abc"}, "weight_kg", "number"),
         ({"weight_kg": ""}, "weight_kg", "required"),

@@ -1,10 +1,12 @@
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils import formats
 
-from belimumab.core import labels
+from belimumab.core import labels, plausibility
 
 register = template.Library()
 
@@ -78,3 +80,31 @@ def unit(value: str) -> str:
 def term(value: str) -> str:
     """{{ ae.term|term }}: a known adverse-event term in the user's language."""
     return labels.term_label(str(value))
+
+
+@register.inclusion_tag("core/_plausibility.html")
+def plausibility_asks(field: Any) -> dict[str, Any]:
+    """Beside a field: an "I confirm this value" box for each usual limit it exceeds, a button
+    setting the converted value for a C3/C4 typed in mg/dL (core.plausibility)."""
+    form = field.form
+    ticked = set(form["confirmed"].value() or []) if "confirmed" in form.fields else set()
+    name = form.add_prefix("confirmed")
+    items = []
+    for kind, value in plausibility.asked(form, field.name):
+        if kind == "confirm":
+            items.append({"kind": kind, "check": value, "checked": value in ticked, "name": name})
+        else:
+            shown = formats.number_format(Decimal(value))
+            items.append({"kind": kind, "value": shown, "target": field.auto_id})
+    return {"items": items}
+
+
+@register.inclusion_tag("core/_plausibility_kept.html")
+def plausibility_kept(form: Any) -> dict[str, Any]:
+    """The confirmations already ticked whose box is not shown again (the page came back for
+    another field's error): kept as hidden values so that they are not lost."""
+    if "confirmed" not in form.fields:
+        return {"kept": []}
+    shown = {value for name in form.fields for _kind, value in plausibility.asked(form, name)}
+    kept = [c for c in form["confirmed"].value() or [] if c not in shown]
+    return {"kept": kept, "name": form.add_prefix("confirmed")}
