@@ -59,7 +59,9 @@ HOSTILE = st.one_of(
             "-0001-01-01",
         ]
     ),
-    st.text(alphabet=st.characters(categories=["Cc", "Cs", "Co", "Cn"]), max_size=50),
+    # control, private-use and unassigned characters; not lone surrogates (Cs): a UTF-8 file cannot
+    # carry one (they are not encodable in UTF-8), so drawing them failed the test itself at times
+    st.text(alphabet=st.characters(categories=["Cc", "Co", "Cn"]), max_size=50),
     st.integers(min_value=5_000, max_value=20_000).map(lambda n: ("aé\x00🦋" * n)[:n]),
     st.dates(min_value=date(9990, 1, 1)).map(lambda d: d.isoformat()),
     st.dates(max_value=date(10, 1, 1)).map(lambda d: d.isoformat()),
