@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from belimumab.accounts.demo import DEMO_PASSWORD, DEMO_USERS
+from belimumab.labfeed.models import PendingLabResult, PendingStatus
 from belimumab.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,14 @@ def test_load_demo_creates_every_role_and_a_current_worklist(settings):
     client.force_login(User.objects.get(username="pharmacien"))
     rows = client.get(reverse("pharmacy:worklist")).context["rows"]
     assert len(rows) >= 5  # infusions due in the coming days or overdue, as of today
+    # the laboratory's sample messages wait for a clinician: DEMO-0003's panel (matched by its
+    # hospital identifier), and the Crithidia titre and the unknown patient set apart
+    waiting = PendingLabResult.objects.filter(status=PendingStatus.PENDING)
+    assert waiting.filter(patient__code="DEMO-0003").exclude(test="").exists()
+    assert waiting.filter(patient__isnull=True, hospital_id="800999").exists()
+    clinician = Client()
+    clinician.force_login(User.objects.get(username="clinicien"))
+    assert clinician.get(reverse("labfeed:pending")).status_code == 200
 
 
 def test_load_demo_refuses_production(settings):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from belimumab.clinical.models import LabResult
 from belimumab.labfeed import services
 from belimumab.labfeed.models import LabCodeMapping, LabMessage, PendingLabResult, Sender
-from tests.labfeed.conftest import CRITHIDIA, HOSPITAL_ID, obx, oru
+from tests.labfeed.conftest import CRITHIDIA, ELISA, HOSPITAL_ID, obx, oru
 
 pytestmark = pytest.mark.django_db
 URL = "/labfeed/hl7/"
@@ -204,3 +204,18 @@ def test_a_deactivated_mapping_no_longer_matches(client_for, sender, known_patie
     assert response.status_code == 200 and response.context["stale"] is not None
     mapping.refresh_from_db()
     assert mapping.is_active is False
+
+
+def test_the_list_writes_values_and_ranges_as_a_french_clinician_reads_them(
+    client_for, sender, known_patient, elisa_mapping
+):
+    """0.62 and the message's '0.90-1.80' read 0,62 and 0,90-1,80 in French; an anti-dsDNA of
+    40 IU/mL reads 40, not the 4E+1 a normalised Decimal printed."""
+    services.message_receive(
+        sender=sender,
+        text=oru("FR1", HOSPITAL_ID, obx(1), obx(2, ELISA, "40", "IU/mL", "<30")),
+    )
+    page = client_for("clinician").get(reverse("labfeed:pending"), HTTP_ACCEPT_LANGUAGE="fr")
+    page = page.content.decode()
+    assert "0,62 g/L" in page and "0,90-1,80" in page
+    assert "40 UI/mL" in page and "4E+1" not in page

@@ -1,3 +1,4 @@
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,8 @@ from django.utils import formats
 from belimumab.core import labels, plausibility
 
 register = template.Library()
+
+_DECIMAL_POINT = re.compile(r"(\d)\.(\d)")
 
 
 @register.filter
@@ -74,6 +77,14 @@ def record_url(context: template.Context, name: str, *args: object) -> str:
 def unit(value: str) -> str:
     """{{ lab.unit|unit }}: a stored unit in the user's language (mg/day -> mg/j)."""
     return labels.unit_label(str(value))
+
+
+@register.filter
+def decimal_text(value: str) -> str:
+    """{{ message_text|decimal_text }}: a decimal point between digits in a text that came from
+    elsewhere (a laboratory's "0.90-1.80") written as the user's language writes it (0,90-1,80)."""
+    separator = formats.get_format("DECIMAL_SEPARATOR")
+    return _DECIMAL_POINT.sub(rf"\g<1>{separator}\g<2>", str(value)) if separator != "." else value
 
 
 @register.filter
