@@ -25,8 +25,11 @@ def test_administrator_changes_the_vial_price_from_a_date(
     make_infusion(patient, date(2026, 3, 2), vials_120=6)
     login("administrator")
 
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/settings/")
     expect(page.locator("#prices")).to_contain_text("121,50 EUR")
+    # the administrator's menu (the longest: every page) fits the screen in French
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     page.click("a[href$='/settings/prices/new/']")
     page.select_option("select[name=vial_mg]", "120")
     page.fill("input[name=price]", "130,00")
