@@ -3,23 +3,11 @@ a laboratory sending LOINC works at once; method-specific codes are added by adm
 
 from django.db import migrations
 
-LOINC = {
-    "5130-0": "anti_dsdna",
-    "4532-8": "ch50",
-    "4485-9": "c3",
-    "4498-2": "c4",
-    "777-3": "platelets",
-    "6690-2": "leukocytes",
-    "2889-4": "proteinuria",
-    "2890-2": "upcr",
-}
+from belimumab.labfeed.seeding import LOINC, loinc_mappings_seed
 
 
 def fill_loinc_mappings(apps, schema_editor):
-    mapping = apps.get_model("labfeed", "LabCodeMapping")
-    mapping.objects.bulk_create(
-        mapping(system="LN", code=code, test=test, note="LOINC") for code, test in LOINC.items()
-    )
+    loinc_mappings_seed(apps, schema_editor.connection.alias)
 
 
 def remove_loinc_mappings(apps, schema_editor):
