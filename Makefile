@@ -60,9 +60,12 @@ bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)
 	DATABASE_URL=$$(bash scripts/postgres.sh belimumab_bench) $(PY) manage.py bench $(BENCH_ARGS)
 
-# gunicorn + PostgreSQL on 127.0.0.1:8001, 10,000 generated patients, 50 locust users joining one
-# per second, 3-10 s between pages, for 160 s (LOADTEST_PATIENTS, LOADTEST_USERS,
-# LOADTEST_WAIT="min,max", LOADTEST_TIME, LOADTEST_WORKERS, LOADTEST_SPAWN_RATE to change them);
+# The production topology on loopback: two gunicorn servers (127.0.0.1:8001 and :8002, 5 workers
+# each), one task worker (run_worker, database backend), one PostgreSQL; 10,000 generated
+# patients, 50 locust users split over the servers joining one per second, 3-10 s between pages,
+# plus a lab feed posting 1 HL7 ORU^R01 message a second and one cohort report a minute, for 160 s
+# (LOADTEST_PATIENTS, LOADTEST_USERS, LOADTEST_WAIT="min,max", LOADTEST_TIME, LOADTEST_WORKERS,
+# LOADTEST_SPAWN_RATE, LOADTEST_PORTS="8001,8002", LOADTEST_HOSPITAL_IDS to change them);
 # writes its result block into docs/benchmarks.md.
 loadtest: install
 	$(PY) -m pip install -q -e ".[bench]"
