@@ -18,7 +18,7 @@ from django.utils.translation import gettext, ngettext
 
 from belimumab.core import labels
 from belimumab.domain.worklist import FIRST_INFUSION
-from belimumab.patients.models import Regimen
+from belimumab.patients.models import Route
 from belimumab.pharmacy.selectors import WorklistRow
 
 K = TypeVar("K", bound=Hashable)
@@ -108,9 +108,10 @@ def number(value: Decimal | None, places: int) -> str:
     return str(floatformat(value, places)) if value is not None else "—"
 
 
-class _Words:
+class WorklistWords:
     """Every label of a worklist page, each built once per distinct value: the template's
-    filters and plural tags cost tens of microseconds each, and a page has 100 rows."""
+    filters and plural tags cost tens of microseconds each, and a page has 100 rows. One for
+    the whole page: its four sections share most dates, doses, cycles and routes."""
 
     def __init__(self) -> None:
         self.routes: dict[str, str] = {}
@@ -127,10 +128,10 @@ class _Words:
             lambda day: gettext("no administration since %(date)s") % {"date": short_date(day)}
         )
 
-    def route(self, regimen: Regimen) -> str:
-        if regimen.route not in self.routes:
-            self.routes[regimen.route] = regimen.get_route_display()
-        return self.routes[regimen.route]
+    def route(self, route: str) -> str:
+        if route not in self.routes:
+            self.routes[route] = str(Route(route).label)
+        return self.routes[route]
 
     def cycle(self, label: str) -> str:
         if label not in self.cycles:
@@ -152,29 +153,30 @@ def worklist_lines(
     record_url: Callable[[int], str] | None,
     end_url: Callable[[int], str] | None = None,
     to_review: bool = False,
+    words: WorklistWords | None = None,
 ) -> list[WorklistLine]:
     """The rows of a worklist section: the current delay and the cycles missed in the past are
     two marks (a patient on time today has no delay mark, whatever its history). A row to
     review says since when nothing was given and links to `end_url` (course pk -> the
-    end-of-follow-up form, None without the permission)."""
-    words = _Words()
+    end-of-follow-up form, None without the permission). Pass the page's `words` to share its
+    labels between sections."""
+    words = words or WorklistWords()
     lines = []
     for row in rows:
-        course, mark = row.course, row.mark
-        patient = course.patient
+        mark, patient, route = row.mark, row.patient, row.regimen.route
         delay = 0 if mark.section == FIRST_INFUSION else mark.delay_days
         dose = row.prepared_mg or None
         lines.append(
             WorklistLine(
                 code=patient.code,
                 name=f"{patient.last_name.upper()} {patient.first_name}" if identity else "",
-                url=patient_url(course.patient_id),
-                record_url=record_url(course.patient_id) if record_url else None,
-                end_url=end_url(course.pk) if end_url and to_review else None,
+                url=patient_url(patient.pk),
+                record_url=record_url(patient.pk) if record_url else None,
+                end_url=end_url(row.course_id) if end_url and to_review else None,
                 due_text=words.dates[mark.next_due],
                 today=mark.next_due == today,
-                route=words.route(course.regimen),
-                route_code=course.regimen.route.upper(),
+                route=words.route(route),
+                route_code=route.upper(),
                 cycle=words.cycle(str(mark.cycle_label)),
                 last_iso=mark.last_given.isoformat() if mark.last_given else "",
                 last_text=words.dates[mark.last_given],

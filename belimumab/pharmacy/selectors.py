@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
@@ -142,21 +142,29 @@ def infusion_context(
 # --- worklist ------------------------------------------------------------------------------------
 
 
+class WorklistPatient(NamedTuple):
+    """The patient of a worklist row: the four columns the page shows or links with."""
+
+    pk: int
+    code: str
+    last_name: str
+    first_name: str
+
+
 @dataclass
 class WorklistRow:
     """A course on the worklist: its mark (section, delay, cycles missed now and before) and
-    the dose the department will prepare, from the last weight."""
+    the dose the department will prepare, from the last weight. Plain values, not model
+    instances: a page builds about 100 rows."""
 
-    course: Course
+    course_id: int
+    patient: WorklistPatient
+    regimen: schedule.Regimen
     mark: WorklistMark
     last_weight: Decimal | None
     prescribed_mg: Decimal | None  # None: weight-based and never weighed (the form asks)
     plan: dosing.VialPlan | None  # IV: the plan prepared (rounded, else covering); SC: None
     pens: int | None = None  # SC: the pens to dispense (as many as last time); IV: None
-
-    @property
-    def patient(self) -> Patient:
-        return self.course.patient
 
     @property
     def vials(self) -> list[tuple[int, int]]:
@@ -280,18 +288,29 @@ class _Page:
         )
     )
 
-    def row(self, snap: CourseSchedule) -> WorklistRow | None:
-        course = snap.course
-        regimen = self.regimens.get(course.regimen_id)
+    def row(self, values: tuple[Any, ...]) -> WorklistRow | None:
+        """A row from the `_ROW_FIELDS` values of one snapshot."""
+        (course_id, given, last_given, weight, last_pens, next_due, missed_before, missed_from,
+         patient_id, code, last_name, first_name, regimen_id, *regimen_fields) = values  # fmt: skip
+        regimen = self.regimens.get(regimen_id)
         if regimen is None:
-            regimen = self.regimens[course.regimen_id] = course.regimen.as_domain()
+            code_, route, per_kg, fixed, loading_intervals, interval, loading_doses = regimen_fields
+            regimen = self.regimens[regimen_id] = schedule.Regimen(
+                code=code_,
+                route=route,
+                mg_per_kg=per_kg,
+                fixed_dose_mg=fixed,
+                loading_intervals_days=tuple(loading_intervals),
+                interval_days=interval,
+                loading_doses_mg=tuple(loading_doses),
+            )
         snapshot = schedule.CourseSnapshot(
             regimen=regimen,
-            given_count=snap.given_count,
-            last_given=snap.last_given,
-            next_due=snap.next_due,
-            missed_before=snap.missed_before,
-            missed_from=snap.missed_from,
+            given_count=given,
+            last_given=last_given,
+            next_due=next_due,
+            missed_before=missed_before,
+            missed_from=missed_from,
         )
         mark = worklist_mark(
             snapshot,
@@ -301,22 +320,40 @@ class _Page:
         )
         if mark is None:  # the SQL bounds are the domain's: only a row changed meanwhile
             return None
-        dose, plan = self.plans.expected(regimen, mark.cycle_index, snap.last_weight_kg)
-        row = WorklistRow(course, mark, snap.last_weight_kg, dose, plan)
+        dose, plan = self.plans.expected(regimen, mark.cycle_index, weight)
+        patient = WorklistPatient(patient_id, code, last_name, first_name)
+        row = WorklistRow(course_id, patient, regimen, mark, weight, dose, plan)
         if regimen.route == Route.SC:
-            row.pens = snap.last_pens or self.usual_pens
+            row.pens = last_pens or self.usual_pens
         return row
 
 
+_REGIMEN_FIELDS = (
+    "code",
+    "route",
+    "mg_per_kg",
+    "fixed_dose_mg",
+    "loading_intervals_days",
+    "interval_days",
+    "loading_doses_mg",
+)
+# Plain tuples rather than model instances through select_related (about 400 a page): the
+# regimen columns in the order of `schedule.Regimen`'s fields.
 _ROW_FIELDS = (
-    *(f.name for f in CourseSchedule._meta.concrete_fields),
+    "course_id",
+    "given_count",
+    "last_given",
+    "last_weight_kg",
+    "last_pens",
+    "next_due",
+    "missed_before",
+    "missed_from",
     "course__patient_id",
-    "course__regimen",
-    "course__start_date",
-    "course__stop_date",
     "course__patient__code",
     "course__patient__last_name",
     "course__patient__first_name",
+    "course__regimen_id",
+    *(f"course__regimen__{name}" for name in _REGIMEN_FIELDS),
 )
 
 
@@ -333,11 +370,9 @@ def _section(
     pages_count = max(1, -(-count // size))
     page = min(max(1, page), pages_count)
     offset = (page - 1) * size
-    shown = (
-        snapshots.select_related("course__patient", "course__regimen")
-        .only(*_ROW_FIELDS)
-        .order_by("next_due", "patient_code", "course_id")[offset : offset + size]
-    )
+    shown = snapshots.order_by("next_due", "patient_code", "course_id").values_list(*_ROW_FIELDS)[
+        offset : offset + size
+    ]
     rows = [row for row in map(build.row, shown) if row is not None]
     return WorklistSection(kind=kind, count=count, page=page, pages=pages_count, rows=rows)
 
