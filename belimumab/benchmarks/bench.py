@@ -227,10 +227,15 @@ def _infusion_posts(
                 "premedication": "on",
                 "reaction": "none",
                 "rounding_reason": "bench",
+                # the courses are taken whatever their due date: the pharmacist confirms the
+                # short interval, as the form asks (DOMAIN.md "Plausibility")
+                "confirmed": ["interval_short"],
             },
         )
         if response.status_code != 302:
-            raise RuntimeError(f"infusion POST refused: {response.status_code}")
+            form = response.context["form"] if response.context else None
+            errors = form.errors.as_json() if form is not None else ""
+            raise RuntimeError(f"infusion POST refused: {response.status_code} {errors}")
 
     before = Infusion.objects.count()
     measured = measure(engine, patients, "infusion POST", min(runs, len(ongoing) - 2), post)
