@@ -71,7 +71,7 @@ servers=${#hosts[@]}
 title="### Load test ($(date +%F)): $servers gunicorn servers x $WORKERS workers + 1 task worker \
 + 1 PostgreSQL, $PATIENTS patients, $USERS users (pharmacists and clinicians, \
 ${LOADTEST_WAIT/,/-} s between pages, split over the servers) + a lab feed of 1 HL7 message/s \
-+ 1 cohort report/min, for $DURATION on $(nproc) cores shared with other engineers' work \
++ 1 cohort report/min, for $DURATION on $(nproc) cores \
 (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)); counted from the moment all users \
 are logged in (--reset-stats)"
 $PY scripts/loadtest.py report "$work/locust_stats.csv" "$work/locust_failures.csv" "$title" \
