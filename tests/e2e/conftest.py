@@ -120,3 +120,12 @@ def hold_script(page) -> Callable[[str], HeldScript]:
     """`hold_script("infusion_form")` before the page is opened (with wait_until="commit":
     the load event waits for the script)."""
     return lambda name: HeldScript(page, name)
+
+
+def pytest_generate_tests(metafunc):
+    """BELIMUMAB_E2E_REPEAT=30 BELIMUMAB_E2E_REPEAT_TEST=<test name> runs that browser test 30 times
+    in the same session (a full run with the machine busy is how a race shows: issue 11)."""
+    times = int(os.environ.get("BELIMUMAB_E2E_REPEAT", "1"))
+    if times > 1 and metafunc.function.__name__ == os.environ.get("BELIMUMAB_E2E_REPEAT_TEST"):
+        metafunc.fixturenames.append("e2e_repeat")
+        metafunc.parametrize("e2e_repeat", range(times))
