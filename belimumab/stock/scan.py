@@ -77,10 +77,13 @@ def presentation_for(gtin: str) -> str:
     return presentation
 
 
-def scan_matches_lot(scan: Scan, lot: VialLot) -> None:
-    """The preparation side: the scanned pack must be this lot of stock; else the reason.
+def scan_matches_lot(scan: Scan | str, lot: VialLot) -> None:
+    """The preparation side: the scanned pack (a `Scan` or the scanner's text) must be this lot
+    of stock; else `ValidationError` with the reason.
 
     Checks the product (its code's presentation), the lot number and the expiry date."""
+    if isinstance(scan, str):
+        scan = scan_parse(scan)
     presentation = presentation_for(scan.gtin)
     if presentation != lot.presentation:
         raise ValidationError(

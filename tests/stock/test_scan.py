@@ -72,6 +72,9 @@ def test_a_product_that_is_not_belimumab_is_refused():
 def test_the_scan_must_match_the_lot_of_stock():
     lot = VialLot.objects.create(presentation="iv120", number="ABC123", expiry=date(2027, 12, 31))
     scan_matches_lot(scan_parse(datamatrix(GTIN_120, "ABC123", "271231")), lot)
+    scan_matches_lot(datamatrix(GTIN_120, "ABC123", "271231", prefix=""), lot)  # the text
+    with pytest.raises(ValidationError):
+        scan_matches_lot("not a code", lot)
     cases = [
         (datamatrix(GTIN_120, "ABC124", "271231"), "is lot ABC124, not lot ABC123"),
         (datamatrix(GTIN_120, "ABC123", "271130"), "stock says lot ABC123 expires on 31/12/2027"),
