@@ -73,6 +73,8 @@ def lot_receive(
     lot already in stock, is refused with the reason (nothing is written)."""
     if vials < 1:
         raise ValidationError({"vials": _("Receive at least one vial.")})
+    if not usable_on(expiry, on_date):
+        raise ValidationError({"expiry": _("This lot has expired: it cannot be received.")})
     if gtin and presentation_for(gtin) != presentation:
         raise ValidationError({"gtin": _("This product code belongs to another presentation.")})
     lot = (

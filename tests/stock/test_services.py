@@ -172,3 +172,10 @@ def test_a_movement_sign_must_match_its_kind(receive, pharmacist):
     wrong = StockMovement(lot=lot, kind="used", quantity=2, on_date=DAY, recorded_by=pharmacist)
     with pytest.raises(ValidationError):
         wrong.full_clean()
+
+
+def test_reception_refuses_a_lot_already_expired_on_the_day_received(receive):
+    with pytest.raises(ValidationError) as refused:
+        receive("OLD", date(2026, 5, 31), 3, on_date=date(2026, 6, 1))
+    assert refused.value.message_dict["expiry"] == ["This lot has expired: it cannot be received."]
+    assert receive("LAST", date(2026, 6, 1), 3, on_date=date(2026, 6, 1)).number == "LAST"

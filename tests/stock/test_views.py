@@ -29,7 +29,7 @@ def _receive(user, number, expiry, vials, presentation="iv120"):
         number=number,
         expiry=expiry,
         vials=vials,
-        on_date=timezone.localdate(),
+        on_date=min(timezone.localdate(), expiry),  # an expired lot was received before
         user=user,
     ).lot
 
