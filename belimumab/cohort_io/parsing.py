@@ -397,7 +397,7 @@ def _parse_infusion(cells: Cells, known: set[str], context: Context) -> ChildRow
         else (vials_120 or 0, vials_400 or 0),
     }
     if cells.has("lot"):
-        fields["lots"] = cells.text("lot", max_length=200)
+        fields["lots_as_recorded"] = cells.text("lot", max_length=200)
     if cells.has("reaction"):
         fields["reaction"] = cells.choice("reaction", REACTIONS, Reaction.NONE.value)
     if cells.has("pens"):  # SC: pens dispensed, one week each; empty: one pen (issue 16)

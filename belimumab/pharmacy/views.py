@@ -26,7 +26,7 @@ from belimumab.core.templatetags.belimumab import current_app, pk_url
 from belimumab.core.views import save_form
 from belimumab.domain.worklist import DUE, FIRST_INFUSION, OVERDUE, TO_REVIEW
 from belimumab.patients.models import Patient, Route
-from belimumab.pharmacy import doses, selectors, services
+from belimumab.pharmacy import doses, draws, selectors, services, traceability
 from belimumab.pharmacy.display import WorklistWords, vials_text, worklist_lines
 from belimumab.pharmacy.forms import InfusionForm, parse_day
 from belimumab.pharmacy.models import Diluent, Infusion
@@ -174,6 +174,7 @@ def _form_page(
             course=infusion.course if infusion else None,
         )
     proposal = _proposal(ctx, form["weight_kg"].value(), on_date)
+    pens = form["pens"].value() if "pens" in form.fields else None
     show_confirm = bool(
         form.errors.get("confirm_weight")
         or form["confirm_weight"].value()
@@ -192,6 +193,8 @@ def _form_page(
             "identity": _identity(request),
             "stale": stale,
             "max_weight": doses.setting("MAX_WEIGHT_KG"),
+            "lot_proposals": draws.proposals_for(proposal, pens, on_date),
+            "current_draws": traceability.infusion_draws(infusion),
         },
     )
 
@@ -252,6 +255,7 @@ def infusion_record(request: HttpRequest, patient_id: int) -> HttpResponse:
                 today=today,
                 weight_confirmed=form.cleaned_data["confirm_weight"],
                 confirmed=form.cleaned_data["confirmed"],
+                lots=form.cleaned_data["lots"],
             ),
         )
         if outcome.saved:
@@ -281,6 +285,7 @@ def infusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
                 weight_confirmed=form.cleaned_data["confirm_weight"],
                 confirmed=form.cleaned_data["confirmed"],
+                lots=form.cleaned_data["lots"],
             ),
         )
         if outcome.saved:
@@ -314,7 +319,12 @@ def infusion_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "pharmacy/infusion_deactivate.html",
-        {"form": form, "infusion": infusion, "identity": _identity(request)},
+        {
+            "form": form,
+            "infusion": infusion,
+            "identity": _identity(request),
+            "draws": traceability.infusion_draws(infusion),
+        },
     )
 
 
@@ -352,6 +362,7 @@ def dose_plan(request: HttpRequest) -> JsonResponse:
             "context": ctx,
             "weight_typed": bool(raw.strip()),
             "max_weight": doses.setting("MAX_WEIGHT_KG"),
+            "lot_proposals": draws.proposals_for(proposal, request.GET.get("pens"), on_date),
         },
         request=request,
     )
@@ -381,5 +392,6 @@ def infusion_sheet(request: HttpRequest, pk: int) -> HttpResponse:
             "infusion": infusion,
             "diluent_label": dict(Diluent.choices).get(infusion.diluent, infusion.diluent),
             "identity": _identity(request),
+            "draws": traceability.infusion_draws(infusion),
         },
     )

@@ -11,6 +11,7 @@
   var weight = form.elements.namedItem("weight_kg");
   var day = form.elements.namedItem("date");
   var prepared = form.elements.namedItem("prepared_dose_mg");
+  var pens = form.elements.namedItem("pens");  // SC: the lots proposed follow the pens
   var confirmBox = document.getElementById("confirm-weight-box");
   var confirmInput = form.elements.namedItem("confirm_weight");
   var timer = null;
@@ -21,6 +22,7 @@
     params.set("patient", form.dataset.patient);
     params.set("weight", weight ? weight.value : "");
     if (day && day.value) { params.set("date", day.value); }
+    if (pens && pens.value) { params.set("pens", pens.value); }
     if (form.dataset.infusion) { params.set("infusion", form.dataset.infusion); }
     return form.dataset.dosePlanUrl + "?" + params.toString();
   }
@@ -63,6 +65,7 @@
   }
 
   if (weight) { weight.addEventListener("input", later); }
+  if (pens) { pens.addEventListener("input", later); }
   if (day) {
     day.addEventListener("input", later);
     day.addEventListener("change", later);
