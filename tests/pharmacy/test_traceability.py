@@ -217,4 +217,4 @@ def test_the_sheet_shows_the_lots_drawn_and_as_recorded(client_for, given, lot):
         .get(reverse("pharmacy:infusion_sheet", args=[infusion.pk]))
         .content.decode()
     )
-    assert "=TRACE-1 × 6" in html and "EXTRA-7" in html
+    assert "=TRACE-1 \u00d7 6" in html and "EXTRA-7" in html
