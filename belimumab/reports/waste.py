@@ -82,10 +82,10 @@ def infusion_waste(infusions: pd.DataFrame, params: Params, as_of: date) -> pd.D
         if amount is None:
             raise ValueError("an infusion without a prescribed dose has no vial plan")
         plans[dose] = dosing.vial_plan(amount, params.vial_sizes)
-    prescribed = iv["prescribed_dose_mg"].tolist()
     exact_cost = np.zeros(len(iv))
     for size in (120, 400):
-        counts = np.array([plans[dose].count(size) for dose in prescribed], dtype="float64")
+        per_dose = {dose: plan.count(size) for dose, plan in plans.items()}
+        counts = iv["prescribed_dose_mg"].map(per_dose).to_numpy(dtype="float64")
         exact_cost += counts * prices_on_dates(params, size, iv["date"])
     iv["rounding_saved"] = cents(exact_cost - cost)
     iv["month"] = iv["date"].dt.strftime("%Y-%m")

@@ -4,9 +4,11 @@ hand-checked on a few infusions across a price change."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
+from belimumab.domain import dosing
 from belimumab.reports.dataset import Params
 from belimumab.reports.report import build_report
 from belimumab.reports.waste import MONTH_FIGURES, cents
@@ -183,3 +185,21 @@ def test_an_infusion_without_vials_recorded_is_costed_from_the_prepared_doses_pl
     total = build_report(cohort.build(PRICES), PRICES)["drug_cost"]["waste_by_month"]["total"]
     assert total["waste_mg"] == 20 and total["waste_cost"] == pytest.approx(20.25)
     assert total["rounding_saved"] == 0
+
+
+@pytest.mark.parametrize(
+    ("prepared", "vials_120", "vials_400"),
+    [(700, 3, 1), (700, 6, 0), (555, 2, 1), (650, 6, 0), (640, 2, 1), (481, 5, 0)],
+)
+def test_each_infusions_waste_cost_is_the_pharmacy_panels(prepared, vials_120, vials_400):
+    """The report's waste cost of one infusion is `domain.dosing.waste_cost`, the figure the
+    patient's pharmacy panel shows (prices after the change: 130 and 420)."""
+    cohort = (
+        Cohort()
+        .patient(1, start=date(2015, 6, 1), infusions=())
+        .infusion(1, 0, prepared=prepared, vials_120=vials_120, vials_400=vials_400)
+    )
+    total = build_report(cohort.build(PRICES), PRICES)["drug_cost"]["waste_by_month"]["total"]
+    plan = dosing.VialPlan(Decimal(prepared), ((120, vials_120), (400, vials_400)))
+    expected = dosing.waste_cost(plan, {120: Decimal("130"), 400: Decimal("420")})
+    assert Decimal(str(total["waste_cost"])) == expected
