@@ -291,19 +291,22 @@ def retention_curve(
 
 def waste_bars(
     months: Sequence[Mapping[str, Any]],
-    month_labels: Sequence[str],
     labels: Mapping[str, str],
     separators: str = ".,",
 ) -> Figure:
-    """Per month (`month_labels`, in order), two bars: the cost of the drug wasted and what the
-    rounding policy saved (negative where more was opened than the exact dose needed)."""
+    """Per calendar month ("YYYY-MM" of the report), two bars: the cost of the drug wasted and
+    what the rounding policy saved (negative where more was opened than the exact dose needed).
+
+    A date axis, months written 03/2015 (no month names: plotly.js names them in English
+    only, unless a locale file is loaded), so that ten years of months thin out their ticks."""
     fig = _figure(
         {
             "barmode": "group",
-            "xaxis": {"type": "category"},
+            "xaxis": {"type": "date", "tickformat": "%m/%Y", "hoverformat": "%m/%Y"},
             "yaxis": {"title": {"text": plot_text(labels.get("currency", ""))}},
         }
     )
+    x = [f"{m['month']}-01" for m in months]
     for key, colour in (("waste_cost", WASTE_COLOUR), ("rounding_saved", SAVED_COLOUR)):
         name = plot_text(labels.get(key, key))
         fig["data"].append(
@@ -312,10 +315,11 @@ def waste_bars(
                 "marker": {"color": colour},
                 "name": name,
                 "type": "bar",
-                "x": list(month_labels),
+                "x": x,
                 "y": [float(m[key]) for m in months],
             }
         )
     fig = _layout(fig, separators, height=300)
-    fig["layout"].update(showlegend=True, legend={"orientation": "h", "y": -0.2})
+    legend = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
+    fig["layout"].update(showlegend=True, legend=legend)
     return fig

@@ -315,7 +315,7 @@ def waste_context(cost: dict[str, Any], embed: Embed) -> dict[str, Any]:
         "waste_cost": _("Cost of the drug wasted"),
         "rounding_saved": _("Saved by the rounding policy"),
     }
-    figure = charts.waste_bars(months, labels, text, separators()) if months else None
+    figure = charts.waste_bars(months, text, separators()) if months else None
     return {
         "waste_rows": rows,
         "figure_waste": embed(figure, 300) if figure is not None else "",

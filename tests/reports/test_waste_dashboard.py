@@ -7,6 +7,7 @@ import io
 import json
 from datetime import date
 
+import plotly.graph_objects as go
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from belimumab.reports import exports
+from belimumab.reports.charts import waste_bars
 from belimumab.reports.templatetags.report_format import money
 from tests.reports.builders import day, db_cohort
 from tests.reports.test_dashboard import DASHBOARD_QUERIES
@@ -128,3 +130,16 @@ def test_cut_off_before_any_infusion_gives_no_month(client_for):
     db_cohort(1, start=date(2015, 3, 2))
     response = client_for("department_head").get(reverse(URL), {"as_of": "2015-03-01"})
     assert response.context["report"]["drug_cost"]["waste_by_month"]["months"] == []
+
+
+def test_the_waste_chart_is_a_valid_plotly_figure_with_a_bar_per_month():
+    months = [
+        {"month": "2015-03", "waste_cost": 60.75, "rounding_saved": 40.5},
+        {"month": "2015-04", "waste_cost": 0.0, "rounding_saved": -30.0},
+    ]
+    labels = {"currency": "EUR", "waste_cost": "Wasted", "rounding_saved": "Saved"}
+    fig = go.Figure(waste_bars(months, labels, ", "))  # plotly validates the spec
+    wasted, saved = fig.data
+    assert list(wasted.x) == ["2015-03-01", "2015-04-01"] and list(wasted.y) == [60.75, 0.0]
+    assert (saved.name, list(saved.y)) == ("Saved", [40.5, -30.0])
+    assert fig.layout.xaxis.tickformat == "%m/%Y" and fig.layout.separators == ", "
