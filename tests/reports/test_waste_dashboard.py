@@ -86,6 +86,8 @@ def test_the_dashboard_shows_the_waste_per_month_of_the_filtered_cohort(
     # French: months named, money with a decimal comma and the symbol after it
     assert f"182,25{NBSP}€" in html and f"-40,50{NBSP}€" in html and "juin 2015" in html
     assert "Les stylos sous-cutanés sont à dose unique" in html
+    # the section's other amounts read the same way: 2 x 648 + 3 x 769.50
+    assert f'data-figure="cost-total">3{NNBSP}604,50{NBSP}€<' in html
     assert html.count('class="plotly-figure') == 4
 
 
