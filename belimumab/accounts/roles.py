@@ -26,6 +26,9 @@ _VIEW_ALL = [
     *(f"clinical.view_{m}" for m in _CLINICAL_MODELS),
 ]
 
+# the stock (issue 14): pharmacists and administrators receive, waste, return and count
+_STOCK_WRITE = ["stock.view_viallot", "stock.view_stockmovement", "stock.add_stockmovement"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     PHARMACIST: [
         *_VIEW_ALL,
@@ -33,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "pharmacy.add_infusion",
         "pharmacy.change_infusion",
         "patients.end_follow_up",
+        *_STOCK_WRITE,
     ],
     CLINICIAN: [
         *_VIEW_ALL,
@@ -51,6 +55,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     DEPARTMENT_HEAD: [
         *_VIEW_ALL,
+        "stock.view_viallot",  # reads the stock (planning, costs), moves nothing
         "patients.view_cohort_report",
     ],
     ADMINISTRATOR: [
@@ -81,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "labfeed.view_sender",
         "labfeed.add_sender",
         "labfeed.change_sender",
+        *_STOCK_WRITE,
     ],
 }
 
