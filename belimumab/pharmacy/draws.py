@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from belimumab.core.services import clinical_save
 from belimumab.department.models import Presentation
-from belimumab.domain.stock import fefo_allocation
+from belimumab.domain.stock import fefo_allocation, usable_on
 from belimumab.patients.models import Route
 from belimumab.pharmacy import doses
 from belimumab.pharmacy.models import Infusion, InfusionLot
@@ -305,6 +305,7 @@ class Proposal:
     lots: tuple[ProposedLot, ...]
     missing: int
     stocked: bool
+    usable: tuple[ProposedLot, ...] = ()  # every usable lot, first expiry first, with its vials
 
 
 def proposals(needs: dict[str, int], on_date: date) -> list[Proposal]:
@@ -327,6 +328,11 @@ def proposals(needs: dict[str, int], on_date: date) -> list[Proposal]:
                 ),
                 missing=allocation.missing,
                 stocked=bool(lots),
+                usable=tuple(
+                    ProposedLot(number, lot.expiry, lot.on_hand)
+                    for lot, number in sorted(lots, key=lambda item: (item[0].expiry, item[1]))
+                    if lot.on_hand > 0 and usable_on(lot.expiry, on_date)
+                ),
             )
         )
     return results

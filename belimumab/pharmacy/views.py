@@ -150,6 +150,14 @@ def _saved_message(request: HttpRequest, infusion: Infusion, what: str, route: s
     messages.success(request, text)
 
 
+def _drawn_message(request: HttpRequest, infusion: Infusion) -> None:
+    """The lots the record drew from the stock, so the pharmacist sees what was taken."""
+    drawn = traceability.infusion_draws(infusion)
+    if drawn:
+        lots = ", ".join(f"{draw.lot.number} \u00d7 {draw.vials}" for draw in drawn)
+        messages.info(request, _("Lots drawn from the stock: %(lots)s.") % {"lots": lots})
+
+
 def _form_page(
     request: HttpRequest,
     *,
@@ -260,6 +268,7 @@ def infusion_record(request: HttpRequest, patient_id: int) -> HttpResponse:
         )
         if outcome.saved:
             _saved_message(request, outcome.value, "recorded", ctx.course.regimen.route)
+            _drawn_message(request, outcome.value)
             return redirect("clinical:patient_detail", pk=patient.pk)
     # nothing was written: today's context still holds
     return _form_page(request, patient=patient, form=form, known=(today, ctx))
@@ -290,6 +299,7 @@ def infusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if outcome.saved:
             _saved_message(request, infusion, "corrected", infusion.course.regimen.route)
+            _drawn_message(request, infusion)
             return redirect("clinical:patient_detail", pk=infusion.patient_id)
         stale = outcome.conflict
     return _form_page(request, patient=infusion.patient, form=form, infusion=infusion, stale=stale)

@@ -80,6 +80,17 @@
     prepared.focus();
   });
 
+  // A usable lot clicked: one vial of it added to the lots field ("LOT x 1" lines add up).
+  panel.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-choose-lot]");
+    var lots = form.elements.namedItem("lots");
+    if (!button || !lots) { return; }
+    event.preventDefault();
+    var text = lots.value.replace(/\s+$/, "");
+    lots.value = (text ? text + "\n" : "") + button.dataset.chooseLot + " x 1\n";
+    lots.focus();
+  });
+
   // On a slow connection the pharmacist types the weight before this file arrives: catch up.
   if (edited(weight) || edited(day)) { refresh(); }
   // Listeners are attached: browser tests wait for this before typing.

@@ -71,9 +71,12 @@ def test_a_scanned_lot_is_drawn_for_an_infusion_and_traced_to_the_patient(
     proposal = page.locator('#dose-plan [data-lot-proposal="iv120"]')
     expect(proposal).to_contain_text("RECALL-7 \N{MULTIPLICATION SIGN} 3")
     lots = page.locator("textarea[name=lots]")
-    for _pack in range(3):  # the scanner types each pack's code, then Enter
+    for _pack in range(2):  # the scanner types each pack's code, then Enter
         lots.press_sequentially(pack)
         lots.press("Enter")
+    # the third vial chosen among the usable lots the panel lists
+    page.locator('#dose-plan [data-choose-lot="RECALL-7"]').click()
+    expect(lots).to_have_value(re.compile(r"RECALL-7 x 1\n$"))
     page.select_option("select[name=checked_by]", label="Paul Lefèvre")
     page.get_by_role("button", name="Enregistrer la perfusion").click()
     expect(page.locator(".alert-success")).to_contain_text("TRACE-01")

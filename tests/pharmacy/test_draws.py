@@ -273,6 +273,19 @@ def test_the_form_shows_the_refusal_beside_the_lots_field(
     html = response.content.decode()
     assert 'data-lot-proposal="iv120"' in html  # the proposal beside it: A x 4, B x 2
     assert 'data-lot="A"' in html and 'data-lot="B"' in html
+    # and every usable lot, to choose from
+    assert 'data-choose-lot="A"' in html and 'data-choose-lot="B"' in html
+    usable = response.context["lot_proposals"][0].usable
+    assert [(lot.number, lot.vials) for lot in usable] == [("A", 4), ("B", 10)]
+
+
+def test_the_lots_drawn_are_said_after_saving(client_for, iv_patient, stock, payload):
+    client = client_for("pharmacist")
+    client.cookies["django_language"] = "en"
+    url = reverse("pharmacy:infusion_record", args=[iv_patient.pk])
+    response = client.post(url, payload(lots="", lots_as_recorded=""), follow=True)
+    said = [str(message) for message in response.context["messages"]]
+    assert "Lots drawn from the stock: A \u00d7 4, B \u00d7 2." in said
 
 
 # --- a presentation the stock does not hold ----------------------------------------------------
