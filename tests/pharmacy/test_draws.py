@@ -402,3 +402,12 @@ def test_a_deactivation_gives_the_vials_back(iv_patient, stock, fields, users, t
         ("A", 4, users["pharmacist"]),
         ("B", 2, users["pharmacist"]),
     ]
+
+
+def test_the_audit_log_lists_the_draws(client_for, iv_patient, stock, fields, users, today):
+    _record(iv_patient, fields, users, today)
+    client = client_for("administrator")
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("accounts:audit"))
+    assert response.status_code == 200
+    assert "lot of an infusion" in response.content.decode()
