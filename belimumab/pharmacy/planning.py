@@ -18,9 +18,9 @@ horizon's daily need would be wrong on a 7-day horizon of 28-day cycles (whoever
 week does not come back next week), and the schedule snapshots hold what the exact figure needs.
 
 Doses are the worklist's: the plan the department prepares from the last weight (`_Plans`,
-`doses.prepared_plan`); a course never weighed (a first infusion) is planned at the median
-last weight of the courses read, and the page says how many were. Stopped courses and ended
-follow-ups dated within the horizon stop their administrations on that date.
+`doses.prepared_plan`); an IV course never weighed (a first infusion) is planned at the
+median last weight of the IV courses read, and the page says how many were. A stop or an end
+of follow-up dated within the horizon ends the course's administrations on that date.
 
 Queries: the department's settings (once a request), the snapshots of the courses that count
 (one `values_list`, not paged), the number of courses to review, the lots usable today with
@@ -166,7 +166,7 @@ def _needs(
     courses planned at it, courses not planned."""
     needs: _Needs = defaultdict(lambda: defaultdict(int))
     counted = dict.fromkeys((*COUNTED, "margin"), 0)
-    weights = [r.last_weight for r, _ in rows if r.last_weight is not None]
+    weights = [r.last_weight for r, _ in rows if r.last_weight is not None and r.plan]
     estimate = Decimal(median(weights)).quantize(Decimal("0.1")) if weights else None
     estimated = not_planned = 0
     for row, end in rows:
