@@ -126,7 +126,8 @@ def test_the_page_in_french(horizon, cohort, lots, client_for, today):
     assert "Flacon de 120 mg (IV) : commander 20" in html
     assert "70,0 kg" in html  # the median weight, decimal comma
     assert today.strftime("%d/%m/%Y") in html
-    assert html.count("data-short") == 1  # the first short day of the 400 mg vials only
+    assert html.count("data-short>") == 1  # the first short day of the 400 mg vials only
+    assert 'data-margin-short="' in html  # the 120 mg vials run short within the margin
 
 
 def test_nothing_to_order_when_the_stock_covers(horizon, cohort, lots, users, today):
