@@ -220,3 +220,21 @@ def test_query_count_is_constant(
         "first_infusion": n,
         "margin": 0,
     }
+
+
+def test_every_due_course_counts_not_only_the_worklist_page(
+    horizon, make_patient, make_infusion, today
+):
+    for code in ("P1", "P2", "P3"):
+        _iv(
+            make_patient,
+            make_infusion,
+            code,
+            today - timedelta(days=14),
+            [today - timedelta(days=14)],
+            "70.0",
+        )
+    with settings_changed(WORKLIST_PAGE_SIZE=1):
+        result = planning(today=today)
+    assert result.counted["due"] == 3
+    assert _plans(result)["iv120"].horizon[0].needed == 3 * 6
