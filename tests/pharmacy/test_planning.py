@@ -238,3 +238,7 @@ def test_every_due_course_counts_not_only_the_worklist_page(
         result = planning(today=today)
     assert result.counted["due"] == 3
     assert _plans(result)["iv120"].horizon[0].needed == 3 * 6
+
+
+def test_the_page_reads_only(client_for):
+    assert client_for("pharmacist").post(PLANNING).status_code == 405
