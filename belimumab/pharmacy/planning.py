@@ -177,8 +177,9 @@ def _needs(
         if not days:
             continue
         weight = row.last_weight
-        if weight is None and row.regimen.route == Route.IV:
-            weight, estimated = estimate, estimated + (estimate is not None)
+        if weight is None and row.regimen.route == Route.IV and estimate is not None:
+            weight = estimate
+            estimated += 1
         if not _add_course(needs, build, row, weight, days):
             not_planned += 1
             continue

@@ -242,3 +242,13 @@ def test_every_due_course_counts_not_only_the_worklist_page(
 
 def test_the_page_reads_only(client_for):
     assert client_for("pharmacist").post(PLANNING).status_code == 405
+
+
+def test_a_first_infusion_with_no_weight_known_anywhere_is_not_planned(
+    horizon, make_patient, client_for, today
+):
+    make_patient(code="NEW", start=today + timedelta(days=1))
+    result = planning(today=today)
+    assert (result.not_planned, result.estimated, result.counted["first_infusion"]) == (1, 0, 0)
+    html = client_for("pharmacist").get(PLANNING).content.decode()
+    assert "1 traitement n'a pas pu être planifié" in html
