@@ -1,6 +1,6 @@
 from django.urls import path
 
-from belimumab.pharmacy import views
+from belimumab.pharmacy import planning_views, views
 
 app_name = "pharmacy"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("infusions/<int:pk>/deactivate/", views.infusion_deactivate, name="infusion_deactivate"),
     path("infusions/<int:pk>/sheet/", views.infusion_sheet, name="infusion_sheet"),
     path("dose-plan/", views.dose_plan, name="dose_plan"),
+    path("planning/", planning_views.planning_page, name="planning"),
 ]

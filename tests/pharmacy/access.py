@@ -3,9 +3,11 @@
 GET-only views (worklist, sheet, dose plan) answer POST with 405: tests/pharmacy/test_views.py.
 """
 
-from tests.access_spec import ALL_ROLES, PHARMACIST, Rule
+from tests.access_spec import ADMINISTRATOR, ALL_ROLES, DEPARTMENT_HEAD, PHARMACIST, Rule
 
 PHARMACY = frozenset({PHARMACIST})
+# the planning reads the worklist and the stock: those who read the stock (clinicians do not)
+PLANNING = frozenset({PHARMACIST, ADMINISTRATOR, DEPARTMENT_HEAD})
 
 RULES = [
     Rule("pharmacy:worklist", get=ALL_ROLES),
@@ -29,4 +31,5 @@ RULES = [
     ),
     Rule("pharmacy:infusion_sheet", get=ALL_ROLES, kwargs=lambda w: {"pk": w.infusion.pk}),
     Rule("pharmacy:dose_plan", get=PHARMACY, query="?weight=70"),
+    Rule("pharmacy:planning", get=PLANNING),
 ]
