@@ -1,6 +1,6 @@
 from django.urls import path
 
-from belimumab.pharmacy import traceability_views, views
+from belimumab.pharmacy import planning_views, traceability_views, views
 
 app_name = "pharmacy"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("dose-plan/", views.dose_plan, name="dose_plan"),
     path("lots/<int:pk>/patients/", traceability_views.lot_traceability, name="lot_traceability"),
     path("patients/<int:pk>/lots/", traceability_views.patient_lots, name="patient_lots"),
+    path("planning/", planning_views.planning_page, name="planning"),
 ]

@@ -6,9 +6,11 @@ GET-only views (worklist, sheet, dose plan) answer POST with 405: tests/pharmacy
 from datetime import date
 
 from belimumab.stock.models import VialLot
-from tests.access_spec import ALL_ROLES, PHARMACIST, Rule
+from tests.access_spec import ADMINISTRATOR, ALL_ROLES, DEPARTMENT_HEAD, PHARMACIST, Rule
 
 PHARMACY = frozenset({PHARMACIST})
+# the planning reads the worklist and the stock: those who read the stock (clinicians do not)
+PLANNING = frozenset({PHARMACIST, ADMINISTRATOR, DEPARTMENT_HEAD})
 
 
 def _lot(world):
@@ -46,4 +48,5 @@ RULES = [
     Rule("pharmacy:lot_traceability", get=ALL_ROLES, kwargs=_lot, query="?format=csv"),
     Rule("pharmacy:lot_traceability", get=ALL_ROLES, kwargs=_lot, query="?format=xlsx"),
     Rule("pharmacy:patient_lots", get=ALL_ROLES, kwargs=lambda w: {"pk": w.patient.pk}),
+    Rule("pharmacy:planning", get=PLANNING),
 ]
