@@ -17,7 +17,7 @@ when its vials, date or lots change; deactivating it gives them back (docs/archi
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -271,18 +271,16 @@ def infusion_redraw(
     drew nothing from the stock (history, presentations not kept in stock) keeps its lots
     unless lots are named."""
     if not text.strip():
-        drawn = list(infusion.lot_draws.filter(is_active=True, movement__isnull=False))
-        if not drawn:
+        drawn = infusion.lot_draws.filter(is_active=True, movement__isnull=False)
+        held: Counter[str] = Counter()
+        for presentation, vials in drawn.values_list("lot__presentation", "vials"):
+            held[presentation] += vials
+        if not held:
             return
         needs = needs_of(infusion, route)
         stocked = _stocked(needs)
-        held: dict[str, int] = defaultdict(int)
-        for draw in InfusionLot.objects.filter(pk__in=[d.pk for d in drawn]).values_list(
-            "lot__presentation", "vials"
-        ):
-            held[draw[0]] += draw[1]
-        wanted = {code: count for code, count in needs.items() if code in stocked}
-        if dict(held) == wanted and infusion.date == old_date:
+        wanted = Counter({code: count for code, count in needs.items() if code in stocked})
+        if held == wanted and infusion.date == old_date:
             return
     draws_undo(infusion=infusion, user=user, today=today, reason="corrected")
     infusion_draw(infusion=infusion, route=route, text=text, user=user)
