@@ -411,3 +411,34 @@ def test_the_audit_log_lists_the_draws(client_for, iv_patient, stock, fields, us
     response = client.get(reverse("accounts:audit"))
     assert response.status_code == 200
     assert "lot of an infusion" in response.content.decode()
+
+
+def test_the_correction_form_redraws_the_lots_named(
+    client_for, iv_patient, stock, fields, users, today, payload
+):
+    infusion = _record(iv_patient, fields, users, today)
+    client = client_for("pharmacist")
+    client.cookies["django_language"] = "en"
+    url = reverse("pharmacy:infusion_edit", args=[infusion.pk])
+    page = client.get(url).content.decode()
+    assert 'id="current-lots"' in page and 'data-lot="A"' in page
+    response = client.post(
+        url, payload(lots="B x 6", lots_as_recorded="", version=infusion.version), follow=True
+    )
+    assert response.status_code == 200
+    assert _draws(infusion) == [("B", 6)]
+    said = [str(message) for message in response.context["messages"]]
+    assert "Lots drawn from the stock: B \u00d7 6." in said
+
+
+def test_the_deactivation_page_says_the_vials_go_back(
+    client_for, iv_patient, stock, fields, users, today
+):
+    infusion = _record(iv_patient, fields, users, today)
+    client = client_for("pharmacist")
+    client.cookies["django_language"] = "en"
+    url = reverse("pharmacy:infusion_deactivate", args=[infusion.pk])
+    page = client.get(url).content.decode()
+    assert "The vials it drew from the stock go back to their lots:" in page
+    client.post(url, {"reason": "wrong patient", "version": infusion.version})
+    assert _on_hand(stock["A"], stock["B"]) == [4, 10]
