@@ -21,13 +21,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import sanitize_separators
 from django.utils.translation import gettext as _
 
 from belimumab.core.services import clinical_save
 from belimumab.department.models import Presentation
+from belimumab.domain import dosing
 from belimumab.domain.stock import fefo_allocation, usable_on
 from belimumab.patients.models import Route
 from belimumab.pharmacy import doses
@@ -336,9 +339,23 @@ def proposals(needs: dict[str, int], on_date: date) -> list[Proposal]:
     return results
 
 
-def proposals_for(proposal: doses.DoseProposal | None, pens: Any, on_date: date) -> list[Proposal]:
-    """The lots the form proposes for the dose plan shown: the covering vials (IV; a rounded
-    dose is drawn for its own vials on saving) or the pens typed (SC)."""
+def _prepared(raw: Any, prescribed: Decimal | None) -> Decimal | None:
+    """The prepared dose typed, when it is one the service would accept (0 < dose <=
+    prescribed); None otherwise (the covering vials are proposed then)."""
+    if raw in (None, "") or prescribed is None:
+        return None
+    try:
+        value = Decimal(sanitize_separators(str(raw).strip()))
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() and 0 < value <= prescribed else None
+
+
+def proposals_for(
+    proposal: doses.DoseProposal | None, pens: Any, on_date: date, prepared: Any = None
+) -> list[Proposal]:
+    """The lots the form proposes for the dose plan shown: the vials of the prepared dose typed
+    (a rounded dose), else the covering vials (IV); the pens typed (SC)."""
     if proposal is None:
         return []
     if proposal.route == Route.SC:
@@ -347,7 +364,12 @@ def proposals_for(proposal: doses.DoseProposal | None, pens: Any, on_date: date)
         except (TypeError, ValueError):
             count = 1
         return proposals({Presentation.SC200.value: count}, on_date)
-    if proposal.covering is None:
+    dose = _prepared(prepared, proposal.prescribed_mg)
+    if dose is not None:
+        vials = dosing.vial_plan(dose, doses.vial_sizes()).vials
+    elif proposal.covering is not None:
+        vials = tuple(proposal.covering.vials)
+    else:
         return []
-    needs = {f"iv{size}": count for size, count in sorted(proposal.covering.vials) if count}
+    needs = {f"iv{size}": count for size, count in sorted(vials) if count}
     return proposals(needs, on_date)

@@ -201,7 +201,12 @@ def _form_page(
             "identity": _identity(request),
             "stale": stale,
             "max_weight": doses.setting("MAX_WEIGHT_KG"),
-            "lot_proposals": draws.proposals_for(proposal, pens, on_date),
+            "lot_proposals": draws.proposals_for(
+                proposal,
+                pens,
+                on_date,
+                form["prepared_dose_mg"].value() if "prepared_dose_mg" in form.fields else None,
+            ),
             "current_draws": traceability.infusion_draws(infusion),
         },
     )
@@ -372,7 +377,9 @@ def dose_plan(request: HttpRequest) -> JsonResponse:
             "context": ctx,
             "weight_typed": bool(raw.strip()),
             "max_weight": doses.setting("MAX_WEIGHT_KG"),
-            "lot_proposals": draws.proposals_for(proposal, request.GET.get("pens"), on_date),
+            "lot_proposals": draws.proposals_for(
+                proposal, request.GET.get("pens"), on_date, request.GET.get("prepared")
+            ),
         },
         request=request,
     )

@@ -23,6 +23,7 @@
     params.set("weight", weight ? weight.value : "");
     if (day && day.value) { params.set("date", day.value); }
     if (pens && pens.value) { params.set("pens", pens.value); }
+    if (prepared && prepared.value) { params.set("prepared", prepared.value); }
     if (form.dataset.infusion) { params.set("infusion", form.dataset.infusion); }
     return form.dataset.dosePlanUrl + "?" + params.toString();
   }
@@ -66,6 +67,7 @@
 
   if (weight) { weight.addEventListener("input", later); }
   if (pens) { pens.addEventListener("input", later); }
+  if (prepared) { prepared.addEventListener("input", later); }  // the lots follow its vials
   if (day) {
     day.addEventListener("input", later);
     day.addEventListener("change", later);
@@ -78,6 +80,7 @@
     event.preventDefault();
     prepared.value = button.dataset.useDose;
     prepared.focus();
+    later();
   });
 
   // A usable lot clicked: one vial of it added to the lots field ("LOT x 1" lines add up).

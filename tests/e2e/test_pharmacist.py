@@ -124,6 +124,9 @@ def test_pharmacist_records_an_infusion_from_the_worklist(
     expect(panel.locator('[data-lot-proposal="iv120"]')).to_contain_text(f"E2E-120B {TIMES} 6")
     panel.locator("[data-use-dose]").click()
     expect(page.locator("input[name=prepared_dose_mg]")).to_have_value("640")
+    # the proposal follows the vials of the dose to prepare: 1 x 400 + 2 x 120
+    expect(panel.locator('[data-lot-proposal="iv400"]')).to_contain_text(f"E2E-400 {TIMES} 1")
+    expect(panel.locator('[data-lot-proposal="iv120"]')).to_contain_text(f"E2E-120B {TIMES} 2")
 
     # the lots field left empty: the proposal is drawn for the vials opened
     page.select_option("select[name=checked_by]", label="Paul Lefèvre")

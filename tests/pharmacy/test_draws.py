@@ -442,3 +442,16 @@ def test_the_deactivation_page_says_the_vials_go_back(
     assert "The vials it drew from the stock go back to their lots:" in page
     client.post(url, {"reason": "wrong patient", "version": infusion.version})
     assert _on_hand(stock["A"], stock["B"]) == [4, 10]
+
+
+def test_the_proposal_follows_the_prepared_dose_typed(client_for, iv_patient, stock):
+    """700 mg covered by 6 x 120 mg; typed 640 mg: 1 x 400 + 2 x 120, proposed C and A."""
+    client = client_for("pharmacist")
+    url = reverse("pharmacy:dose_plan")
+    query = {"patient": iv_patient.pk, "weight": "70"}
+    covering = client.get(url, query).json()["html"]
+    assert 'data-lot-proposal="iv400"' not in covering
+    rounded = client.get(url, {**query, "prepared": "640"}).json()["html"]
+    assert 'data-lot-proposal="iv400"' in rounded and 'data-lot="C"' in rounded
+    above = client.get(url, {**query, "prepared": "900"}).json()["html"]  # refused on saving
+    assert 'data-lot-proposal="iv400"' not in above
