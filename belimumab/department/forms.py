@@ -32,10 +32,12 @@ class DepartmentForm(forms.ModelForm):
             "window_days_after",
             "worklist_days_ahead",
             "worklist_page_size",
+            "sheet_header",
         ]
         localized_fields = ["rounding_tolerance_pct"]
         # "5,5" typed in English is refused, not read as 55 (core.forms.LocalizedDecimalField)
         field_classes = {"rounding_tolerance_pct": LocalizedDecimalField}
+        widgets = {"sheet_header": forms.Textarea(attrs={"rows": 4})}
 
 
 class VialPriceForm(BoundedDates, forms.ModelForm):

@@ -68,6 +68,12 @@ class Department(ClinicalModel):
         default=25,
         validators=[MinValueValidator(1), MaxValueValidator(200)],
     )
+    sheet_header = models.TextField(
+        _("header of the preparation sheets"),
+        max_length=500,
+        blank=True,
+        help_text=_("The hospital's name and address, one line each, as printed on every sheet."),
+    )
 
     class Meta:
         verbose_name = _("department settings")

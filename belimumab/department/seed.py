@@ -53,6 +53,7 @@ def seed_data(config: Mapping[str, Any]) -> dict[str, Any]:
             "window_days_after": int(window[1]),
             "worklist_days_ahead": int(config["WORKLIST_DAYS_AHEAD"]),
             "worklist_page_size": int(config["WORKLIST_PAGE_SIZE"]),
+            "sheet_header": str(config.get("SHEET_HEADER", defaults.SHEET_HEADER)),
         },
         "prices": [
             [int(size), defaults.SEED_PRICE_DATE.isoformat(), _text(price)]

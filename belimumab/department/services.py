@@ -40,6 +40,7 @@ def snapshot_data() -> dict[str, Any]:
             "window_days_after": department.window_days_after,
             "worklist_days_ahead": department.worklist_days_ahead,
             "worklist_page_size": department.worklist_page_size,
+            "sheet_header": department.sheet_header,
         },
         "prices": [
             [size, start.isoformat(), str(price)]
