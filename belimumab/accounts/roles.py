@@ -26,6 +26,9 @@ _VIEW_ALL = [
     *(f"clinical.view_{m}" for m in _CLINICAL_MODELS),
 ]
 
+# A printed PDF is frozen with the patient's name and birth date: only roles that see them.
+_PRINT_SHEETS = ["pharmacy.add_printedsheet", "pharmacy.view_printedsheet"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     PHARMACIST: [
         *_VIEW_ALL,
@@ -33,6 +36,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "pharmacy.add_infusion",
         "pharmacy.change_infusion",
         "patients.end_follow_up",
+        # the PDF preparation sheets: print (archived at the first print) and read the archive
+        *_PRINT_SHEETS,
     ],
     CLINICIAN: [
         *_VIEW_ALL,
@@ -59,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.view_history",
         "patients.view_cohort_report",
         "patients.import_cohort",
+        *_PRINT_SHEETS,
         "cohort_io.view_importjob",  # every administrator's browser imports, not only one's own
         "patients.export_audit",
         "patients.view_regimen",
