@@ -39,6 +39,11 @@ class DepartmentForm(forms.ModelForm):
         field_classes = {"rounding_tolerance_pct": LocalizedDecimalField}
         widgets = {"sheet_header": forms.Textarea(attrs={"rows": 4})}
 
+    def clean_sheet_header(self) -> str:
+        """One line each, as typed, without the browser's carriage returns or blank lines."""
+        lines = str(self.cleaned_data.get("sheet_header") or "").splitlines()
+        return "\n".join(line.strip() for line in lines if line.strip())
+
 
 class VialPriceForm(BoundedDates, forms.ModelForm):
     class Meta:
