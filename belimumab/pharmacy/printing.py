@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -47,7 +48,7 @@ class Printable:
         """(pk, version) of each infusion: any correction, addition or removal changes it."""
         return [[i.pk, i.version] for i in self.infusions]
 
-    def prints(self) -> Any:
+    def prints(self) -> QuerySet[PrintedSheet]:
         """The stored prints of this sheet or of this day, oldest first."""
         found = PrintedSheet.objects.filter(kind=self.kind)
         if self.kind == Kind.SHEET:
