@@ -183,8 +183,9 @@ class PrintedSheet(models.Model):
     database rather than in MEDIA: they are written in the same transaction as the row, copied
     by the database's backups and `manage.py backup`, and every application server reads them
     without a shared file system (a sheet is some 20 KB, a day of 40 sheets a few hundred).
-    `sources` holds the (infusion pk, infusion version) pairs the PDF was made from, so a
-    correction or a new infusion of the day is seen.
+    `sources` holds the (infusion pk, infusion version, patient version) of the infusions the
+    PDF was made from, so that a correction (of an infusion or of a patient's name) or a new
+    infusion of the day is seen.
     """
 
     class Kind(models.TextChoices):

@@ -45,8 +45,9 @@ class Printable:
 
     @property
     def sources(self) -> list[list[int]]:
-        """(pk, version) of each infusion: any correction, addition or removal changes it."""
-        return [[i.pk, i.version] for i in self.infusions]
+        """(pk, version, its patient's version) of each infusion: a correction of the infusion
+        or of the patient's identity, an infusion added or removed, changes it."""
+        return [[i.pk, i.version, i.patient.version] for i in self.infusions]
 
     def prints(self) -> QuerySet[PrintedSheet]:
         """The stored prints of this sheet or of this day, oldest first."""

@@ -104,7 +104,7 @@ def test_one_sheet_in_english(client_for, sheet_infusion, users):
     assert printed.kind == "sheet" and printed.version == 1
     assert printed.printed_by == users["pharmacist"]
     assert printed.sha256 == hashlib.sha256(bytes(printed.pdf)).hexdigest()
-    assert printed.sources == [[sheet_infusion.pk, sheet_infusion.version]]
+    assert printed.sources == [[sheet_infusion.pk, sheet_infusion.version, 1]]
 
 
 def test_one_sheet_in_french(client_for, sheet_infusion):
@@ -208,6 +208,20 @@ def test_the_days_reprint_takes_a_new_infusion(
     pages = _pages(_day_pdf(client))
     assert len(pages) == 4 and "DAY-D" in pages[3]
     assert list(PrintedSheet.objects.values_list("version", flat=True)) == [1, 2]
+
+
+def test_a_corrected_name_makes_the_print_outdated(client_for, sheet_infusion):
+    client = _client(client_for, "pharmacist")
+    first = _sheet_pdf(client, sheet_infusion).content
+    patient = sheet_infusion.patient
+    patient.last_name = "Dupond"
+    clinical_save(patient)
+    page = client.get(reverse("pharmacy:infusion_sheet", args=[sheet_infusion.pk]))
+    assert 'id="outdated"' in page.content.decode()
+    assert _sheet_pdf(client, sheet_infusion).content == first
+    client.post(reverse("pharmacy:infusion_sheet_reprint", args=[sheet_infusion.pk]))
+    [text] = _pages(_sheet_pdf(client, sheet_infusion))
+    assert "DUPOND Léa" in text
 
 
 def test_a_day_without_infusion(client_for):
