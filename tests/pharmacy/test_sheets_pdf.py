@@ -18,7 +18,7 @@ from belimumab.core.services import clinical_save
 from belimumab.department import services as department_services
 from belimumab.department.models import Department
 from belimumab.pharmacy.models import PrintedSheet
-from belimumab.pharmacy.pdf import StaticFetcher, static_file
+from belimumab.pharmacy.pdf import static_fetcher, static_file
 
 DAY = date(2026, 3, 2)
 HEADER = "CHU de Strasbourg\nPharmacie à usage intérieur\n1 place de l'Hôpital, 67000 Strasbourg"
@@ -289,4 +289,4 @@ def test_only_the_apps_static_files_are_read():
     ):
         assert static_file(url) is None, url
         with pytest.raises(ValueError):
-            StaticFetcher().fetch(url)
+            static_fetcher()().fetch(url)
