@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "belimumab.department",
     "belimumab.accounts",
     "belimumab.patients",
+    "belimumab.stock",
     "belimumab.pharmacy",
     "belimumab.clinical",
     "belimumab.labfeed",
@@ -413,6 +414,10 @@ BELIMUMAB: dict[str, Any] = {
     "DATE_YEARS_AHEAD": defaults.DATE_YEARS_AHEAD,
     "SC_PENS_PER_DISPENSATION": defaults.SC_PENS_PER_DISPENSATION,
     "MAX_PENS_PER_DISPENSATION": defaults.MAX_PENS_PER_DISPENSATION,
+    # stock (issue 14): seeds of the department's settings, owned by its screen afterwards
+    "STOCK_EXPIRY_HORIZON_DAYS": defaults.STOCK_EXPIRY_HORIZON_DAYS,
+    "ORDER_SAFETY_MARGIN_DAYS": defaults.ORDER_SAFETY_MARGIN_DAYS,
+    "STOCK_GTINS": defaults.DEMO_GTINS,
 }
 
 # Background work (django-tasks): browser imports and cohort reports are tasks. Production uses

@@ -24,6 +24,7 @@ urlpatterns = [
     path("patients/", include("belimumab.patients.urls")),
     path("", include("belimumab.clinical.urls")),  # its paths start with clinical/ or patients/
     path("pharmacy/", include("belimumab.pharmacy.urls")),
+    path("stock/", include("belimumab.stock.urls")),
     path("reports/", include("belimumab.cohort_io.urls")),
     path("reports/", include("belimumab.reports.urls")),
     path("accounts/", include("belimumab.accounts.urls")),

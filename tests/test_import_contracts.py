@@ -77,6 +77,25 @@ def test_the_package_keeps_every_contract() -> None:
             "belimumab.patients.injected -> belimumab.clinical.models",
         ),
         (
+            # the stock sits below the pharmacy (which draws from it) and beside the patients
+            "layers",
+            "stock/injected.py",
+            "from belimumab.pharmacy import models",
+            "belimumab.stock.injected -> belimumab.pharmacy.models",
+        ),
+        (
+            "layers",
+            "stock/injected.py",
+            "from belimumab.patients import models",
+            "belimumab.stock.injected -> belimumab.patients.models",
+        ),
+        (
+            "layers",
+            "department/injected.py",
+            "from belimumab.stock import models",
+            "belimumab.department.injected -> belimumab.stock.models",
+        ),
+        (
             # siblings: the cohort files app and reports do not import each other
             "layers",
             "reports/injected.py",

@@ -26,6 +26,8 @@ _VIEW_ALL = [
     *(f"clinical.view_{m}" for m in _CLINICAL_MODELS),
 ]
 
+# the stock (issue 14): pharmacists and administrators receive, waste, return and count
+_STOCK_WRITE = ["stock.view_viallot", "stock.view_stockmovement", "stock.add_stockmovement"]
 # A printed PDF is frozen with the patient's name and birth date: only roles that see them.
 _PRINT_SHEETS = ["pharmacy.add_printedsheet", "pharmacy.view_printedsheet"]
 
@@ -36,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "pharmacy.add_infusion",
         "pharmacy.change_infusion",
         "patients.end_follow_up",
+        *_STOCK_WRITE,
         # the PDF preparation sheets: print (archived at the first print) and read the archive
         *_PRINT_SHEETS,
     ],
@@ -56,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     DEPARTMENT_HEAD: [
         *_VIEW_ALL,
+        "stock.view_viallot",  # reads the stock (planning, costs), moves nothing
         "patients.view_cohort_report",
     ],
     ADMINISTRATOR: [
@@ -87,6 +91,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "labfeed.view_sender",
         "labfeed.add_sender",
         "labfeed.change_sender",
+        *_STOCK_WRITE,
     ],
 }
 

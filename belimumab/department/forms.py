@@ -32,6 +32,11 @@ class DepartmentForm(forms.ModelForm):
             "window_days_after",
             "worklist_days_ahead",
             "worklist_page_size",
+            "stock_expiry_horizon_days",
+            "order_safety_margin_days",
+            "gtins_iv120",
+            "gtins_iv400",
+            "gtins_sc200",
             "sheet_header",
         ]
         localized_fields = ["rounding_tolerance_pct"]

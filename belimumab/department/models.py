@@ -7,6 +7,7 @@ services after each change, so that a page reads the department's settings in on
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -20,12 +21,35 @@ from django.utils.translation import gettext_lazy as _
 
 from belimumab.core.models import ClinicalModel
 from belimumab.domain import defaults
+from belimumab.domain.stock import gtin_is_valid
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 MAX_SLEDAI = 105
 FIRST_DATE = date(1900, 1, 1)
+
+
+class Presentation(models.TextChoices):
+    """What the pharmacy keeps in stock (domain.defaults.STOCK_PRESENTATIONS)."""
+
+    IV120 = "iv120", _("120 mg vial (IV)")
+    IV400 = "iv400", _("400 mg vial (IV)")
+    SC200 = "sc200", _("200 mg pen (SC)")
+
+
+def gtin_list(text: str) -> list[str]:
+    """The product codes of a settings field: separated by spaces, commas or new lines."""
+    return [code for code in re.split(r"[\s,;]+", text or "") if code]
+
+
+def _gtins_field(label: StrOrPromise) -> models.CharField:
+    return models.CharField(
+        label,
+        max_length=200,
+        blank=True,
+        help_text=_("GTIN-14 product codes of the packs (14 digits), separated by spaces."),
+    )
 
 
 class Department(ClinicalModel):
@@ -68,6 +92,21 @@ class Department(ClinicalModel):
         default=25,
         validators=[MinValueValidator(1), MaxValueValidator(200)],
     )
+    stock_expiry_horizon_days = models.PositiveSmallIntegerField(
+        _("stock: expiry horizon (days)"),
+        default=defaults.STOCK_EXPIRY_HORIZON_DAYS,
+        validators=[MaxValueValidator(730)],
+        help_text=_("Lots expiring within this many days are flagged on the stock page."),
+    )
+    order_safety_margin_days = models.PositiveSmallIntegerField(
+        _("stock: order safety margin (days)"),
+        default=defaults.ORDER_SAFETY_MARGIN_DAYS,
+        validators=[MaxValueValidator(180)],
+        help_text=_("Orders cover the planning horizon plus this many days."),
+    )
+    gtins_iv120 = _gtins_field(_("product codes: 120 mg vial"))
+    gtins_iv400 = _gtins_field(_("product codes: 400 mg vial"))
+    gtins_sc200 = _gtins_field(_("product codes: 200 mg pen"))
     sheet_header = models.TextField(
         _("header of the preparation sheets"),
         max_length=500,
@@ -82,7 +121,12 @@ class Department(ClinicalModel):
     def __str__(self) -> str:
         return str(_("Department settings"))
 
+    def gtins(self) -> dict[str, list[str]]:
+        """Presentation -> its product codes."""
+        return {code: gtin_list(getattr(self, f"gtins_{code}")) for code in Presentation.values}
+
     def clean(self) -> None:
+        self._clean_gtins()
         bands = [self.band_mild, self.band_moderate, self.band_high, self.band_very_high]
         if any(b is None for b in bands):
             return
@@ -94,6 +138,21 @@ class Department(ClinicalModel):
                     )
                 }
             )
+
+    def _clean_gtins(self) -> None:
+        errors: dict[str, object] = {}
+        seen: set[str] = set()
+        for code, codes in self.gtins().items():
+            wrong = [gtin for gtin in codes if not gtin_is_valid(gtin)]
+            if wrong:
+                errors[f"gtins_{code}"] = _(
+                    "Not a GTIN-14 (14 digits ending with their check digit): %(codes)s"
+                ) % {"codes": ", ".join(wrong)}
+            elif seen & set(codes):
+                errors[f"gtins_{code}"] = _("A product code belongs to one presentation only.")
+            seen |= set(codes)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def activity_bands(self) -> tuple[tuple[int, str], ...]:

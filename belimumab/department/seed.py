@@ -36,6 +36,12 @@ def seed_labs(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dict[
     return labs
 
 
+def seed_gtins(codes: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
+    """Per stock presentation its product codes (GTIN-14), the demonstration ones by default."""
+    codes = codes if codes is not None else defaults.DEMO_GTINS
+    return {code: list(codes.get(code, ())) for code in defaults.STOCK_PRESENTATIONS}
+
+
 def seed_data(config: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the settings screens edit, from a `BELIMUMAB` settings dict."""
     bands = sorted(int(low) for low, _code in config["ACTIVITY_BANDS"])
@@ -53,8 +59,15 @@ def seed_data(config: Mapping[str, Any]) -> dict[str, Any]:
             "window_days_after": int(window[1]),
             "worklist_days_ahead": int(config["WORKLIST_DAYS_AHEAD"]),
             "worklist_page_size": int(config["WORKLIST_PAGE_SIZE"]),
+            "stock_expiry_horizon_days": int(
+                config.get("STOCK_EXPIRY_HORIZON_DAYS", defaults.STOCK_EXPIRY_HORIZON_DAYS)
+            ),
+            "order_safety_margin_days": int(
+                config.get("ORDER_SAFETY_MARGIN_DAYS", defaults.ORDER_SAFETY_MARGIN_DAYS)
+            ),
             "sheet_header": str(config.get("SHEET_HEADER", defaults.SHEET_HEADER)),
         },
+        "gtins": seed_gtins(config.get("STOCK_GTINS")),
         "prices": [
             [int(size), defaults.SEED_PRICE_DATE.isoformat(), _text(price)]
             for size, price in sorted(config["VIAL_PRICES"].items())

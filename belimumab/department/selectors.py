@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from belimumab.core.audit import Entry, history_entries
 from belimumab.department.models import Department, LabTestSetting, SettingsSnapshot, VialPrice
-from belimumab.department.seed import seed_data
+from belimumab.department.seed import seed_data, seed_gtins
+from belimumab.domain import defaults
 
 _current: ContextVar[DepartmentSettings | None] = ContextVar("department_settings", default=None)
 
@@ -58,6 +59,10 @@ class DepartmentSettings:
     # vial (mg) -> ((effective from, price), ...) sorted by date
     price_history: Mapping[int, tuple[tuple[date, Decimal], ...]]
     labs: Mapping[str, LabSetting]
+    # stock (issue 14): lots flagged within the horizon, orders' margin, presentation -> GTINs
+    stock_expiry_horizon_days: int = defaults.STOCK_EXPIRY_HORIZON_DAYS
+    order_safety_margin_days: int = defaults.ORDER_SAFETY_MARGIN_DAYS
+    gtins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> DepartmentSettings:
@@ -95,7 +100,23 @@ class DepartmentSettings:
                 )
                 for test, lab in data["labs"].items()
             },
+            stock_expiry_horizon_days=general.get(
+                "stock_expiry_horizon_days", defaults.STOCK_EXPIRY_HORIZON_DAYS
+            ),
+            order_safety_margin_days=general.get(
+                "order_safety_margin_days", defaults.ORDER_SAFETY_MARGIN_DAYS
+            ),
+            gtins={
+                code: tuple(codes) for code, codes in (data.get("gtins") or seed_gtins()).items()
+            },
         )
+
+    def presentation_of(self, gtin: str) -> str | None:
+        """The stock presentation a product code is configured for, or None."""
+        for code, codes in self.gtins.items():
+            if gtin in codes:
+                return code
+        return None
 
     def prices_on(self, day: date) -> dict[int, Decimal]:
         """Price of each vial in force on `day` (before a vial's first date: its first price)."""
@@ -117,6 +138,9 @@ class DepartmentSettings:
             "WORKLIST_PAGE_SIZE": self.worklist_page_size,
             "VIAL_PRICES": self.prices_on(today),
             "VIAL_PRICE_HISTORY": self.price_history,
+            "STOCK_EXPIRY_HORIZON_DAYS": self.stock_expiry_horizon_days,
+            "ORDER_SAFETY_MARGIN_DAYS": self.order_safety_margin_days,
+            "STOCK_GTINS": self.gtins,
         }
 
 

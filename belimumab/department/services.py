@@ -40,8 +40,11 @@ def snapshot_data() -> dict[str, Any]:
             "window_days_after": department.window_days_after,
             "worklist_days_ahead": department.worklist_days_ahead,
             "worklist_page_size": department.worklist_page_size,
+            "stock_expiry_horizon_days": department.stock_expiry_horizon_days,
+            "order_safety_margin_days": department.order_safety_margin_days,
             "sheet_header": department.sheet_header,
         },
+        "gtins": department.gtins(),
         "prices": [
             [size, start.isoformat(), str(price)]
             for size, start, price in VialPrice.objects.active().values_list(
@@ -82,6 +85,7 @@ def department_seed(config: dict[str, Any] | None = None) -> bool:
     mild, moderate, high, very_high = general.pop("bands")
     Department.objects.create(
         **general,
+        **{f"gtins_{code}": " ".join(codes) for code, codes in data["gtins"].items()},
         band_mild=mild,
         band_moderate=moderate,
         band_high=high,

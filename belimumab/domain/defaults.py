@@ -185,3 +185,16 @@ COURSE_START_AHEAD_CONFIRM_DAYS = 365
 # Pseudonymous patient code: 1-32 letters, digits or . _ / -, starting with a letter or a digit
 # (the importer's rule since issue 3, the form's too).
 PATIENT_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$"
+
+# Stock (issue 14): the presentations a pharmacy keeps, lots expiring within the horizon are
+# flagged on the stock page, and planning orders for its horizon plus the safety margin.
+STOCK_PRESENTATIONS = ("iv120", "iv400", "sc200")
+STOCK_EXPIRY_HORIZON_DAYS = 90
+ORDER_SAFETY_MARGIN_DAYS = 14
+# Demonstration product codes (GTIN-14, valid check digits, not a real pack's): the department
+# enters its packs' codes on the settings screen.
+DEMO_GTINS = {
+    "iv120": ("03400912345676",),
+    "iv400": ("03400912345683",),
+    "sc200": ("03400912345690",),
+}

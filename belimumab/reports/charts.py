@@ -4,7 +4,9 @@
   (patients on belimumab at the time point), every value shown (above `BOX_POINTS_LIMIT`
   values per box: quartiles, whiskers and the values beyond them), the normal band shaded;
 - `score_boxes`: SELENA-SLEDAI and corticosteroid dose per time point;
-- `retention_curve`: Kaplan-Meier persistence on belimumab (`stats.kaplan_meier` table).
+- `retention_curve`: Kaplan-Meier persistence on belimumab (`stats.kaplan_meier` table);
+- `waste_bars`: per month, the cost of the drug wasted and what the rounding policy saved
+  (the report's `drug_cost.waste_by_month`, `reports.waste`).
 
 Each figure is the plain dict `{"data": [...], "layout": {...}}` that plotly's `go.Figure` would
 serialise to (same traces, subplot grid, shapes and default template): building graph objects
@@ -36,6 +38,8 @@ BAND_COLOUR = "rgba(25, 135, 84, 0.12)"
 SLEDAI_COLOUR = "#0d6efd"
 STEROID_COLOUR = "#fd7e14"
 RETENTION_COLOUR = "#198754"
+WASTE_COLOUR = "#dc3545"
+SAVED_COLOUR = "#198754"
 
 Figure = dict[str, Any]
 
@@ -283,3 +287,39 @@ def retention_curve(
             }
         )
     return _layout(fig, separators, height=320)
+
+
+def waste_bars(
+    months: Sequence[Mapping[str, Any]],
+    labels: Mapping[str, str],
+    separators: str = ".,",
+) -> Figure:
+    """Per calendar month ("YYYY-MM" of the report), two bars: the cost of the drug wasted and
+    what the rounding policy saved (negative where more was opened than the exact dose needed).
+
+    A date axis, months written 03/2015 (no month names: plotly.js names them in English
+    only, unless a locale file is loaded), so that ten years of months thin out their ticks."""
+    fig = _figure(
+        {
+            "barmode": "group",
+            "xaxis": {"type": "date", "tickformat": "%m/%Y", "hoverformat": "%m/%Y"},
+            "yaxis": {"title": {"text": plot_text(labels.get("currency", ""))}},
+        }
+    )
+    x = [f"{m['month']}-01" for m in months]
+    for key, colour in (("waste_cost", WASTE_COLOUR), ("rounding_saved", SAVED_COLOUR)):
+        name = plot_text(labels.get(key, key))
+        fig["data"].append(
+            {
+                "hovertemplate": "%{x}: %{y:,.2f}<extra>" + name + "</extra>",
+                "marker": {"color": colour},
+                "name": name,
+                "type": "bar",
+                "x": x,
+                "y": [float(m[key]) for m in months],
+            }
+        )
+    fig = _layout(fig, separators, height=300)
+    legend = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
+    fig["layout"].update(showlegend=True, legend=legend)
+    return fig

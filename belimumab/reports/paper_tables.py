@@ -1,6 +1,6 @@
 """The cohort report as tables ready to paste into a paper: one sheet per table of the
-dashboard (Table 1, Table 2, time points, models, retention, adverse events, cost), with
-headers and labels in the user's language and the values as numbers.
+dashboard (Table 1, Table 2, time points, models, retention, adverse events, cost, waste by
+month), with headers and labels in the user's language and the values as numbers.
 
 Each sheet is a `Sheet`: a title, its columns (header and the spreadsheet number format the
 column is shown with: the value itself keeps its full precision) and its rows. A missing value
@@ -28,6 +28,7 @@ from belimumab.reports.presenters import (
     table1_rows,
     table2_rows,
 )
+from belimumab.reports.waste import MONTH_FIGURES as WASTE_FIGURES
 
 INTEGER = "0"
 ONE_DECIMAL = "0.0"
@@ -318,6 +319,7 @@ def cost_sheet(report: dict[str, Any]) -> Sheet:
     """Drug cost and waste, one figure per row with its unit."""
     cost = report["drug_cost"]
     currency = cost["currency"]
+    waste = cost["waste_by_month"]["total"]
     sheet = Sheet(_("Cost"), [(_("Item"), None), (_("Value"), TWO_DECIMALS), (_("Unit"), None)])
     sheet.rows.extend(
         [
@@ -333,8 +335,36 @@ def cost_sheet(report: dict[str, Any]) -> Sheet:
             [_("Infusions with a rounded dose"), cost["rounded_infusions"], None],
             [_("Waste avoided by rounding"), cost["waste_avoided_mg"], "mg"],
             [_("Cost avoided by rounding"), cost["cost_avoided"], currency],
+            [_("Cost of the drug wasted"), waste["waste_cost"], currency],
+            [_("Saved by the rounding policy"), waste["rounding_saved"], currency],
         ]
     )
+    return sheet
+
+
+def waste_sheet(report: dict[str, Any]) -> Sheet:
+    """Drug wasted and saved by rounding per calendar month ("YYYY-MM"), the total last."""
+    by_month = report["drug_cost"]["waste_by_month"]
+    currency = report["drug_cost"]["currency"]
+    sheet = Sheet(
+        _("Waste by month"),
+        [
+            (_("Month"), None),
+            (_("Intravenous infusions"), INTEGER),
+            (_("Drug opened (mg)"), ONE_DECIMAL),
+            (_("Drug given (mg)"), ONE_DECIMAL),
+            (_("Drug wasted (mg)"), ONE_DECIMAL),
+            (_("Cost of the drug wasted (%(currency)s)") % {"currency": currency}, TWO_DECIMALS),
+            (_("Rounded doses"), INTEGER),
+            (
+                _("Saved by the rounding policy (%(currency)s)") % {"currency": currency},
+                TWO_DECIMALS,
+            ),
+        ],
+    )
+    rows = [*by_month["months"], {**by_month["total"], "month": _("Total")}]
+    for row in rows:
+        sheet.rows.append([row["month"], *(row[key] for key in WASTE_FIGURES)])
     return sheet
 
 
@@ -350,4 +380,5 @@ def report_sheets(report: dict[str, Any]) -> list[Sheet]:
         adverse_events_sheet(report),
         adverse_grades_sheet(report),
         cost_sheet(report),
+        waste_sheet(report),
     ]

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from django.utils import formats
@@ -73,6 +74,7 @@ def present(ds: Dataset, report: dict[str, Any], embed: Embed | None = None) -> 
             for tp in FOLLOW_UP
         ],
         **_figures(ds, selectors.report_params(), embed),
+        **waste_context(report["drug_cost"], embed),
     }
 
 
@@ -292,6 +294,31 @@ def _figures(ds: Dataset, params: Params, embed: Embed) -> dict[str, Any]:
         "box_points_limit": charts.BOX_POINTS_LIMIT,
         "figure_scores": embed(charts.score_boxes(rows, text, sep), 340),
         "figure_retention": embed(charts.retention_curve(retention, text, sep), 320),
+    }
+
+
+def month_label(month: str) -> str:
+    """ "2015-03" as the user's language names it: "mars 2015", "March 2015"."""
+    year, number = (int(part) for part in month.split("-"))
+    return formats.date_format(date(year, number, 1), "YEAR_MONTH_FORMAT")
+
+
+def waste_context(cost: dict[str, Any], embed: Embed) -> dict[str, Any]:
+    """The cost section's waste per month: table rows (the total last) and the bar chart."""
+    by_month = cost["waste_by_month"]
+    months = by_month["months"]
+    labels = [month_label(m["month"]) for m in months]
+    rows = [{**m, "label": text} for m, text in zip(months, labels, strict=True)]
+    rows.append({**by_month["total"], "label": _("Total"), "total": True})
+    text = {
+        "currency": cost["currency"],
+        "waste_cost": _("Cost of the drug wasted"),
+        "rounding_saved": _("Saved by the rounding policy"),
+    }
+    figure = charts.waste_bars(months, text, separators()) if months else None
+    return {
+        "waste_rows": rows,
+        "figure_waste": embed(figure, 300) if figure is not None else "",
     }
 
 

@@ -1,5 +1,6 @@
 """The cohort report from the analysis dataset (no ORM, no Django): Table 1, the time points,
-the mixed models, adverse events, retention (Kaplan-Meier), drug cost and Table 2.
+the mixed models, adverse events, retention (Kaplan-Meier), drug cost (with the waste and the
+rounding's saving per month: `reports.waste`) and Table 2.
 
 `build_report(dataset, params, vocabulary)` gives the report dict (schema
 `belimumab.cohort_report/1`) that the command line, the dashboard and the exports share;
@@ -23,7 +24,7 @@ import pandas as pd
 from belimumab.domain import pharmacovigilance as pv
 from belimumab.domain.response import TIMEPOINTS
 from belimumab.domain.units import DAYS_PER_MONTH, DAYS_PER_YEAR
-from belimumab.reports import stats, survival
+from belimumab.reports import stats, survival, waste
 from belimumab.reports.dataset import FOLLOW_UP, LAB_TESTS, Dataset, Params
 from belimumab.reports.joins import plain, plain_list, py_dates
 
@@ -119,6 +120,8 @@ def build_report(
     report["adverse_events"].update(_adverse_event_grades(ds.adverse_events, ds.as_of))
     report["retention"] = _retention(analysed, rows, params, ds.as_of)
     report["drug_cost"] = _drug_cost(patients, ds.infusions, params)
+    # issue 14: appended last, so the keys before it keep their order
+    report["drug_cost"]["waste_by_month"] = waste.waste_by_month(ds.infusions, params, ds.as_of)
     report["table2"] = _table2(analysed, rows, ds.events)
     return report
 

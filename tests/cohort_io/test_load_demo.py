@@ -10,6 +10,7 @@ from django.urls import reverse
 from belimumab.accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from belimumab.labfeed.models import PendingLabResult, PendingStatus
 from belimumab.patients.models import Patient
+from belimumab.stock.models import VialLot
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,12 @@ def test_load_demo_creates_every_role_and_a_current_worklist(settings):
     clinician = Client()
     clinician.force_login(User.objects.get(username="clinicien"))
     assert clinician.get(reverse("labfeed:pending")).status_code == 200
+    # the stock: lots received by the demo pharmacists, one expiring soon, one expired, once
+    assert VialLot.objects.count() == 6
+    stock = client.get(reverse("stock:stock")).content.decode()
+    assert 'class="table-warning" data-lot="DEMO-120B"' in stock
+    assert 'class="table-danger" data-lot="DEMO-400X"' in stock
+    assert "DEMO-400E" not in stock  # emptied: hidden by default
 
 
 def test_load_demo_refuses_production(settings):

@@ -48,10 +48,11 @@ def test_french_numbers_and_the_sections(client_for):
         "retention",
         "adverse-events",
         "cost",
+        "waste-by-month",
     ):
         assert f'id="{section}"' in html, section
     # figures travel as JSON data blocks drawn by static/js/plots.js: no inline script
-    assert html.count('class="plotly-figure') == 3
+    assert html.count('class="plotly-figure') == 4  # with the waste per month (issue 14)
     assert "vendor/plotly.min.js" in html and "js/plots.js" in html
     assert "<script>" not in html
     # the export links keep the filters

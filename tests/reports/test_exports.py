@@ -130,6 +130,7 @@ SHEETS = [
     "Adverse events",
     "Adverse events by grade",
     "Cost",
+    "Waste by month",
 ]
 
 

@@ -110,7 +110,7 @@ def test_command_formats(tmp_path):
         assert target.stat().st_size > 0
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Plotly.newPlot" in html and "C001" in html  # self-contained, figures inline
-    assert "&lt;script" not in html and html.count('class="plotly-graph-div"') == 3
+    assert "&lt;script" not in html and html.count('class="plotly-graph-div"') == 4
     rows = list(csv.reader(io.StringIO((tmp_path / "report.csv").read_text())))
     assert rows[0] == ["path", "value"]
     assert ["cohort.analysed", "3"] in rows

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from belimumab.accounts.demo import DEMO_PASSWORD, DEMO_USERS, demo_users_create
 from belimumab.cohort_io.services import cohort_import
@@ -14,6 +15,7 @@ from belimumab.core.services import clinical_save
 from belimumab.labfeed.files import file_read
 from belimumab.labfeed.services import sender_for_files
 from belimumab.patients.models import Patient
+from belimumab.stock.demo import demo_lots_receive
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 # The laboratory's sample messages (fixtures/hl7), received for a demo patient so that the
@@ -37,10 +39,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("load_demo only runs when DJANGO_DEBUG is true.")
-        demo_users_create()
+        users = {user.username: user for user in demo_users_create()}
         self.stdout.write(
             f"Demo accounts ({DEMO_PASSWORD}): " + ", ".join(u[0] for u in DEMO_USERS)
         )
+        lots = demo_lots_receive(
+            today=timezone.localdate(),
+            receiver=users["pharmacien"],
+            checker=users["pharmacienne"],
+        )
+        if lots:
+            self.stdout.write(f"Stock: {lots} demonstration lots received.")
         if Patient.objects.exists():
             self.stdout.write("Patients already present: cohorts not imported again.")
             return

@@ -21,7 +21,7 @@ def empty_sheet_header(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('department', '0001_initial'),
+        ('department', '0002_stock_settings_and_product_codes'),
     ]
 
     operations = [

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class StockConfig(AppConfig):
+    name = "belimumab.stock"
+    verbose_name = _("Stock")
