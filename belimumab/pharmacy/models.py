@@ -182,7 +182,7 @@ class PrintedSheet(models.Model):
     updated, so there is no before/after to keep), and it is never deleted. The bytes live in the
     database rather than in MEDIA: they are written in the same transaction as the row, copied
     by the database's backups and `manage.py backup`, and every application server reads them
-    without a shared file system (a sheet is some 20 KB, a day of 40 sheets a few hundred).
+    without a shared file system (a day of 40 sheets is about 160 KB).
     `sources` holds the (infusion pk, infusion version, patient version) of the infusions the
     PDF was made from, so that a correction (of an infusion or of a patient's name) or a new
     infusion of the day is seen.
