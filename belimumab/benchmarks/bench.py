@@ -37,6 +37,7 @@ from belimumab.cohort_io.services import cohort_import
 from belimumab.patients.models import Course, Patient
 from belimumab.pharmacy import printing
 from belimumab.pharmacy.models import Infusion
+from belimumab.stock.demo import demo_lots_receive
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,12 @@ def run_size(engine: str, patients: int, runs: int, work: Path) -> list[Measure]
 
     worklist = reverse("pharmacy:worklist")
     out.append(measure(engine, patients, "worklist", runs, lambda i: _ok(pharmacist.get(worklist))))
+    # the planning reads every course due over the horizon and the margin (not a page of them)
+    demo_lots_receive(
+        today=today, receiver=users["bench-pharmacist"], checker=users["bench-checker"]
+    )
+    planning = reverse("pharmacy:planning")
+    out.append(measure(engine, patients, "planning", runs, lambda i: _ok(pharmacist.get(planning))))
 
     # the timeline of the patient with the longest history (most records of every kind)
     records: Counter[int] = Counter()

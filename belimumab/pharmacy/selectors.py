@@ -396,6 +396,16 @@ def worklist_conditions(today: date, days_ahead: int, review_after_days: int) ->
     }
 
 
+def running_schedules(today: date) -> QuerySet[CourseSchedule]:
+    """The snapshots of the courses still running on `today`: course and patient active, not
+    stopped and follow-up not ended on or before today (the worklist and planning read these)."""
+    return (
+        CourseSchedule.objects.filter(active=True)
+        .filter(Q(stop_date__isnull=True) | Q(stop_date__gt=today))
+        .filter(Q(follow_up_end__isnull=True) | Q(follow_up_end__gt=today))
+    )
+
+
 def worklist(
     *,
     today: date,
@@ -420,11 +430,7 @@ def worklist(
         page_size = int(setting("WORKLIST_PAGE_SIZE", WORKLIST_PAGE_SIZE))
     review_after = int(setting("MAX_INTERRUPTION_DAYS", MAX_INTERRUPTION_DAYS))
     pages = pages or {}
-    running = (
-        CourseSchedule.objects.filter(active=True)
-        .filter(Q(stop_date__isnull=True) | Q(stop_date__gt=today))
-        .filter(Q(follow_up_end__isnull=True) | Q(follow_up_end__gt=today))
-    )
+    running = running_schedules(today)
     query = query.strip()
     if query:
         running = running.filter(patient_code__icontains=query)

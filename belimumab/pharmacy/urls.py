@@ -1,6 +1,6 @@
 from django.urls import path
 
-from belimumab.pharmacy import sheets, views
+from belimumab.pharmacy import planning_views, sheets, views
 
 app_name = "pharmacy"
 urlpatterns = [
@@ -20,4 +20,5 @@ urlpatterns = [
     path("sheets/reprint/", sheets.day_sheets_reprint, name="day_sheets_reprint"),
     path("sheets/printed/<int:pk>.pdf", sheets.printed_sheet, name="printed_sheet"),
     path("dose-plan/", views.dose_plan, name="dose_plan"),
+    path("planning/", planning_views.planning_page, name="planning"),
 ]

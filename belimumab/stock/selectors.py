@@ -84,6 +84,23 @@ def lots_on_hand(presentation: str) -> list[LotOnHand]:
     return [LotOnHand(pk, expiry, held) for pk, expiry, held in rows]
 
 
+def usable_lots(today: date) -> dict[str, list[LotOnHand]]:
+    """Presentation -> its lots holding vials and usable on `today` (one query): what planning
+    draws from."""
+    lots: dict[str, list[LotOnHand]] = {code: [] for code in Presentation.values}
+    rows = (
+        VialLot.objects.active()
+        .filter(expiry__gte=today)
+        .annotate(held=_ON_HAND)
+        .filter(held__gt=0)
+        .order_by("presentation", "expiry", "pk")
+        .values_list("pk", "presentation", "expiry", "held")
+    )
+    for pk, code, expiry, held in rows:
+        lots.setdefault(code, []).append(LotOnHand(pk, expiry, held))
+    return lots
+
+
 def fefo_proposal(presentation: str, vials: int, on_date: date) -> Allocation:
     """What `services.lots_draw` would take, first expiry first, to show before saving."""
     return fefo_allocation(lots_on_hand(presentation), vials, on_date)

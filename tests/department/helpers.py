@@ -20,6 +20,7 @@ OWNED = {
     "ROUNDING_TOLERANCE_PCT": "rounding_tolerance_pct",
     "WORKLIST_DAYS_AHEAD": "worklist_days_ahead",
     "WORKLIST_PAGE_SIZE": "worklist_page_size",
+    "ORDER_SAFETY_MARGIN_DAYS": "order_safety_margin_days",
 }
 
 

@@ -6,9 +6,11 @@ The PDF sheets, the day's page, the reprints and the archive are for those who p
 department head (no identity), and not the clinician (printing is the pharmacy's act).
 """
 
-from tests.access_spec import ADMINISTRATOR, ALL_ROLES, PHARMACIST, Rule
+from tests.access_spec import ADMINISTRATOR, ALL_ROLES, DEPARTMENT_HEAD, PHARMACIST, Rule
 
 PHARMACY = frozenset({PHARMACIST})
+# the planning reads the worklist and the stock: those who read the stock (clinicians do not)
+PLANNING = frozenset({PHARMACIST, ADMINISTRATOR, DEPARTMENT_HEAD})
 PRINT = frozenset({PHARMACIST, ADMINISTRATOR})
 
 RULES = [
@@ -33,6 +35,7 @@ RULES = [
     ),
     Rule("pharmacy:infusion_sheet", get=ALL_ROLES, kwargs=lambda w: {"pk": w.infusion.pk}),
     Rule("pharmacy:dose_plan", get=PHARMACY, query="?weight=70"),
+    Rule("pharmacy:planning", get=PLANNING),
     Rule("pharmacy:infusion_sheet_pdf", get=PRINT, kwargs=lambda w: {"pk": w.infusion.pk}),
     Rule(
         "pharmacy:infusion_sheet_reprint",
