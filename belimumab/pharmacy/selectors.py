@@ -594,16 +594,34 @@ def preparation_sheet(*, infusion: Infusion) -> PreparationSheet:
     One query (the rank of the infusion in its course); `infusion` comes with its patient,
     course, regimen, preparer and checker.
     """
-    regimen = infusion.course.regimen.as_domain()
-    earlier = Infusion.objects.filter(
-        course_id=infusion.course_id, is_active=True, date__lt=infusion.date
-    ).values_list("date", "pens")
-    # SC: the weeks the earlier dispensations cover before this one
-    index = sum(
-        1 for day in pens.administration_dates(regimen, list(earlier)) if day < infusion.date
-    )
-    plan = recorded_plan(infusion)
+    return preparation_sheets([infusion])[0]
+
+
+def preparation_sheets(infusions: list[Infusion]) -> list[PreparationSheet]:
+    """The sheets of several infusions (a day's), in their order: one query whatever their
+    number (the earlier infusions of their courses, which rank each one in its course)."""
+    if not infusions:
+        return []
+    earlier: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    rows = Infusion.objects.filter(
+        course_id__in={i.course_id for i in infusions},
+        is_active=True,
+        date__lt=max(i.date for i in infusions),
+    ).values_list("course_id", "date", "pens")
+    for course_id, day, count in rows:
+        earlier[course_id].append((day, count))
     concentration = int(setting("CONCENTRATION_MG_PER_ML"))
+    return [_sheet(i, earlier[i.course_id], concentration) for i in infusions]
+
+
+def _sheet(
+    infusion: Infusion, earlier: list[tuple[date, int]], concentration: int
+) -> PreparationSheet:
+    regimen = infusion.course.regimen.as_domain()
+    before = [(day, count) for day, count in earlier if day < infusion.date]
+    # SC: the weeks the earlier dispensations cover before this one
+    index = sum(1 for day in pens.administration_dates(regimen, before) if day < infusion.date)
+    plan = recorded_plan(infusion)
     return PreparationSheet(
         infusion=infusion,
         cycle_label=schedule.cycle_label(regimen, index),
