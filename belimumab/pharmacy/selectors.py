@@ -44,6 +44,8 @@ from belimumab.pharmacy.doses import (
     prepared_plan,
     recorded_plan,
     setting,
+    tolerance_pct,
+    vial_sizes,
 )
 from belimumab.pharmacy.models import CourseSchedule, Infusion
 
@@ -252,11 +254,13 @@ def vials_per_day(rows: Iterable[WorklistRow]) -> list[tuple[date, list[tuple[in
     ]
 
 
-class _Plans:
-    """Prescribed dose and prepared plan of each (regimen, cycle, weight), computed once a page."""
+class DosePlans:
+    """Prescribed dose and prepared plan of each (regimen, cycle, weight), the plan computed once
+    a distinct dose (a worklist page, the planning)."""
 
     def __init__(self) -> None:
         self.plans: dict[Decimal, dosing.VialPlan] = {}
+        self.settings: tuple[tuple[int, ...], Decimal] | None = None  # read at the first plan
 
     def expected(
         self, regimen: schedule.Regimen, index: int, weight: Decimal | None
@@ -269,7 +273,10 @@ class _Plans:
             return dose, None
         plan = self.plans.get(dose)
         if plan is None:
-            plan = self.plans[dose] = prepared_plan(dose)
+            if self.settings is None:
+                self.settings = (vial_sizes(), tolerance_pct())
+            sizes, tolerance = self.settings
+            plan = self.plans[dose] = prepared_plan(dose, sizes=sizes, tolerance=tolerance)
         return dose, plan
 
 
@@ -281,7 +288,7 @@ class _Page:
     days_ahead: int
     review_after_days: int
     regimens: dict[int, schedule.Regimen] = field(default_factory=dict)
-    plans: _Plans = field(default_factory=_Plans)
+    plans: DosePlans = field(default_factory=DosePlans)
     usual_pens: int = field(
         default_factory=lambda: int(
             setting("SC_PENS_PER_DISPENSATION", defaults.SC_PENS_PER_DISPENSATION)
@@ -294,16 +301,7 @@ class _Page:
          patient_id, code, last_name, first_name, regimen_id, *regimen_fields) = values  # fmt: skip
         regimen = self.regimens.get(regimen_id)
         if regimen is None:
-            code_, route, per_kg, fixed, loading_intervals, interval, loading_doses = regimen_fields
-            regimen = self.regimens[regimen_id] = schedule.Regimen(
-                code=code_,
-                route=route,
-                mg_per_kg=per_kg,
-                fixed_dose_mg=fixed,
-                loading_intervals_days=tuple(loading_intervals),
-                interval_days=interval,
-                loading_doses_mg=tuple(loading_doses),
-            )
+            regimen = self.regimens[regimen_id] = regimen_of(*regimen_fields)
         snapshot = schedule.CourseSnapshot(
             regimen=regimen,
             given_count=given,
@@ -328,7 +326,29 @@ class _Page:
         return row
 
 
-_REGIMEN_FIELDS = (
+def regimen_of(
+    code: str,
+    route: str,
+    mg_per_kg: int | None,
+    fixed_dose_mg: int | None,
+    loading_intervals_days: Iterable[int],
+    interval_days: int,
+    loading_doses_mg: Iterable[int],
+) -> schedule.Regimen:
+    """The domain regimen from the `REGIMEN_FIELDS` values of a regimen row."""
+    return schedule.Regimen(
+        code=code,
+        route=route,
+        mg_per_kg=mg_per_kg,
+        fixed_dose_mg=fixed_dose_mg,
+        loading_intervals_days=tuple(loading_intervals_days),
+        interval_days=interval_days,
+        loading_doses_mg=tuple(loading_doses_mg),
+    )
+
+
+# The regimen columns in the order of `schedule.Regimen`'s fields (and of `regimen_of`).
+REGIMEN_FIELDS = (
     "code",
     "route",
     "mg_per_kg",
@@ -353,7 +373,7 @@ _ROW_FIELDS = (
     "course__patient__last_name",
     "course__patient__first_name",
     "course__regimen_id",
-    *(f"course__regimen__{name}" for name in _REGIMEN_FIELDS),
+    *(f"course__regimen__{name}" for name in REGIMEN_FIELDS),
 )
 
 
