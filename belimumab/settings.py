@@ -388,6 +388,9 @@ BELIMUMAB: dict[str, Any] = {
         400: float(os.environ.get("BELIMUMAB_PRICE_400", defaults.VIAL_PRICES[400])),
     },
     "CURRENCY": os.environ.get("BELIMUMAB_CURRENCY", defaults.CURRENCY),
+    "SHEET_HEADER": os.environ.get("BELIMUMAB_SHEET_HEADER", defaults.SHEET_HEADER).replace(
+        "\\n", "\n"
+    ),
     "ROUNDING_TOLERANCE_PCT": float(
         os.environ.get("BELIMUMAB_ROUNDING_TOLERANCE_PCT", defaults.ROUNDING_TOLERANCE_PCT)
     ),

@@ -82,7 +82,19 @@ def world(make_patient, make_infusion, users):
     event = AdverseEvent.objects.create(
         patient=patient, onset_date=date(2026, 2, 1), term="Bronchitis", category="infection"
     )
+    from belimumab.pharmacy.models import PrintedSheet
+
+    printed = PrintedSheet.objects.create(  # an archived print (its bytes are not a real PDF)
+        kind="sheet",
+        infusion=infusion,
+        day=infusion.date,
+        language="en-gb",
+        pdf=b"%PDF-1.7 archived",
+        sha256="0" * 64,
+        printed_by=users["pharmacist"],
+    )
     return SimpleNamespace(
+        printed=printed,
         patient=patient,
         course=patient.courses.first(),
         infusion=infusion,

@@ -30,6 +30,8 @@ _VIEW_ALL = [
 
 # the stock (issue 14): pharmacists and administrators receive, waste, return and count
 _STOCK_WRITE = ["stock.view_viallot", "stock.view_stockmovement", "stock.add_stockmovement"]
+# A printed PDF is frozen with the patient's name and birth date: only roles that see them.
+_PRINT_SHEETS = ["pharmacy.add_printedsheet", "pharmacy.view_printedsheet"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     PHARMACIST: [
@@ -39,6 +41,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "pharmacy.change_infusion",
         "patients.end_follow_up",
         *_STOCK_WRITE,
+        # the PDF preparation sheets: print (archived at the first print) and read the archive
+        *_PRINT_SHEETS,
     ],
     CLINICIAN: [
         *_VIEW_ALL,
@@ -66,6 +70,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.view_history",
         "patients.view_cohort_report",
         "patients.import_cohort",
+        *_PRINT_SHEETS,
         "cohort_io.view_importjob",  # every administrator's browser imports, not only one's own
         "patients.export_audit",
         "patients.view_regimen",

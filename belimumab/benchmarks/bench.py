@@ -18,7 +18,7 @@ import tracemalloc
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from belimumab.clinical.models import AdverseEvent, LabResult, TreatmentDose, Vi
 from belimumab.cohort_io.generator import generate_cohort, write_csv_files
 from belimumab.cohort_io.services import cohort_import
 from belimumab.patients.models import Course, Patient
+from belimumab.pharmacy import printing
 from belimumab.pharmacy.models import Infusion
 from belimumab.stock.demo import demo_lots_receive
 
@@ -138,6 +139,7 @@ def run_size(engine: str, patients: int, runs: int, work: Path) -> list[Measure]
 
     out.extend(_infusion_posts(engine, patients, runs, pharmacist, users, today))
     out.extend(_audit_questions(engine, patients, runs, users, today, busiest))
+    out.extend(_sheets_pdf(engine, patients, runs, users["bench-pharmacist"]))
 
     dashboard_runs = max(5, runs // 3)  # 10 of the 30 default runs: seconds each
     dashboard = reverse("reports:dashboard")
@@ -181,6 +183,37 @@ def _audit_questions(
             engine, patients, "audit: who opened a record", runs, lambda i: _ok(admin.get(readers))
         ),
     ]
+
+
+PDF_SHEETS = 40  # issue 14: the PDF of 40 sheets in under 5 s
+
+
+def _sheets_pdf(engine: str, patients: int, runs: int, user: User) -> list[Measure]:
+    """The first print of a day of 40 sheets (archive looked up, sheets read, PDF rendered,
+    archived): 40 IV infusions of the cohort printed as the sheets of a day never printed
+    before, a different day at each run (a printed day returns its archive)."""
+    pks = list(
+        Infusion.objects.filter(is_active=True, course__regimen__route="iv")
+        .order_by("-date", "pk")
+        .values_list("pk", flat=True)[:PDF_SHEETS]
+    )
+    if len(pks) < PDF_SHEETS:
+        return []
+    first_day = date(2999, 1, 1)  # no infusion's: never printed
+
+    def print_day(i: int) -> None:
+        infusions = list(
+            Infusion.objects.filter(pk__in=pks)
+            .select_related("patient", "course__regimen", "prepared_by", "checked_by")
+            .order_by("patient__code", "pk")
+        )
+        day = printing.Printable(printing.Kind.DAY, first_day + timedelta(days=i + 1), infusions)
+        printed = printing.printed_sheet_get_or_print(printable=day, user=user)
+        if printed.version != 1 or not bytes(printed.pdf).startswith(b"%PDF"):
+            raise RuntimeError("the day's sheets were not printed")
+
+    pdf_runs = max(3, runs // 10)  # 3 of the 30 default runs: seconds each
+    return [measure(engine, patients, f"PDF of {PDF_SHEETS} sheets", pdf_runs, print_day)]
 
 
 def _load_cohort(engine: str, patients: int, folder: Path, today: date) -> list[Measure]:

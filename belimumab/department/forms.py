@@ -37,10 +37,17 @@ class DepartmentForm(forms.ModelForm):
             "gtins_iv120",
             "gtins_iv400",
             "gtins_sc200",
+            "sheet_header",
         ]
         localized_fields = ["rounding_tolerance_pct"]
         # "5,5" typed in English is refused, not read as 55 (core.forms.LocalizedDecimalField)
         field_classes = {"rounding_tolerance_pct": LocalizedDecimalField}
+        widgets = {"sheet_header": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_sheet_header(self) -> str:
+        """One line each, as typed, without the browser's carriage returns or blank lines."""
+        lines = str(self.cleaned_data.get("sheet_header") or "").splitlines()
+        return "\n".join(line.strip() for line in lines if line.strip())
 
 
 class VialPriceForm(BoundedDates, forms.ModelForm):

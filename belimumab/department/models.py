@@ -107,6 +107,12 @@ class Department(ClinicalModel):
     gtins_iv120 = _gtins_field(_("product codes: 120 mg vial"))
     gtins_iv400 = _gtins_field(_("product codes: 400 mg vial"))
     gtins_sc200 = _gtins_field(_("product codes: 200 mg pen"))
+    sheet_header = models.TextField(
+        _("header of the preparation sheets"),
+        max_length=500,
+        blank=True,
+        help_text=_("The hospital's name and address, one line each, as printed on every sheet."),
+    )
 
     class Meta:
         verbose_name = _("department settings")

@@ -65,6 +65,7 @@ def seed_data(config: Mapping[str, Any]) -> dict[str, Any]:
             "order_safety_margin_days": int(
                 config.get("ORDER_SAFETY_MARGIN_DAYS", defaults.ORDER_SAFETY_MARGIN_DAYS)
             ),
+            "sheet_header": str(config.get("SHEET_HEADER", defaults.SHEET_HEADER)),
         },
         "gtins": seed_gtins(config.get("STOCK_GTINS")),
         "prices": [

@@ -55,6 +55,7 @@ class DepartmentSettings:
     timepoint_window: tuple[int, int]
     worklist_days_ahead: int
     worklist_page_size: int
+    sheet_header: str  # the hospital's name and address lines
     # vial (mg) -> ((effective from, price), ...) sorted by date
     price_history: Mapping[int, tuple[tuple[date, Decimal], ...]]
     labs: Mapping[str, LabSetting]
@@ -84,6 +85,8 @@ class DepartmentSettings:
             timepoint_window=(-general["window_days_before"], general["window_days_after"]),
             worklist_days_ahead=general["worklist_days_ahead"],
             worklist_page_size=general["worklist_page_size"],
+            # a snapshot stored before the header existed: the installation's
+            sheet_header=general.get("sheet_header", settings.BELIMUMAB["SHEET_HEADER"]),
             price_history={size: tuple(rows) for size, rows in history.items()},
             labs={
                 test: LabSetting(

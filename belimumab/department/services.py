@@ -42,6 +42,7 @@ def snapshot_data() -> dict[str, Any]:
             "worklist_page_size": department.worklist_page_size,
             "stock_expiry_horizon_days": department.stock_expiry_horizon_days,
             "order_safety_margin_days": department.order_safety_margin_days,
+            "sheet_header": department.sheet_header,
         },
         "gtins": department.gtins(),
         "prices": [

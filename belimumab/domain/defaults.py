@@ -31,6 +31,9 @@ CURRENCY = "EUR"
 # The seeded prices are in force from this date on (an infusion before the first effective date
 # of a vial is costed at that first price).
 SEED_PRICE_DATE = date(2000, 1, 1)
+# The header of the preparation sheets: the hospital's name and address lines (a department
+# writes its own on the settings screen; BELIMUMAB_SHEET_HEADER seeds it, "\n" between lines).
+SHEET_HEADER = "Hospital pharmacy"
 # Dose rounding the department allows (percent under the prescribed dose); 0 = none.
 ROUNDING_TOLERANCE_PCT = 5.0
 

@@ -19,19 +19,29 @@ DOMAIN.md "The treatment course" (intervals: D0, D14, D28 then every 28 days; SC
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from statistics import median
+from typing import NamedTuple
 
 from belimumab.domain.dates import shift
 from belimumab.domain.schedule import Regimen
 from belimumab.domain.stock import LotOnHand, fefo_allocation, total_usable
+from belimumab.domain.worklist import DUE, FIRST_INFUSION, OVERDUE, TO_REVIEW, section_of
 
 __all__ = [
+    "MARGIN",
+    "CourseAhead",
     "DayLine",
+    "NeedsAhead",
     "PresentationPlan",
+    "Units",
     "course_days",
     "horizon_days",
+    "needs_ahead",
     "pens_for",
     "presentation_plan",
 ]
@@ -196,3 +206,136 @@ def presentation_plan(
         horizon=tuple(horizon),
         margin=tuple(margin),
     )
+
+
+# --- the needs of the courses ahead ----------------------------------------------------------
+
+MARGIN = "margin"  # courses counted for the safety margin only (next due after the horizon)
+# The units (presentation, count) one administration draws: `units(regimen, index, weight,
+# weeks)` for administration `index` at `weight` kg (SC: a dispensation of `weeks` pens), None
+# when its dose cannot be planned (weight-based and no weight). It must depend on the index and
+# the weight only through `regimen.dose_mg` (it is asked once a distinct dose, not once a row).
+Units = Callable[[Regimen, int, Decimal | None, int], Sequence[tuple[str, int]] | None]
+
+
+class CourseAhead(NamedTuple):
+    """A running course as its stored snapshot gives it to the planning."""
+
+    regimen: Regimen
+    given_count: int  # administrations given: the next one's index
+    next_due: date
+    weight: Decimal | None  # the last weight
+    weeks: int = 1  # SC: the pens a dispensation gives (weeks it covers); IV: 1
+    end: date | None = None  # a stop or an end of follow-up recorded for a later day
+
+
+@dataclass
+class NeedsAhead:
+    """Units per presentation and day; courses counted per section (`MARGIN`: due after the
+    horizon); the weight of courses never weighed, courses planned at it, courses not planned."""
+
+    needs: dict[str, dict[date, int]] = field(default_factory=dict)
+    counted: dict[str, int] = field(default_factory=dict)
+    estimate: Decimal | None = None
+    estimated: int = 0
+    not_planned: int = 0
+
+
+class _Cached:
+    """`course_days` and `units` once a distinct input, not once a course."""
+
+    def __init__(self, units: Units, last: date) -> None:
+        self.units, self.last = units, last
+        self.days: dict[tuple[object, ...], list[tuple[date, int]]] = {}
+        self.drawn: dict[tuple[object, ...], Sequence[tuple[str, int]] | None] = {}
+
+    def course_days(self, course: CourseAhead, first: date) -> list[tuple[date, int]]:
+        key = (course.regimen, first, course.given_count, course.weeks, course.end)
+        days = self.days.get(key)
+        if days is None:
+            days = self.days[key] = course_days(
+                course.regimen, first, course.given_count, self.last, weeks=course.weeks,
+                end=course.end,
+            )  # fmt: skip
+        return days
+
+    def draw(
+        self, regimen: Regimen, index: int, weight: Decimal | None, weeks: int
+    ) -> Sequence[tuple[str, int]] | None:
+        # the doses from `index` on are the same past the loading doses; a fixed dose has no
+        # use for the weight
+        key = (
+            regimen,
+            min(index, len(regimen.loading_doses_mg)),
+            None if regimen.fixed_dose_mg is not None else weight,
+            weeks,
+        )
+        try:
+            return self.drawn[key]
+        except KeyError:
+            units = self.drawn[key] = self.units(regimen, index, weight, weeks)
+            return units
+
+
+def _estimate(courses: Iterable[CourseAhead]) -> Decimal | None:
+    """The median last weight of the IV courses weighed (to 0.1 kg), None when none was."""
+    weights = [c.weight for c in courses if c.weight is not None and c.regimen.route == "iv"]
+    return Decimal(median(weights)).quantize(Decimal("0.1")) if weights else None
+
+
+def needs_ahead(
+    courses: Iterable[CourseAhead],
+    units: Units,
+    today: date,
+    *,
+    days_ahead: int,
+    margin_days: int,
+    review_after_days: int,
+) -> NeedsAhead:
+    """The units each presentation needs each day from `today` to the margin's end for
+    `courses` (their `course_days`, the first on today when overdue).
+
+    A course not on the worklist of those days (`section_of`), or to review, is left out. An
+    IV course never weighed is planned at the median last weight of the IV courses
+    (`estimate`, `estimated`); a course whose dose cannot be planned is `not_planned` (the
+    administrations planned before it still count) and not counted. Courses are counted in
+    their section, or in `MARGIN` when due after the horizon.
+    """
+    until = shift(today, days_ahead)
+    placed = [
+        (course, section)
+        for course in courses
+        if (
+            section := section_of(
+                course.next_due,
+                course.given_count,
+                today,
+                days_ahead=days_ahead + margin_days,
+                review_after_days=review_after_days,
+            )
+        )
+        not in (None, TO_REVIEW)
+    ]
+    out = NeedsAhead(counted=dict.fromkeys((DUE, OVERDUE, FIRST_INFUSION, MARGIN), 0))
+    out.estimate = _estimate(course for course, _ in placed)
+    needs: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    cached = _Cached(units, shift(until, margin_days))
+    for course, section in placed:
+        days = cached.course_days(course, max(course.next_due, today))
+        if not days:
+            continue
+        regimen, weight = course.regimen, course.weight
+        if weight is None and regimen.route == "iv" and out.estimate is not None:
+            weight = out.estimate
+            out.estimated += 1
+        for day, index in days:
+            drawn = cached.draw(regimen, index, weight, course.weeks)
+            if drawn is None:
+                out.not_planned += 1
+                break
+            for presentation, count in drawn:
+                needs[presentation][day] += count
+        else:
+            out.counted[MARGIN if course.next_due > until else section] += 1
+    out.needs = needs
+    return out

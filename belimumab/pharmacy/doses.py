@@ -177,10 +177,21 @@ def dose_proposal(
     )
 
 
-def prepared_plan(dose_mg: Decimal) -> dosing.VialPlan:
+def prepared_plan(
+    dose_mg: Decimal,
+    *,
+    sizes: tuple[int, ...] | None = None,
+    tolerance: Decimal | None = None,
+) -> dosing.VialPlan:
     """The vials the department prepares for a dose (IV): the rounded plan where the rounding
-    tolerance allows one, else the least-waste covering plan (as the form proposes them)."""
-    return _prepared_plan(dose_mg.quantize(_TENTH, ROUND_HALF_UP), vial_sizes(), tolerance_pct())
+    tolerance allows one, else the least-waste covering plan (as the form proposes them).
+    `sizes` and `tolerance` default to the department's settings (a caller planning many doses
+    reads them once: `vial_sizes()`, `tolerance_pct()`)."""
+    return _prepared_plan(
+        dose_mg.quantize(_TENTH, ROUND_HALF_UP),
+        vial_sizes() if sizes is None else sizes,
+        tolerance_pct() if tolerance is None else tolerance,
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from belimumab.core.models import ClinicalModel, ConfirmedChecks
+from belimumab.core.models import ClinicalModel, ConfirmedChecks, HardDeleteForbidden
 from belimumab.patients.models import Course, Patient
 from belimumab.stock.models import StockMovement, VialLot
 
@@ -202,3 +204,88 @@ class CourseSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient_code} next {self.next_due:%Y-%m-%d}"
+
+
+class PrintedSheetQuerySet(models.QuerySet["PrintedSheet"]):
+    def delete(self) -> Any:
+        raise HardDeleteForbidden(_("A printed sheet is archived for good: it cannot be deleted."))
+
+
+class PrintedSheet(models.Model):
+    """The PDF of a preparation sheet (one infusion) or of a day's sheets, as it was printed.
+
+    Append-only: the first print of a sheet or of a day stores the bytes, later requests return
+    those same bytes whatever changed since (the infusion, the template, the hospital's header);
+    a print after a correction is a new row with the next `version`, the earlier ones stay. The
+    row is its own audit record (who printed, when, the SHA-256 of what was printed; it is never
+    updated, so there is no before/after to keep), and it is never deleted. The bytes live in the
+    database rather than in MEDIA: they are written in the same transaction as the row, copied
+    by the database's backups and `manage.py backup`, and every application server reads them
+    without a shared file system (a day of 40 sheets is about 160 KB).
+    `sources` holds the (infusion pk, infusion version, patient version) of the infusions the
+    PDF was made from, so that a correction (of an infusion or of a patient's name) or a new
+    infusion of the day is seen.
+    """
+
+    class Kind(models.TextChoices):
+        SHEET = "sheet", _("Preparation sheet")
+        DAY = "day", _("Day's preparation sheets")
+
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices)
+    infusion = models.ForeignKey(
+        Infusion,
+        on_delete=models.PROTECT,
+        related_name="printed_sheets",
+        null=True,
+        blank=True,
+        verbose_name=_("infusion"),
+    )
+    day = models.DateField(_("day"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    sources = models.JSONField(_("infusions and their versions"), default=list)
+    language = models.CharField(_("language"), max_length=10)
+    pdf = models.BinaryField(_("PDF"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("printed by"),
+    )
+    created_at = models.DateTimeField(_("printed at"), auto_now_add=True)
+
+    objects = PrintedSheetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("printed sheet")
+        verbose_name_plural = _("printed sheets")
+        ordering = ["kind", "day", "infusion", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["infusion", "version"],
+                condition=Q(kind="sheet"),
+                name="one_printed_sheet_per_infusion_version",
+            ),
+            models.UniqueConstraint(
+                fields=["day", "version"],
+                condition=Q(kind="day"),
+                name="one_printed_day_per_version",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="sheet") & Q(infusion__isnull=False))
+                | (Q(kind="day") & Q(infusion__isnull=True)),
+                name="printed_sheet_kind_matches_infusion",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.infusion_id if self.kind == self.Kind.SHEET else self.day.isoformat()
+        return f"{self.kind} {what} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("A printed sheet is never changed: print a new version instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise HardDeleteForbidden(_("A printed sheet is archived for good: it cannot be deleted."))

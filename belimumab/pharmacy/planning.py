@@ -17,7 +17,7 @@ administration falls due within the margin, all with the same dose plan. An aver
 horizon's daily need would be wrong on a 7-day horizon of 28-day cycles (whoever came this
 week does not come back next week), and the schedule snapshots hold what the exact figure needs.
 
-Doses are the worklist's: the plan the department prepares from the last weight (`_Plans`,
+Doses are the worklist's: the plan the department prepares from the last weight (`DosePlans`,
 `doses.prepared_plan`); an IV course never weighed (a first infusion) is planned at the
 median last weight of the IV courses read, and the page says how many were. A stop or an end
 of follow-up dated within the horizon ends the course's administrations on that date.
@@ -30,38 +30,41 @@ their sums: four whatever the cohort size. The rest is plain Python
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from statistics import median
 from typing import Any
+
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from belimumab.department.models import Presentation
 from belimumab.domain import defaults
 from belimumab.domain.dates import shift
 from belimumab.domain.planning import (
+    CourseAhead,
     DayLine,
     PresentationPlan,
-    course_days,
+    Units,
     horizon_days,
+    needs_ahead,
     pens_for,
     presentation_plan,
 )
+from belimumab.domain.schedule import Regimen
 from belimumab.domain.worklist import DUE, FIRST_INFUSION, OVERDUE, TO_REVIEW
 from belimumab.patients.models import Route
 from belimumab.pharmacy.doses import opened_vials, setting
 from belimumab.pharmacy.selectors import (
-    _ROW_FIELDS,
-    WorklistRow,
-    _Page,
+    REGIMEN_FIELDS,
+    DosePlans,
+    regimen_of,
     running_schedules,
     worklist_conditions,
 )
 from belimumab.stock import selectors as stock
-
-COUNTED = (DUE, OVERDUE, FIRST_INFUSION)
-_Needs = dict[str, dict[date, int]]
 
 
 @dataclass(frozen=True)
@@ -117,74 +120,82 @@ class Planning:
         return min((d for p in self.presentations if (d := p.plan.first_short)), default=None)
 
 
-def _snapshot_rows(today: date, days_ahead: int, margin: int, review_after: int) -> Any:
-    """The snapshots of the courses that count, due up to the margin's end (one query)."""
-    conditions = worklist_conditions(today, days_ahead + margin, review_after)
-    counted = conditions[DUE] | conditions[OVERDUE] | conditions[FIRST_INFUSION]
-    return (
-        running_schedules(today)
-        .filter(counted)
-        .values_list(*_ROW_FIELDS, "stop_date", "follow_up_end")
+# The columns of a snapshot the planning uses, then its regimen's (`REGIMEN_FIELDS`, the JSON
+# lists read as their text: decoded once a regimen, not once a course).
+_COLUMNS = (
+    "course__regimen_id",
+    "given_count",
+    "next_due",
+    "last_weight_kg",
+    "last_pens",
+    "stop_date",
+    "follow_up_end",
+)
+_JSON_FIELDS = ("loading_intervals_days", "loading_doses_mg")
+
+
+def _regimen_columns() -> list[Any]:
+    return [
+        Cast(f"course__regimen__{name}", TextField())
+        if name in _JSON_FIELDS
+        else f"course__regimen__{name}"
+        for name in REGIMEN_FIELDS
+    ]
+
+
+def _regimen(fields: Sequence[Any]) -> Regimen:
+    code, route, per_kg, fixed, loading_intervals, interval, loading_doses = fields
+    return regimen_of(
+        code,
+        route,
+        per_kg,
+        fixed,
+        json.loads(loading_intervals),
+        interval,
+        json.loads(loading_doses),
     )
 
 
 def _end(stop: date | None, follow_up_end: date | None) -> date | None:
-    return min((day for day in (stop, follow_up_end) if day is not None), default=None)
+    if stop is None or follow_up_end is None:
+        return follow_up_end if stop is None else stop
+    return min(stop, follow_up_end)
 
 
-def _add_course(
-    needs: _Needs,
-    build: _Page,
-    row: WorklistRow,
-    weight: Decimal | None,
-    days: list[tuple[date, int]],
-) -> bool:
-    """Add a course's administrations to `needs`; False when its dose cannot be planned."""
-    regimen = row.regimen
-    if regimen.route == Route.SC:
-        weeks = row.pens or 1
-        for day, index in days:
-            needs[Presentation.SC200][day] += pens_for(regimen, index, weeks, defaults.SC_PEN_MG)
-        return True
-    for day, index in days:
-        _dose, plan = build.plans.expected(regimen, index, weight)
+def _courses(today: date, days_ahead: int, margin: int, review_after: int) -> list[CourseAhead]:
+    """The courses that count, due up to the margin's end, from their snapshots (one query)."""
+    conditions = worklist_conditions(today, days_ahead + margin, review_after)
+    counted = conditions[DUE] | conditions[OVERDUE] | conditions[FIRST_INFUSION]
+    rows = running_schedules(today).filter(counted).values_list(*_COLUMNS, *_regimen_columns())
+    usual_pens = int(setting("SC_PENS_PER_DISPENSATION", defaults.SC_PENS_PER_DISPENSATION))
+    regimens: dict[int, Regimen] = {}
+    courses = []
+    for regimen_id, given, next_due, weight, last_pens, stop, follow_up_end, *fields in rows:
+        regimen = regimens.get(regimen_id)
+        if regimen is None:
+            regimen = regimens[regimen_id] = _regimen(fields)
+        # SC: as many pens as last time (the worklist's), else the department's usual number
+        weeks = (last_pens or usual_pens or 1) if regimen.route == Route.SC else 1
+        end = _end(stop, follow_up_end)
+        courses.append(CourseAhead(regimen, given, next_due, weight, weeks, end))
+    return courses
+
+
+def _units(plans: DosePlans) -> Units:
+    """What one administration draws: SC, the pens of its dispensation; IV, the vials of the
+    plan the department prepares (`DosePlans`, the worklist's), None when not plannable."""
+
+    def units(
+        regimen: Regimen, index: int, weight: Decimal | None, weeks: int
+    ) -> tuple[tuple[str, int], ...] | None:
+        if regimen.route == Route.SC:
+            return ((Presentation.SC200, pens_for(regimen, index, weeks, defaults.SC_PEN_MG)),)
+        _dose, plan = plans.expected(regimen, index, weight)
         if plan is None:
-            return False
-        for size, count in opened_vials(plan):
-            needs[f"iv{size}"][day] += count
-    return True
+            return None
+        return tuple((f"iv{size}", count) for size, count in opened_vials(plan))
 
-
-def _needs(
-    rows: list[tuple[WorklistRow, date | None]],
-    build: _Page,
-    today: date,
-    last: date,
-    until: date,
-) -> tuple[_Needs, dict[str, int], Decimal | None, int, int]:
-    """Units per presentation and day; courses counted per section; the estimated weight,
-    courses planned at it, courses not planned."""
-    needs: _Needs = defaultdict(lambda: defaultdict(int))
-    counted = dict.fromkeys((*COUNTED, "margin"), 0)
-    weights = [r.last_weight for r, _ in rows if r.last_weight is not None and r.plan]
-    estimate = Decimal(median(weights)).quantize(Decimal("0.1")) if weights else None
-    estimated = not_planned = 0
-    for row, end in rows:
-        first = max(row.mark.next_due, today)
-        days = course_days(
-            row.regimen, first, row.mark.cycle_index, last, weeks=row.pens or 1, end=end
-        )
-        if not days:
-            continue
-        weight = row.last_weight
-        if weight is None and row.regimen.route == Route.IV and estimate is not None:
-            weight = estimate
-            estimated += 1
-        if not _add_course(needs, build, row, weight, days):
-            not_planned += 1
-            continue
-        counted["margin" if row.mark.next_due > until else row.mark.section] += 1
-    return needs, counted, estimate, estimated, not_planned
+    return units
 
 
 def planning(*, today: date) -> Planning:
@@ -193,14 +204,17 @@ def planning(*, today: date) -> Planning:
     days_ahead = int(setting("WORKLIST_DAYS_AHEAD", defaults.WORKLIST_DAYS_AHEAD))
     margin = int(setting("ORDER_SAFETY_MARGIN_DAYS", defaults.ORDER_SAFETY_MARGIN_DAYS))
     review_after = int(setting("MAX_INTERRUPTION_DAYS", defaults.MAX_INTERRUPTION_DAYS))
-    until, build = shift(today, days_ahead), _Page(today, days_ahead + margin, review_after)
+    until = shift(today, days_ahead)
     last = shift(until, margin)
-    rows = []
-    for values in _snapshot_rows(today, days_ahead, margin, review_after):
-        row = build.row(values[:-2])
-        if row is not None:
-            rows.append((row, _end(*values[-2:])))
-    needs, counted, estimate, estimated, not_planned = _needs(rows, build, today, last, until)
+    ahead = needs_ahead(
+        _courses(today, days_ahead, margin, review_after),
+        _units(DosePlans()),
+        today,
+        days_ahead=days_ahead,
+        margin_days=margin,
+        review_after_days=review_after,
+    )
+    needs = ahead.needs
     to_review = (
         running_schedules(today)
         .filter(worklist_conditions(today, days_ahead, review_after)[TO_REVIEW])
@@ -230,10 +244,10 @@ def planning(*, today: date) -> Planning:
         margin_days=margin,
         margin_until=last,
         presentations=presentations,
-        counted=counted,
+        counted=ahead.counted,
         to_review=to_review,
-        estimated_weight=estimate,
-        estimated=estimated,
-        not_planned=not_planned,
+        estimated_weight=ahead.estimate,
+        estimated=ahead.estimated,
+        not_planned=ahead.not_planned,
         days=horizon_days(today, until),
     )

@@ -37,6 +37,7 @@ from belimumab.domain.worklist import (
     worklist_mark,
 )
 from belimumab.patients.models import Course, Patient, Route
+from belimumab.pharmacy import traceability
 from belimumab.pharmacy.doses import (
     InfusionCost,
     infusion_cost,
@@ -44,8 +45,10 @@ from belimumab.pharmacy.doses import (
     prepared_plan,
     recorded_plan,
     setting,
+    tolerance_pct,
+    vial_sizes,
 )
-from belimumab.pharmacy.models import CourseSchedule, Infusion
+from belimumab.pharmacy.models import CourseSchedule, Infusion, InfusionLot
 
 _TENTH = Decimal("0.1")
 _HUNDRED = Decimal(100)
@@ -252,11 +255,13 @@ def vials_per_day(rows: Iterable[WorklistRow]) -> list[tuple[date, list[tuple[in
     ]
 
 
-class _Plans:
-    """Prescribed dose and prepared plan of each (regimen, cycle, weight), computed once a page."""
+class DosePlans:
+    """Prescribed dose and prepared plan of each (regimen, cycle, weight), the plan computed once
+    a distinct dose (a worklist page, the planning)."""
 
     def __init__(self) -> None:
         self.plans: dict[Decimal, dosing.VialPlan] = {}
+        self.settings: tuple[tuple[int, ...], Decimal] | None = None  # read at the first plan
 
     def expected(
         self, regimen: schedule.Regimen, index: int, weight: Decimal | None
@@ -269,7 +274,10 @@ class _Plans:
             return dose, None
         plan = self.plans.get(dose)
         if plan is None:
-            plan = self.plans[dose] = prepared_plan(dose)
+            if self.settings is None:
+                self.settings = (vial_sizes(), tolerance_pct())
+            sizes, tolerance = self.settings
+            plan = self.plans[dose] = prepared_plan(dose, sizes=sizes, tolerance=tolerance)
         return dose, plan
 
 
@@ -281,7 +289,7 @@ class _Page:
     days_ahead: int
     review_after_days: int
     regimens: dict[int, schedule.Regimen] = field(default_factory=dict)
-    plans: _Plans = field(default_factory=_Plans)
+    plans: DosePlans = field(default_factory=DosePlans)
     usual_pens: int = field(
         default_factory=lambda: int(
             setting("SC_PENS_PER_DISPENSATION", defaults.SC_PENS_PER_DISPENSATION)
@@ -294,16 +302,7 @@ class _Page:
          patient_id, code, last_name, first_name, regimen_id, *regimen_fields) = values  # fmt: skip
         regimen = self.regimens.get(regimen_id)
         if regimen is None:
-            code_, route, per_kg, fixed, loading_intervals, interval, loading_doses = regimen_fields
-            regimen = self.regimens[regimen_id] = schedule.Regimen(
-                code=code_,
-                route=route,
-                mg_per_kg=per_kg,
-                fixed_dose_mg=fixed,
-                loading_intervals_days=tuple(loading_intervals),
-                interval_days=interval,
-                loading_doses_mg=tuple(loading_doses),
-            )
+            regimen = self.regimens[regimen_id] = regimen_of(*regimen_fields)
         snapshot = schedule.CourseSnapshot(
             regimen=regimen,
             given_count=given,
@@ -328,7 +327,29 @@ class _Page:
         return row
 
 
-_REGIMEN_FIELDS = (
+def regimen_of(
+    code: str,
+    route: str,
+    mg_per_kg: int | None,
+    fixed_dose_mg: int | None,
+    loading_intervals_days: Iterable[int],
+    interval_days: int,
+    loading_doses_mg: Iterable[int],
+) -> schedule.Regimen:
+    """The domain regimen from the `REGIMEN_FIELDS` values of a regimen row."""
+    return schedule.Regimen(
+        code=code,
+        route=route,
+        mg_per_kg=mg_per_kg,
+        fixed_dose_mg=fixed_dose_mg,
+        loading_intervals_days=tuple(loading_intervals_days),
+        interval_days=interval_days,
+        loading_doses_mg=tuple(loading_doses_mg),
+    )
+
+
+# The regimen columns in the order of `schedule.Regimen`'s fields (and of `regimen_of`).
+REGIMEN_FIELDS = (
     "code",
     "route",
     "mg_per_kg",
@@ -353,7 +374,7 @@ _ROW_FIELDS = (
     "course__patient__last_name",
     "course__patient__first_name",
     "course__regimen_id",
-    *(f"course__regimen__{name}" for name in _REGIMEN_FIELDS),
+    *(f"course__regimen__{name}" for name in REGIMEN_FIELDS),
 )
 
 
@@ -586,24 +607,48 @@ class PreparationSheet:
     max_hours: int
     cost: InfusionCost
     currency: str
+    lots: list[InfusionLot] = field(default_factory=list)  # drawn from the stock (issue 14)
 
 
 def preparation_sheet(*, infusion: Infusion) -> PreparationSheet:
     """What the preparer needs on paper: vials, water, volume to draw, bag, the 8-hour limit.
 
-    One query (the rank of the infusion in its course); `infusion` comes with its patient,
-    course, regimen, preparer and checker.
+    Two queries (the rank of the infusion in its course, its lots); `infusion` comes with its
+    patient, course, regimen, preparer and checker.
     """
-    regimen = infusion.course.regimen.as_domain()
-    earlier = Infusion.objects.filter(
-        course_id=infusion.course_id, is_active=True, date__lt=infusion.date
-    ).values_list("date", "pens")
-    # SC: the weeks the earlier dispensations cover before this one
-    index = sum(
-        1 for day in pens.administration_dates(regimen, list(earlier)) if day < infusion.date
-    )
-    plan = recorded_plan(infusion)
+    return preparation_sheets([infusion])[0]
+
+
+def preparation_sheets(infusions: list[Infusion]) -> list[PreparationSheet]:
+    """The sheets of several infusions (a day's), in their order: two queries whatever their
+    number (the earlier infusions of their courses, which rank each one in its course; the
+    lots they drew)."""
+    if not infusions:
+        return []
+    earlier: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    rows = Infusion.objects.filter(
+        course_id__in={i.course_id for i in infusions},
+        is_active=True,
+        date__lt=max(i.date for i in infusions),
+    ).values_list("course_id", "date", "pens")
+    for course_id, day, count in rows:
+        earlier[course_id].append((day, count))
     concentration = int(setting("CONCENTRATION_MG_PER_ML"))
+    lots = traceability.draws_by_infusion([i.pk for i in infusions])
+    return [_sheet(i, earlier[i.course_id], concentration, lots[i.pk]) for i in infusions]
+
+
+def _sheet(
+    infusion: Infusion,
+    earlier: list[tuple[date, int]],
+    concentration: int,
+    lots: list[InfusionLot],
+) -> PreparationSheet:
+    regimen = infusion.course.regimen.as_domain()
+    before = [(day, count) for day, count in earlier if day < infusion.date]
+    # SC: the weeks the earlier dispensations cover before this one
+    index = sum(1 for day in pens.administration_dates(regimen, before) if day < infusion.date)
+    plan = recorded_plan(infusion)
     return PreparationSheet(
         infusion=infusion,
         cycle_label=schedule.cycle_label(regimen, index),
@@ -617,4 +662,5 @@ def preparation_sheet(*, infusion: Infusion) -> PreparationSheet:
         max_hours=int(setting("MAX_HOURS_RECONSTITUTION_TO_END")),
         cost=infusion_cost(infusion),
         currency=setting("CURRENCY"),
+        lots=lots,
     )

@@ -215,3 +215,16 @@ def infusion_draws(infusion: Infusion | None) -> list[InfusionLot]:
         .select_related("lot")
         .order_by("lot__presentation", "lot__expiry", "pk")
     )
+
+
+def draws_by_infusion(infusion_ids: list[int]) -> dict[int, list[InfusionLot]]:
+    """The active lots of several infusions with their stock lots (one query): the preparation
+    sheets of a day show them."""
+    found: dict[int, list[InfusionLot]] = {pk: [] for pk in infusion_ids}
+    for draw in (
+        InfusionLot.objects.filter(infusion_id__in=infusion_ids, is_active=True)
+        .select_related("lot")
+        .order_by("lot__presentation", "lot__expiry", "pk")
+    ):
+        found[draw.infusion_id].append(draw)
+    return found

@@ -1,4 +1,5 @@
-"""Pharmacy views: worklist, record / correct / deactivate an infusion, live dose plan, sheet."""
+"""Pharmacy views: worklist, record / correct / deactivate an infusion, live dose plan (the
+preparation sheet and its PDFs: sheets.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from belimumab.patients.models import Patient, Route
 from belimumab.pharmacy import doses, draws, selectors, services, traceability
 from belimumab.pharmacy.display import WorklistWords, vials_text, worklist_lines
 from belimumab.pharmacy.forms import InfusionForm, parse_day
-from belimumab.pharmacy.models import Diluent, Infusion
+from belimumab.pharmacy.models import Infusion
 
 
 def _identity(request: HttpRequest) -> bool:
@@ -389,26 +390,4 @@ def dose_plan(request: HttpRequest) -> JsonResponse:
             "html": html,
             "needs_weight_confirmation": bool(proposal and proposal.needs_weight_confirmation),
         }
-    )
-
-
-@require_GET
-@permission_required("pharmacy.view_infusion", raise_exception=True)
-def infusion_sheet(request: HttpRequest, pk: int) -> HttpResponse:
-    infusion = get_object_or_404(
-        Infusion.objects.select_related("patient", "course__regimen", "prepared_by", "checked_by"),
-        pk=pk,
-        is_active=True,
-    )
-    panel = selectors.preparation_sheet(infusion=infusion)
-    return render(
-        request,
-        "pharmacy/infusion_sheet.html",
-        {
-            "sheet": panel,
-            "infusion": infusion,
-            "diluent_label": dict(Diluent.choices).get(infusion.diluent, infusion.diluent),
-            "identity": _identity(request),
-            "draws": traceability.infusion_draws(infusion),
-        },
     )

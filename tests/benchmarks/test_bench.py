@@ -1,6 +1,7 @@
 """`make bench` still runs end to end: every measured step (generate, import, pages, infusion
-POSTs, dashboard, report) on a small cohort. A form rule added later (a confirmation the bench
-did not send) once made every infusion POST refused and the whole bench fail."""
+POSTs, the PDF of 40 sheets, dashboard, report) on a small cohort. A form rule added later (a
+confirmation the bench did not send) once made every infusion POST refused and the whole bench
+fail."""
 
 from __future__ import annotations
 
@@ -28,5 +29,12 @@ def test_the_bench_runs_every_step_on_a_small_cohort(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     table = output.read_text()
-    for step in ("import_cohort", "worklist", "timeline", "infusion POST", "dashboard"):
+    for step in (
+        "import_cohort",
+        "worklist",
+        "timeline",
+        "infusion POST",
+        "PDF of 40 sheets",
+        "dashboard",
+    ):
         assert f"| 30 | {step}" in table

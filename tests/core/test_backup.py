@@ -96,6 +96,29 @@ def test_the_stock_and_the_infusions_lots_round_trip(tmp_path, users, make_patie
     assert _snapshot() == before
 
 
+def test_printed_sheets_come_back_byte_for_byte(tmp_path, users, make_patient, make_infusion):
+    """The archived PDFs are in the database (issue 14): a restore returns the same bytes."""
+    from belimumab.pharmacy.models import PrintedSheet
+
+    infusion = make_infusion(make_patient(code="BKPDF"), date(2026, 1, 5))
+    pdf = bytes(range(256)) * 40  # every byte value
+    PrintedSheet.objects.create(
+        kind="sheet",
+        infusion=infusion,
+        day=infusion.date,
+        sources=[[infusion.pk, infusion.version]],
+        language="fr",
+        pdf=pdf,
+        sha256="0" * 64,
+        printed_by=users["pharmacist"],
+    )
+    path = tmp_path / "sheets.json.gz"
+    call_command("backup", "--output", str(path))
+    call_command("flush", "--no-input", verbosity=0)
+    call_command("restore", str(path), "--yes")
+    assert bytes(PrintedSheet.objects.get().pdf) == pdf
+
+
 def test_restore_asks_for_confirmation(tmp_path):
     from django.core.management.base import CommandError
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from belimumab.accounts.audit_log import audit_rows
-from belimumab.department import selectors
+from belimumab.department import selectors, services
 from belimumab.department.models import Department, LabTestSetting, VialPrice
 from belimumab.domain import defaults
 from belimumab.pharmacy.doses import infusion_cost
@@ -54,6 +54,7 @@ def _general(**changes):
             "gtins_iv120",
             "gtins_iv400",
             "gtins_sc200",
+            "sheet_header",
         )
     }
     return {**data, "version": department.version, **changes}
@@ -70,6 +71,7 @@ def test_installation_seeds_the_settings_from_settings_belimumab():
     assert (department.baseline_days_before, department.baseline_days_after) == (30, 7)
     assert (department.window_days_before, department.window_days_after) == (45, 45)
     assert (department.worklist_days_ahead, department.worklist_page_size) == (7, 25)
+    assert department.sheet_header == defaults.SHEET_HEADER == "Hospital pharmacy"
     prices = VialPrice.objects.values_list("vial_mg", "price", "effective_from")
     assert sorted(prices) == [
         (120, Decimal("121.50"), date(2000, 1, 1)),
@@ -374,6 +376,26 @@ def test_an_administrator_changes_a_price_and_the_history_shows_who_and_what(cli
     assert [e.who for e in history[:2]] == ["administrator", "administrator"]
     tolerance = [c for c in history[0].changes if c.field == "rounding_tolerance_pct"]
     assert (tolerance[0].before, tolerance[0].after) == (Decimal("5.0"), Decimal("7.5"))
+
+
+def test_the_sheets_header_is_edited_in_lines_and_read_at_the_next_request(client_for):
+    client = client_for("administrator")
+    header = "CHU de Strasbourg\r\n  Pharmacie à usage intérieur\r\n\r\n1 place de l'Hôpital"
+    response = client.post(reverse("department:edit"), _general(sheet_header=header))
+    assert response.status_code == 302
+    page = client.get(SETTINGS).content.decode()
+    assert "CHU de Strasbourg<br>Pharmacie à usage intérieur<br>1 place de l&#x27;Hôpital" in page
+    lines = "CHU de Strasbourg\nPharmacie à usage intérieur\n1 place de l'Hôpital"
+    assert selectors.current().sheet_header == lines  # no carriage return, no blank line
+    history = client.get(SETTINGS).context["entries"]
+    assert any(c.field == "sheet_header" for c in history[0].changes)
+
+
+def test_a_snapshot_stored_before_the_header_reads_the_installations(settings):
+    data = services.snapshot_data()
+    del data["general"]["sheet_header"]  # as stored before the migration
+    settings.BELIMUMAB = {**settings.BELIMUMAB, "SHEET_HEADER": "Installed header"}
+    assert selectors.DepartmentSettings.from_data(data).sheet_header == "Installed header"
 
 
 def test_the_audit_log_lists_the_settings_changes(users):

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
-from belimumab.domain.planning import course_days, horizon_days, pens_for, presentation_plan
+from belimumab.domain.planning import (
+    MARGIN,
+    CourseAhead,
+    course_days,
+    horizon_days,
+    needs_ahead,
+    pens_for,
+    presentation_plan,
+)
 from belimumab.domain.schedule import Regimen
 from belimumab.domain.stock import LotOnHand
 
@@ -141,3 +151,81 @@ def test_negative_horizons_are_refused():
         presentation_plan("iv120", [], {}, TODAY, days_ahead=-1, margin_days=0)
     with pytest.raises(ValueError):
         course_days(SC, TODAY, 0, TODAY, weeks=0)
+
+
+# --- needs_ahead: the courses' administrations as units per day -------------------------------
+
+
+def _units(asked: list[tuple[str, int, Decimal | None, int]]):
+    """By hand: IV, 1 vial per 100 mg started; SC, one pen a week; the calls recorded."""
+
+    def units(regimen, index, weight, weeks):
+        asked.append((regimen.code, index, weight, weeks))
+        if regimen.route == "sc":
+            return (("sc200", pens_for(regimen, index, weeks, 200)),)
+        try:
+            dose = regimen.dose_mg(weight, index)
+        except ValueError:
+            return None
+        return (("iv100", math.ceil(dose / 100)),)
+
+    return units
+
+
+def _needs(courses, asked=None):
+    return needs_ahead(
+        courses,
+        _units([] if asked is None else asked),
+        TODAY,
+        days_ahead=7,
+        margin_days=14,
+        review_after_days=61,
+    )
+
+
+def test_needs_ahead_by_hand():
+    ahead = _needs(
+        [
+            CourseAhead(IV, 1, day(2), Decimal("70.0")),  # D14 on day 2: 7 vials; D28 day 16
+            CourseAhead(IV, 3, day(-10), Decimal("55.0")),  # C4 10 days late: today, 6 vials
+            CourseAhead(IV, 0, day(3), None),  # D0 never weighed: the median, 62.5 kg
+            CourseAhead(SC, 5, day(0), None, weeks=4),  # 4 pens today
+            CourseAhead(IV, 3, day(10), Decimal("80.0")),  # in the margin only: 8 vials
+            CourseAhead(IV, 3, day(-70), Decimal("80.0")),  # to review: left out
+            CourseAhead(IV, 3, day(30), Decimal("80.0")),  # after the margin: left out
+        ]
+    )
+    assert ahead.estimate == Decimal("70.0")  # median of 70, 55, 80, 80 (IV weighed, placed)
+    assert ahead.estimated == 1
+    assert ahead.not_planned == 0
+    assert ahead.counted == {"due": 2, "overdue": 1, "first_infusion": 1, MARGIN: 1}
+    assert dict(ahead.needs["iv100"]) == {
+        day(0): 6,
+        day(2): 7,
+        day(3): 7,
+        day(10): 8,
+        day(16): 7,
+        day(17): 7,
+    }
+    assert dict(ahead.needs["sc200"]) == {day(0): 4}
+
+
+def test_a_stop_ends_the_course_and_no_weight_anywhere_is_not_planned():
+    ahead = _needs(
+        [
+            CourseAhead(IV, 1, day(2), Decimal("70.0"), end=day(10)),  # D28 on day 16: stopped
+            CourseAhead(IV, 1, day(2), Decimal("70.0"), end=day(2)),  # stopped on its day
+        ]
+    )
+    assert dict(ahead.needs["iv100"]) == {day(2): 7}
+    assert ahead.counted["due"] == 1
+    nobody = _needs([CourseAhead(IV, 0, day(1), None)])
+    assert (nobody.estimate, nobody.not_planned, nobody.counted["first_infusion"]) == (None, 1, 0)
+
+
+def test_each_distinct_dose_is_asked_once():
+    asked: list[tuple[str, int, Decimal | None, int]] = []
+    _needs([CourseAhead(IV, 5, day(1), Decimal("70.0"))] * 50 + [
+        CourseAhead(IV, 4, day(2), Decimal("70.0"))  # same dose past the loading doses
+    ], asked)  # fmt: skip
+    assert asked == [("iv_standard", 5, Decimal("70.0"), 1)]

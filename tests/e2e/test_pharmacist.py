@@ -1,16 +1,19 @@
 """A pharmacist opens the worklist, records an infusion (the vial plan appears as the weight is
 typed), sees the next due date, and prints the preparation sheet (French formats: 25/11/2026,
-8,75 mL)."""
+8,75 mL), then the day's sheets as one PDF."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from belimumab.pharmacy.models import Infusion
 from belimumab.stock import services as stock_services
@@ -152,6 +155,16 @@ def test_pharmacist_records_an_infusion_from_the_worklist(
     page.emulate_media(media="print")
     page.set_viewport_size({"width": 820, "height": 1160})  # about A4 at 96 dpi
     screenshot(page, "preparation_sheet")
+
+    # the day's sheets as one PDF, from the worklist's link (issue 14)
+    page.emulate_media(media="screen")
+    page.goto(live_server.url + reverse("pharmacy:worklist"))
+    link = page.locator("#print-sheets a", has_text="PDF")
+    pdf = page.request.get(live_server.url + link.get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.body())).pages]
+    mine = [text for text in pages if cohort.code in text]
+    assert len(mine) == 1 and "8,00 mL" in mine[0] and "Paul Lefèvre" in mine[0]
 
 
 def test_a_weight_typed_before_the_script_loaded_gets_its_plan(

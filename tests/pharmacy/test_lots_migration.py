@@ -1,4 +1,4 @@
-"""Migration pharmacy 0008 (issue 14): the free-text lots of every infusion, and of every version
+"""Migration pharmacy 0009 (issue 14): the free-text lots of every infusion, and of every version
 in its history, become its lots as recorded, nothing lost; the backward step copies them back."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from django.utils import timezone
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [
-    ("pharmacy", "0007_confirmed_checks"),
+    ("pharmacy", "0008_printed_sheet"),
     ("stock", "0001_initial"),
     ("patients", "0006_confirmed_checks"),
 ]
-AFTER = [("pharmacy", "0008_infusion_lots")]
+AFTER = [("pharmacy", "0009_infusion_lots")]
 TEXT = "A123, B456 (2 x 120 mg) =HYPERLINK(1)"
 
 

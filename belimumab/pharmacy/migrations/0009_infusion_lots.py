@@ -22,7 +22,7 @@ def fill_lots(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pharmacy", "0007_confirmed_checks"),
+        ("pharmacy", "0008_printed_sheet"),
         ("stock", "0002_movement_restored"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
