@@ -130,6 +130,12 @@ def test_the_stock_page_flags_and_hides(english, users, today):
     assert old.pk  # the expired lot stays listed until it is emptied
 
 
+def test_pens_are_counted_as_pens(english, users, today):
+    _receive(users["pharmacist"], "PEN-1", today + timedelta(days=200), 4, presentation="sc200")
+    page = english("pharmacist").get(STOCK).content.decode()
+    assert "4 usable pens" in page and "4 usable vials" not in page
+
+
 @pytest.mark.parametrize("lots", [2, 20])
 def test_stock_page_query_count_is_constant(english, users, today, lots, django_assert_num_queries):
     for k in range(lots):
