@@ -145,7 +145,7 @@ class Pharmacist(Staff):
                 "date": TODAY.isoformat(),
                 "weight_kg": "70",
                 "confirm_weight": "on",
-                "lots": "LOAD1",
+                "lots_as_recorded": "LOAD1",
                 "diluent": "nacl_0.9",
                 "prepared_by": PLAN["preparer"],
                 "checked_by": PLAN["checker"],

@@ -17,6 +17,7 @@ from belimumab.accounts.models import ReadKind, RecordRead
 READS = {
     "clinical:patient_detail": ReadKind.PATIENT_PAGE,
     "clinical:timeline": ReadKind.TIMELINE,
+    "pharmacy:patient_lots": ReadKind.PATIENT_PAGE,  # the lots a patient received
     "patients:history": ReadKind.HISTORY,
     "reports:export": ReadKind.EXPORT,
 }

@@ -23,6 +23,8 @@ _VIEW_ALL = [
     "patients.view_patient",
     "patients.view_course",
     "pharmacy.view_infusion",
+    # traceability (issue 14): which patients received a lot, which lots a patient received
+    "pharmacy.view_infusionlot",
     *(f"clinical.view_{m}" for m in _CLINICAL_MODELS),
 ]
 

@@ -260,7 +260,7 @@ def _infusion_posts(
                 "date": today.isoformat(),
                 "weight_kg": "70",
                 "confirm_weight": "on",
-                "lots": "BENCH1",
+                "lots_as_recorded": "BENCH1",
                 "diluent": "nacl_0.9",
                 "prepared_by": preparer,
                 "checked_by": checker,

@@ -82,6 +82,7 @@ class ChildRow:
     fields: dict[str, Any]
     course_start: date | None = None  # infusions: start date of the course they belong to
     confirmed: tuple[str, ...] = ()  # the row's `confirmed` column (plausibility checks)
+    lots: tuple[Any, ...] = ()  # infusions: the structured lots (cohort_io.infusion_lots.LotCell)
 
     def course_key(self) -> tuple[str, date]:
         """(patient code, course start) of an infusion row, the key of its course's id."""

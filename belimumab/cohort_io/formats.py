@@ -46,6 +46,14 @@ class FileFormat:
 
 DESCRIPTOR_COLUMNS: tuple[str, ...] = sledai.DESCRIPTOR_CODES
 
+# Structured lots of infusions.csv (issue 14): per stock presentation, the lot numbers, their
+# expiry dates and the vials (or pens) taken from each, `;`-separated lists of one item per lot.
+LOT_COLUMNS: dict[str, tuple[str, str, str]] = {
+    "iv120": ("lot_120", "lot_120_expiry", "lot_120_vials"),
+    "iv400": ("lot_400", "lot_400_expiry", "lot_400_vials"),
+    "sc200": ("lot_pen", "lot_pen_expiry", "lot_pen_vials"),
+}
+
 FILES: dict[str, FileFormat] = {
     "patients": FileFormat(
         columns=(
@@ -87,7 +95,8 @@ FILES: dict[str, FileFormat] = {
             "dose_mg",
             "vials_120",
             "vials_400",
-            "lot",
+            "lot",  # free text: the lots as recorded
+            *(column for columns in LOT_COLUMNS.values() for column in columns),
             "reaction",
             "pens",  # optional, SC: pens dispensed (weeks covered); absent or empty: one
             "confirmed",

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from belimumab.cohort_io.formats import FILES, MANIFESTATIONS
+from belimumab.cohort_io.formats import FILES, LOT_COLUMNS, MANIFESTATIONS
 from belimumab.domain import dosing, plausibility, sledai, treatments
 from belimumab.domain.defaults import SC_INTERVAL_DAYS, SC_PENS_PER_DISPENSATION
 from belimumab.domain.plausibility import needs_confirmation
@@ -32,8 +32,12 @@ from belimumab.domain.schedule import IV_STANDARD, SC_STANDARD, Regimen
 from belimumab.domain.units import DAYS_PER_YEAR
 
 # Columns the generator leaves out: the hospital identifier is the hospital's to set (two
-# synthetic cohorts imported side by side would otherwise share identifiers).
-NOT_GENERATED = ("hospital_id",)
+# synthetic cohorts imported side by side would otherwise share identifiers); the structured
+# lots name stock lots (the demo's history keeps its lots as recorded, in `lot`).
+NOT_GENERATED = (
+    "hospital_id",
+    *(column for columns in LOT_COLUMNS.values() for column in columns),
+)
 # Column order of each generated file: every column of the format but those.
 COLUMNS: dict[str, tuple[str, ...]] = {
     name: tuple(c for c in spec.columns if c not in NOT_GENERATED) for name, spec in FILES.items()

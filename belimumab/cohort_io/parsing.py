@@ -21,7 +21,7 @@ from belimumab.clinical.services import (
     AdverseEventInput,
     pharmacovigilance_problems,
 )
-from belimumab.cohort_io import plausible
+from belimumab.cohort_io import infusion_lots, plausible
 from belimumab.cohort_io.cells import Cells
 from belimumab.cohort_io.context import ChildRow, Context, Parsed, PatientRow
 from belimumab.cohort_io.formats import (
@@ -136,6 +136,7 @@ def parse_steps(tables: Tables, context: Context) -> Iterator[Progress | Parsed]
     skip = raw_codes - set(parsed.patients) - context.known_codes
     resolve_infusions(tables.get("infusions"), parsed, context, skip)
     plausible.check_infusions(tables.get("infusions"), parsed, context)
+    infusion_lots.check_lots(tables.get("infusions"), parsed)
     _check_visit_dates(tables.get("visits"), parsed, context)
     yield Progress("validate", total, total)
     yield parsed
@@ -397,14 +398,15 @@ def _parse_infusion(cells: Cells, known: set[str], context: Context) -> ChildRow
         else (vials_120 or 0, vials_400 or 0),
     }
     if cells.has("lot"):
-        fields["lots"] = cells.text("lot", max_length=200)
+        fields["lots_as_recorded"] = cells.text("lot", max_length=200)
     if cells.has("reaction"):
         fields["reaction"] = cells.choice("reaction", REACTIONS, Reaction.NONE.value)
     if cells.has("pens"):  # SC: pens dispensed, one week each; empty: one pen (issue 16)
         fields["pens"] = cells.integer("pens", 1, context.max_pens) or 1
+    lots = infusion_lots.parse_lots(cells)
     if not cells.ok or code is None:
         return None
-    return ChildRow("infusions", cells.line, code, (day,), fields, confirmed=confirmed)
+    return ChildRow("infusions", cells.line, code, (day,), fields, confirmed=confirmed, lots=lots)
 
 
 def _parse_visit(cells: Cells, known: set[str], context: Context) -> ChildRow | None:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from belimumab.cohort_io.context import Parsed, load_context
 from belimumab.cohort_io.formats import RawTable, Tables
+from belimumab.cohort_io.infusion_lots import write_lots
 from belimumab.cohort_io.parsing import parse_steps
 from belimumab.cohort_io.plan import ImportPlan, plan_import
 from belimumab.cohort_io.readers import read_source
@@ -124,7 +125,7 @@ def _import_steps(
     if result.problems or dry_run:
         yield result
         return
-    yield from _write(plan, user, result)
+    yield from _write(plan, parsed, user, result)
     yield result
 
 
@@ -150,7 +151,7 @@ def _parse(tables: Tables, today: date) -> Generator[Progress, None, Parsed]:
     return parsed
 
 
-def _write(plan: ImportPlan, user: Any, result: ImportResult) -> Iterator[Progress]:
+def _write(plan: ImportPlan, parsed: Parsed, user: Any, result: ImportResult) -> Iterator[Progress]:
     """Write the plan in one transaction; on a refusal of the database, a problem instead."""
     total = sum(len(p.creates) + len(p.updates) for p in plan.tables)
     writer = BulkWriter(
@@ -160,6 +161,8 @@ def _write(plan: ImportPlan, user: Any, result: ImportResult) -> Iterator[Progre
         with transaction.atomic():
             for table_plan in plan.tables:
                 yield from writer.write(table_plan)
+            # the infusions' structured lots, once the infusions have their ids (issue 14)
+            write_lots(parsed, writer.patient_ids, user)
             # Bulk inserts send no signal: the pharmacy's stored schedules of the courses
             # follow here, inside the transaction (writer.course_ids holds every course's id).
             touched = {p.name for p in plan.tables if p.creates or p.updates}

@@ -28,7 +28,7 @@ SERVICE_FIELDS = (
     "weight_kg",
     "prepared_dose_mg",
     "rounding_reason",
-    "lots",
+    "lots_as_recorded",
     "diluent",
     "prepared_by",
     "checked_by",
@@ -107,9 +107,20 @@ class InfusionForm(BoundedDates, forms.Form):
         label=_("Reason for a lower dose"), max_length=300, required=False
     )
     lots = forms.CharField(
-        label=_("Lot numbers"),
+        label=_("Lots: scan the packs or type the lots"),
+        required=False,
+        max_length=4000,
+        help_text=_(
+            "Empty: the lots proposed (first expiry first). Otherwise scan each pack (one per "
+            "line) or type a lot number and its vials (LOT x 2)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    lots_as_recorded = forms.CharField(
+        label=_("Lots as recorded (not from the stock)"),
         max_length=200,
-        help_text=_("One per vial or pen, separated by commas."),
+        required=False,
+        help_text=_("Only for vials or pens the stock does not hold: their lot numbers."),
     )
     diluent = forms.ChoiceField(
         label=_("250 mL bag"), choices=Diluent.choices, initial=Diluent.NACL_09, required=False
@@ -164,7 +175,10 @@ class InfusionForm(BoundedDates, forms.Form):
             for name in IV_ONLY_FIELDS:
                 del self.fields[name]
             self.fields["date"].label = _("Date of the dispensation")
-            self.fields["lots"].help_text = _("One per pen, separated by commas.")
+            self.fields["lots"].help_text = _(
+                "Empty: the lots proposed (first expiry first). Otherwise scan each pack (one "
+                "per line) or type a lot number and its pens (LOT x 4)."
+            )
             self.fields["prepared_by"].label = _("Dispensed by")
             self.fields["checked_by"].label = _("Checked by")
             self.fields["confirm_weight"].label = _(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from belimumab.core.models import ClinicalModel, ConfirmedChecks, HardDeleteForbidden
 from belimumab.patients.models import Course, Patient
+from belimumab.stock.models import StockMovement, VialLot
 
 
 class Reaction(models.TextChoices):
@@ -51,7 +52,9 @@ class Infusion(ClinicalModel, ConfirmedChecks):
     rounding_reason = models.CharField(_("reason for the dose change"), max_length=300, blank=True)
     vials_120 = models.PositiveSmallIntegerField(_("120 mg vials"), default=0)
     vials_400 = models.PositiveSmallIntegerField(_("400 mg vials"), default=0)
-    lots = models.CharField(_("lot numbers"), max_length=200, blank=True)
+    # the free text of the lot numbers before lots were structured (issue 14), and for a
+    # presentation the stock does not hold: shown as recorded, never parsed
+    lots_as_recorded = models.CharField(_("lots as recorded"), max_length=200, blank=True)
     diluent = models.CharField(_("diluent"), max_length=40, choices=Diluent.choices, blank=True)
     prepared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -122,6 +125,42 @@ class Infusion(ClinicalModel, ConfirmedChecks):
 
     def __str__(self) -> str:
         return f"{self.patient.code} {self.date:%Y-%m-%d}"
+
+
+class InfusionLot(ClinicalModel):
+    """Vials (or pens) of one stock lot that went into an infusion or dispensation.
+
+    `movement` is the stock's "used" movement of the draw; None for a lot imported from
+    history, which never went through this stock. An infusion corrected or deactivated gives
+    its draws back (a "restored" movement each) and these rows are deactivated, never deleted.
+    """
+
+    infusion = models.ForeignKey(
+        Infusion, on_delete=models.PROTECT, related_name="lot_draws", verbose_name=_("infusion")
+    )
+    lot = models.ForeignKey(
+        VialLot, on_delete=models.PROTECT, related_name="infusion_draws", verbose_name=_("lot")
+    )
+    vials = models.PositiveSmallIntegerField(_("vials"))
+    movement = models.OneToOneField(
+        StockMovement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="infusion_draw",
+        verbose_name=_("stock movement"),
+    )
+
+    class Meta:
+        ordering = ["infusion", "lot__presentation", "lot__expiry", "pk"]
+        verbose_name = _("lot of an infusion")
+        verbose_name_plural = _("lots of infusions")
+        constraints = [
+            models.CheckConstraint(condition=Q(vials__gte=1), name="infusion_lot_vials_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot.number} x{self.vials}"
 
 
 class CourseSchedule(models.Model):

@@ -37,6 +37,7 @@ from belimumab.domain.worklist import (
     worklist_mark,
 )
 from belimumab.patients.models import Course, Patient, Route
+from belimumab.pharmacy import traceability
 from belimumab.pharmacy.doses import (
     InfusionCost,
     infusion_cost,
@@ -47,7 +48,7 @@ from belimumab.pharmacy.doses import (
     tolerance_pct,
     vial_sizes,
 )
-from belimumab.pharmacy.models import CourseSchedule, Infusion
+from belimumab.pharmacy.models import CourseSchedule, Infusion, InfusionLot
 
 _TENTH = Decimal("0.1")
 _HUNDRED = Decimal(100)
@@ -606,20 +607,22 @@ class PreparationSheet:
     max_hours: int
     cost: InfusionCost
     currency: str
+    lots: list[InfusionLot] = field(default_factory=list)  # drawn from the stock (issue 14)
 
 
 def preparation_sheet(*, infusion: Infusion) -> PreparationSheet:
     """What the preparer needs on paper: vials, water, volume to draw, bag, the 8-hour limit.
 
-    One query (the rank of the infusion in its course); `infusion` comes with its patient,
-    course, regimen, preparer and checker.
+    Two queries (the rank of the infusion in its course, its lots); `infusion` comes with its
+    patient, course, regimen, preparer and checker.
     """
     return preparation_sheets([infusion])[0]
 
 
 def preparation_sheets(infusions: list[Infusion]) -> list[PreparationSheet]:
-    """The sheets of several infusions (a day's), in their order: one query whatever their
-    number (the earlier infusions of their courses, which rank each one in its course)."""
+    """The sheets of several infusions (a day's), in their order: two queries whatever their
+    number (the earlier infusions of their courses, which rank each one in its course; the
+    lots they drew)."""
     if not infusions:
         return []
     earlier: dict[int, list[tuple[date, int]]] = defaultdict(list)
@@ -631,11 +634,15 @@ def preparation_sheets(infusions: list[Infusion]) -> list[PreparationSheet]:
     for course_id, day, count in rows:
         earlier[course_id].append((day, count))
     concentration = int(setting("CONCENTRATION_MG_PER_ML"))
-    return [_sheet(i, earlier[i.course_id], concentration) for i in infusions]
+    lots = traceability.draws_by_infusion([i.pk for i in infusions])
+    return [_sheet(i, earlier[i.course_id], concentration, lots[i.pk]) for i in infusions]
 
 
 def _sheet(
-    infusion: Infusion, earlier: list[tuple[date, int]], concentration: int
+    infusion: Infusion,
+    earlier: list[tuple[date, int]],
+    concentration: int,
+    lots: list[InfusionLot],
 ) -> PreparationSheet:
     regimen = infusion.course.regimen.as_domain()
     before = [(day, count) for day, count in earlier if day < infusion.date]
@@ -655,4 +662,5 @@ def _sheet(
         max_hours=int(setting("MAX_HOURS_RECONSTITUTION_TO_END")),
         cost=infusion_cost(infusion),
         currency=setting("CURRENCY"),
+        lots=lots,
     )

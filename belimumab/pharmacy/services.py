@@ -13,7 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from belimumab.domain import dosing, schedule
 from belimumab.domain import plausibility as rules
 from belimumab.domain.defaults import MAX_PENS_PER_DISPENSATION
 from belimumab.patients.models import Patient, Route
-from belimumab.pharmacy import doses, selectors
+from belimumab.pharmacy import doses, draws, selectors
 from belimumab.pharmacy.models import Diluent, Infusion, Reaction
 
 _TENTH = Decimal("0.1")
@@ -273,7 +274,14 @@ def _check_weight_change(
     }
 
 
-_TEXT_FIELDS = ("rounding_reason", "lots", "diluent", "reaction_notes", "notes", "reaction")
+_TEXT_FIELDS = (
+    "rounding_reason",
+    "lots_as_recorded",
+    "diluent",
+    "reaction_notes",
+    "notes",
+    "reaction",
+)
 
 
 def _save(
@@ -299,6 +307,11 @@ def _save(
         raise
 
 
+def _route(infusion: Infusion) -> str:
+    return str(infusion.course.regimen.route)
+
+
+@transaction.atomic
 def infusion_record(
     *,
     patient: Patient,
@@ -307,12 +320,16 @@ def infusion_record(
     today: date,
     weight_confirmed: bool = False,
     confirmed: Collection[str] = (),
+    lots: str = "",
 ) -> Infusion:
-    """Record an infusion of `patient`: dose recomputed, vials planned, checks, audit.
+    """Record an infusion of `patient`: dose recomputed, vials planned, checks, audit, and its
+    vials (or pens) drawn from the stock in the same transaction (`draws.infusion_draw`: the
+    lots named in `lots`, scanned or typed, else first expiry first).
 
     `fields`: date, weight_kg, prepared_dose_mg (None: the prescribed dose), rounding_reason,
-    lots, diluent, prepared_by, checked_by, premedication, reaction, reaction_notes, notes;
-    for an SC course, pens (a dispensation: no diluent, premedication nor reaction).
+    lots_as_recorded, diluent, prepared_by, checked_by, premedication, reaction,
+    reaction_notes, notes; for an SC course, pens (a dispensation: no diluent, premedication
+    nor reaction).
     """
     infusion = Infusion(patient=patient)
     _prepare(
@@ -322,9 +339,12 @@ def infusion_record(
         weight_confirmed=weight_confirmed or "weight_change" in confirmed,
         confirmed=confirmed,
     )
-    return _save(infusion, user=user, expected_version=None)
+    saved = _save(infusion, user=user, expected_version=None)
+    draws.infusion_draw(infusion=saved, route=_route(saved), text=lots, user=user)
+    return saved
 
 
+@transaction.atomic
 def infusion_update(
     *,
     infusion: Infusion,
@@ -334,8 +354,12 @@ def infusion_update(
     expected_version: int | None,
     weight_confirmed: bool = False,
     confirmed: Collection[str] = (),
+    lots: str = "",
 ) -> Infusion:
-    """Correct an infusion (same checks as recording); a stale version saves nothing."""
+    """Correct an infusion (same checks as recording); a stale version saves nothing. Lots
+    named, or other vials or another date for a record drawn from the stock: its draws are
+    given back and drawn anew (`draws.infusion_redraw`)."""
+    old_date = infusion.date
     _prepare(
         infusion,
         fields=dict(fields),
@@ -343,19 +367,33 @@ def infusion_update(
         weight_confirmed=weight_confirmed or "weight_change" in confirmed,
         confirmed=confirmed,
     )
-    return _save(infusion, user=user, expected_version=expected_version, reason="corrected")
+    saved = _save(infusion, user=user, expected_version=expected_version, reason="corrected")
+    draws.infusion_redraw(
+        infusion=saved, route=_route(saved), text=lots, user=user, today=today, old_date=old_date
+    )
+    return saved
 
 
+@transaction.atomic
 def infusion_deactivate(
-    *, infusion: Infusion, user: Any, expected_version: int | None, reason: str
+    *,
+    infusion: Infusion,
+    user: Any,
+    expected_version: int | None,
+    reason: str,
+    today: date | None = None,
 ) -> Infusion:
-    """Deactivate (never delete) an infusion, with the reason in its audit history."""
+    """Deactivate (never delete) an infusion, with the reason in its audit history.
+
+    A record deactivated was entered by mistake (wrong patient, duplicate): the vials it drew
+    go back to the stock (a "restored" movement each). Vials opened and not given are waste,
+    recorded as such on their lot's page, where the stock and the waste report count them."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why this infusion is deactivated.")})
     infusion.is_active = False
-    return _save(
-        infusion,
-        user=user,
-        expected_version=expected_version,
-        reason=_("deactivated: %(reason)s") % {"reason": reason.strip()},
+    text = _("deactivated: %(reason)s") % {"reason": reason.strip()}
+    saved = _save(infusion, user=user, expected_version=expected_version, reason=text)
+    draws.draws_undo(
+        infusion=saved, user=user, today=today or timezone.localdate(), reason="deactivated"
     )
+    return saved

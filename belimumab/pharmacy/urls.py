@@ -1,6 +1,6 @@
 from django.urls import path
 
-from belimumab.pharmacy import planning_views, sheets, views
+from belimumab.pharmacy import planning_views, sheets, traceability_views, views
 
 app_name = "pharmacy"
 urlpatterns = [
@@ -20,5 +20,7 @@ urlpatterns = [
     path("sheets/reprint/", sheets.day_sheets_reprint, name="day_sheets_reprint"),
     path("sheets/printed/<int:pk>.pdf", sheets.printed_sheet, name="printed_sheet"),
     path("dose-plan/", views.dose_plan, name="dose_plan"),
+    path("lots/<int:pk>/patients/", traceability_views.lot_traceability, name="lot_traceability"),
+    path("patients/<int:pk>/lots/", traceability_views.patient_lots, name="patient_lots"),
     path("planning/", planning_views.planning_page, name="planning"),
 ]

@@ -27,7 +27,7 @@ from belimumab.core.templatetags.belimumab import current_app, pk_url
 from belimumab.core.views import save_form
 from belimumab.domain.worklist import DUE, FIRST_INFUSION, OVERDUE, TO_REVIEW
 from belimumab.patients.models import Patient, Route
-from belimumab.pharmacy import doses, selectors, services
+from belimumab.pharmacy import doses, draws, selectors, services, traceability
 from belimumab.pharmacy.display import WorklistWords, vials_text, worklist_lines
 from belimumab.pharmacy.forms import InfusionForm, parse_day
 from belimumab.pharmacy.models import Infusion
@@ -151,6 +151,14 @@ def _saved_message(request: HttpRequest, infusion: Infusion, what: str, route: s
     messages.success(request, text)
 
 
+def _drawn_message(request: HttpRequest, infusion: Infusion) -> None:
+    """The lots the record drew from the stock, so the pharmacist sees what was taken."""
+    drawn = traceability.infusion_draws(infusion)
+    if drawn:
+        lots = ", ".join(f"{draw.lot.number} \u00d7 {draw.vials}" for draw in drawn)
+        messages.info(request, _("Lots drawn from the stock: %(lots)s.") % {"lots": lots})
+
+
 def _form_page(
     request: HttpRequest,
     *,
@@ -175,6 +183,7 @@ def _form_page(
             course=infusion.course if infusion else None,
         )
     proposal = _proposal(ctx, form["weight_kg"].value(), on_date)
+    pens = form["pens"].value() if "pens" in form.fields else None
     show_confirm = bool(
         form.errors.get("confirm_weight")
         or form["confirm_weight"].value()
@@ -193,6 +202,13 @@ def _form_page(
             "identity": _identity(request),
             "stale": stale,
             "max_weight": doses.setting("MAX_WEIGHT_KG"),
+            "lot_proposals": draws.proposals_for(
+                proposal,
+                pens,
+                on_date,
+                form["prepared_dose_mg"].value() if "prepared_dose_mg" in form.fields else None,
+            ),
+            "current_draws": traceability.infusion_draws(infusion),
         },
     )
 
@@ -253,10 +269,12 @@ def infusion_record(request: HttpRequest, patient_id: int) -> HttpResponse:
                 today=today,
                 weight_confirmed=form.cleaned_data["confirm_weight"],
                 confirmed=form.cleaned_data["confirmed"],
+                lots=form.cleaned_data["lots"],
             ),
         )
         if outcome.saved:
             _saved_message(request, outcome.value, "recorded", ctx.course.regimen.route)
+            _drawn_message(request, outcome.value)
             return redirect("clinical:patient_detail", pk=patient.pk)
     # nothing was written: today's context still holds
     return _form_page(request, patient=patient, form=form, known=(today, ctx))
@@ -282,10 +300,12 @@ def infusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
                 weight_confirmed=form.cleaned_data["confirm_weight"],
                 confirmed=form.cleaned_data["confirmed"],
+                lots=form.cleaned_data["lots"],
             ),
         )
         if outcome.saved:
             _saved_message(request, infusion, "corrected", infusion.course.regimen.route)
+            _drawn_message(request, infusion)
             return redirect("clinical:patient_detail", pk=infusion.patient_id)
         stale = outcome.conflict
     return _form_page(request, patient=infusion.patient, form=form, infusion=infusion, stale=stale)
@@ -315,7 +335,12 @@ def infusion_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "pharmacy/infusion_deactivate.html",
-        {"form": form, "infusion": infusion, "identity": _identity(request)},
+        {
+            "form": form,
+            "infusion": infusion,
+            "identity": _identity(request),
+            "draws": traceability.infusion_draws(infusion),
+        },
     )
 
 
@@ -353,6 +378,9 @@ def dose_plan(request: HttpRequest) -> JsonResponse:
             "context": ctx,
             "weight_typed": bool(raw.strip()),
             "max_weight": doses.setting("MAX_WEIGHT_KG"),
+            "lot_proposals": draws.proposals_for(
+                proposal, request.GET.get("pens"), on_date, request.GET.get("prepared")
+            ),
         },
         request=request,
     )

@@ -1,5 +1,6 @@
 """A few demonstration lots so that `make run`'s stock page means something: one lot expiring
-within the horizon, one expired, one emptied (hidden by default), received by demo users."""
+within the horizon, one expired, one emptied (hidden by default), received by demo users; enough
+vials and pens for the demo's recordings, which draw from the stock (issue 14)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from belimumab.stock.models import MovementKind, VialLot
 
 # number, presentation, days from today to the expiry, vials, received how many days ago
 DEMO_LOTS = (
-    ("DEMO-120A", "iv120", 420, 24, 20),
+    ("DEMO-120A", "iv120", 420, 60, 20),
     ("DEMO-120B", "iv120", 45, 6, 60),  # expiring within the 90-day horizon
-    ("DEMO-400A", "iv400", 300, 10, 20),
+    ("DEMO-400A", "iv400", 300, 30, 20),
     ("DEMO-400X", "iv400", -10, 2, 200),  # expired: to be returned
     ("DEMO-400E", "iv400", 200, 1, 90),  # emptied below
-    ("DEMO-PEN1", "sc200", 250, 16, 20),
+    ("DEMO-PEN1", "sc200", 250, 40, 20),
 )
 
 

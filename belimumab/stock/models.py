@@ -58,9 +58,12 @@ class MovementKind(models.TextChoices):
     WASTED = "wasted", _("wasted or broken")
     RETURNED = "returned", _("returned")
     CORRECTED = "corrected", _("corrected by inventory")
+    # a preparation's draw given back: its infusion was corrected or deactivated (pharmacy)
+    RESTORED = "restored", _("given back from a preparation")
 
 
 OUTGOING = (MovementKind.USED, MovementKind.WASTED, MovementKind.RETURNED)
+INCOMING = (MovementKind.RECEIVED, MovementKind.RESTORED)
 
 
 class StockMovement(ClinicalModel):
@@ -87,7 +90,7 @@ class StockMovement(ClinicalModel):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind=MovementKind.RECEIVED, quantity__gt=0)
+                    Q(kind__in=INCOMING, quantity__gt=0)
                     | Q(kind__in=OUTGOING, quantity__lt=0)
                     | (Q(kind=MovementKind.CORRECTED) & ~Q(quantity=0))
                 ),

@@ -113,3 +113,18 @@ def lot_movements(lot: VialLot) -> list[StockMovement]:
         .select_related("recorded_by")
         .order_by("on_date", "created_at", "pk")
     )
+
+
+def lots_with_numbers(presentations: Sequence[str]) -> dict[str, list[tuple[LotOnHand, str]]]:
+    """The active lots of these presentations, each with what it holds and its number, per
+    presentation (one query): what a preparation's first-expiry-first proposal reads."""
+    found: dict[str, list[tuple[LotOnHand, str]]] = {code: [] for code in presentations}
+    rows = (
+        VialLot.objects.active()
+        .filter(presentation__in=list(presentations))
+        .annotate(held=_ON_HAND)
+        .values_list("pk", "presentation", "expiry", "held", "number")
+    )
+    for pk, code, expiry, held, number in rows:
+        found[code].append((LotOnHand(pk, expiry, held), number))
+    return found

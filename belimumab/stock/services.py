@@ -230,3 +230,23 @@ def _not_enough_in_stock(needed: int, usable: int) -> str:
         "The stock holds %(usable)d usable vials of this presentation, %(needed)d needed.",
         usable,
     ) % {"usable": usable, "needed": needed}
+
+
+@transaction.atomic
+def draw_restore(
+    *, movement: StockMovement, on_date: date, user: Any, reason: str = ""
+) -> StockMovement:
+    """Give back a preparation's draw (its infusion was corrected or deactivated): a "restored"
+    movement of the vials the "used" movement took, on the same lot, the movement itself kept
+    as it was (the lot's page shows both)."""
+    if movement.kind != MovementKind.USED or movement.quantity >= 0:
+        raise ValidationError({"lots": _("Only a preparation's draw can be given back.")})
+    lot = _locked(movement.lot)
+    return _movement(
+        lot=lot,
+        kind=MovementKind.RESTORED,
+        quantity=-movement.quantity,
+        on_date=on_date,
+        user=user,
+        reason=reason,
+    )

@@ -11,6 +11,7 @@
   var weight = form.elements.namedItem("weight_kg");
   var day = form.elements.namedItem("date");
   var prepared = form.elements.namedItem("prepared_dose_mg");
+  var pens = form.elements.namedItem("pens");  // SC: the lots proposed follow the pens
   var confirmBox = document.getElementById("confirm-weight-box");
   var confirmInput = form.elements.namedItem("confirm_weight");
   var timer = null;
@@ -21,6 +22,8 @@
     params.set("patient", form.dataset.patient);
     params.set("weight", weight ? weight.value : "");
     if (day && day.value) { params.set("date", day.value); }
+    if (pens && pens.value) { params.set("pens", pens.value); }
+    if (prepared && prepared.value) { params.set("prepared", prepared.value); }
     if (form.dataset.infusion) { params.set("infusion", form.dataset.infusion); }
     return form.dataset.dosePlanUrl + "?" + params.toString();
   }
@@ -63,6 +66,8 @@
   }
 
   if (weight) { weight.addEventListener("input", later); }
+  if (pens) { pens.addEventListener("input", later); }
+  if (prepared) { prepared.addEventListener("input", later); }  // the lots follow its vials
   if (day) {
     day.addEventListener("input", later);
     day.addEventListener("change", later);
@@ -75,6 +80,18 @@
     event.preventDefault();
     prepared.value = button.dataset.useDose;
     prepared.focus();
+    later();
+  });
+
+  // A usable lot clicked: one vial of it added to the lots field ("LOT x 1" lines add up).
+  panel.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-choose-lot]");
+    var lots = form.elements.namedItem("lots");
+    if (!button || !lots) { return; }
+    event.preventDefault();
+    var text = lots.value.replace(/\s+$/, "");
+    lots.value = (text ? text + "\n" : "") + button.dataset.chooseLot + " x 1\n";
+    lots.focus();
   });
 
   // On a slow connection the pharmacist types the weight before this file arrives: catch up.

@@ -12,12 +12,13 @@ from django.conf import settings
 from django.core.management import call_command
 
 from belimumab.clinical.models import AdverseEvent, Visit
-from belimumab.cohort_io.formats import FILES
+from belimumab.cohort_io.formats import FILES, LOT_COLUMNS
 from belimumab.cohort_io.generator import (
     COLUMNS,
     FIRST_NAMES_F,
     FIRST_NAMES_M,
     LAST_NAMES,
+    NOT_GENERATED,
     generate_cohort,
     write_csv_files,
 )
@@ -57,8 +58,10 @@ def test_same_seed_same_files_other_seed_other_files(tmp_path):
 
 
 def test_columns_are_those_of_the_import_format():
+    # the hospital's identifiers and the structured lots (stock lots) are not generated
+    assert set(NOT_GENERATED) == {"hospital_id", *(c for cs in LOT_COLUMNS.values() for c in cs)}
     for name, columns in COLUMNS.items():
-        assert set(columns) == set(FILES[name].columns) - {"hospital_id"}, name
+        assert set(columns) == set(FILES[name].columns) - set(NOT_GENERATED), name
 
 
 @pytest.fixture(scope="module")

@@ -438,7 +438,10 @@ def test_formula_looking_strings_are_stored_as_text(db, tmp_path):
     files["patients"][1][13] = "+33 1 23 45"
     assert run(write(tmp_path / "f", files)).ok
     assert Visit.objects.get(date=date(2026, 1, 5), patient__code="T-001").notes == "=1+2"
-    assert Infusion.objects.get(date=date(2026, 1, 5)).lots == '=HYPERLINK("http://example.org")'
+    assert (
+        Infusion.objects.get(date=date(2026, 1, 5)).lots_as_recorded
+        == '=HYPERLINK("http://example.org")'
+    )
     assert AdverseEvent.objects.get().term == "@SUM(A1)"
     assert Patient.objects.get(code="T-001").last_name == "+33 1 23 45"
 

@@ -6,10 +6,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from belimumab.accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from belimumab.labfeed.models import PendingLabResult, PendingStatus
 from belimumab.patients.models import Patient
+from belimumab.pharmacy import draws
 from belimumab.stock.models import VialLot
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +45,13 @@ def test_load_demo_creates_every_role_and_a_current_worklist(settings):
     assert 'class="table-warning" data-lot="DEMO-120B"' in stock
     assert 'class="table-danger" data-lot="DEMO-400X"' in stock
     assert "DEMO-400E" not in stock  # emptied: hidden by default
+    # recording an infusion or a dispensation draws from them, first expiry first
+    proposed = draws.proposals({"iv120": 6, "iv400": 2, "sc200": 4}, timezone.localdate())
+    assert [(p.lots[0].number, p.missing) for p in proposed] == [
+        ("DEMO-120B", 0),
+        ("DEMO-400A", 0),
+        ("DEMO-PEN1", 0),
+    ]
 
 
 def test_load_demo_refuses_production(settings):

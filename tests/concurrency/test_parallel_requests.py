@@ -61,7 +61,7 @@ def test_two_pharmacists_recording_the_same_infusion_make_one(make_user, make_pa
             data = {
                 "date": today.isoformat(),
                 "weight_kg": "70",
-                "lots": "LOT1",
+                "lots_as_recorded": "LOT1",
                 "diluent": "nacl_0.9",
                 "prepared_by": preparer.pk,
                 "checked_by": checker.pk,

@@ -56,6 +56,46 @@ def test_backup_and_restore_round_trip_every_row_and_history(
     assert len(after["clinical.HistoricalVisit"]) == 10
 
 
+def test_the_stock_and_the_infusions_lots_round_trip(tmp_path, users, make_patient):
+    """Lots, movements and the lots of an infusion drawn from them (issue 14)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from belimumab.pharmacy import services
+    from belimumab.stock import services as stock_services
+
+    today = timezone.localdate()
+    stock_services.lot_receive(
+        presentation="iv120",
+        number="BK-LOT",
+        expiry=today + timedelta(days=60),
+        vials=10,
+        on_date=today,
+        user=users["pharmacist"],
+    )
+    checker = users["administrator"]
+    checker.groups.add(*users["pharmacist"].groups.all())
+    fields = {
+        "date": today,
+        "weight_kg": Decimal("70"),
+        "diluent": "nacl_0.9",
+        "prepared_by": users["pharmacist"],
+        "checked_by": checker,
+        "reaction": "none",
+    }
+    patient = make_patient(code="BK-S", start=today)
+    services.infusion_record(patient=patient, user=users["pharmacist"], fields=fields, today=today)
+    before = _snapshot()
+    assert len(before["pharmacy.InfusionLot"]) == 1 and len(before["stock.StockMovement"]) == 2
+    path = tmp_path / "stock.json.gz"
+    call_command("backup", "--output", str(path))
+    call_command("flush", "--no-input", verbosity=0)
+    call_command("restore", str(path), "--yes")
+    assert _snapshot() == before
+
+
 def test_printed_sheets_come_back_byte_for_byte(tmp_path, users, make_patient, make_infusion):
     """The archived PDFs are in the database (issue 14): a restore returns the same bytes."""
     from belimumab.pharmacy.models import PrintedSheet

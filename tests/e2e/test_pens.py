@@ -50,7 +50,9 @@ def test_pharmacist_dispenses_pens_from_the_worklist(
     expect(page.locator('#dose-plan [data-plan="pens"]')).to_be_visible()
     expect(page.locator('#dose-plan [data-plan="covering"]')).to_have_count(0)
 
-    page.fill("input[name=lots]", "P1, P2, P3, P4")
+    # the stock holds no pen lot: the lots are written as recorded
+    expect(page.locator('#dose-plan [data-lot-proposal="sc200"] [data-no-stock]')).to_be_visible()
+    page.fill("input[name=lots_as_recorded]", "P1, P2, P3, P4")
     page.select_option("select[name=checked_by]", label="Paul Lefèvre")
     page.get_by_role("button", name="Enregistrer la dispensation").click()
 

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from belimumab.pharmacy.models import Infusion
+from belimumab.stock import services as stock_services
 from tests.department.helpers import department_set
 from tests.e2e.conftest import wait_until_ready
 
@@ -33,10 +34,24 @@ def rounding_at_ten_percent(transactional_db):
 
 
 @pytest.fixture
-def cohort(make_patient, make_infusion):
+def cohort(make_patient, make_infusion, users):
     """Eight patients: due today, in 1 and 3 days, 5 days late, no administration for 90 days
-    (to review), just treated, registered without an infusion, on time after missed cycles."""
+    (to review), just treated, registered without an infusion, on time after missed cycles;
+    and lots in stock, so that recording draws from them (issue 14)."""
     today = timezone.localdate()
+    for number, presentation, expires_in, vials in (
+        ("E2E-120A", "iv120", 300, 10),
+        ("E2E-120B", "iv120", 100, 10),  # expires first: proposed first
+        ("E2E-400", "iv400", 200, 4),
+    ):
+        stock_services.lot_receive(
+            presentation=presentation,
+            number=number,
+            expiry=today + timedelta(days=expires_in),
+            vials=vials,
+            on_date=today - timedelta(days=10),
+            user=users["pharmacist"],
+        )
 
     def patient(code, last, first, start, given, weight="68.5", regimen="iv_standard"):
         p = make_patient(
@@ -108,10 +123,15 @@ def test_pharmacist_records_an_infusion_from_the_worklist(
     expect(panel.locator('[data-plan="covering"]')).to_contain_text("8,75 mL")
     expect(panel.locator('[data-plan="rounded"]')).to_contain_text("640 mg")
     expect(panel.locator('[data-plan="rounded"]')).to_contain_text("8,6 %")
+    # the lots proposed for the covering vials, first expiry first
+    expect(panel.locator('[data-lot-proposal="iv120"]')).to_contain_text(f"E2E-120B {TIMES} 6")
     panel.locator("[data-use-dose]").click()
     expect(page.locator("input[name=prepared_dose_mg]")).to_have_value("640")
+    # the proposal follows the vials of the dose to prepare: 1 x 400 + 2 x 120
+    expect(panel.locator('[data-lot-proposal="iv400"]')).to_contain_text(f"E2E-400 {TIMES} 1")
+    expect(panel.locator('[data-lot-proposal="iv120"]')).to_contain_text(f"E2E-120B {TIMES} 2")
 
-    page.fill("input[name=lots]", "A123, B456")
+    # the lots field left empty: the proposal is drawn for the vials opened
     page.select_option("select[name=checked_by]", label="Paul Lefèvre")
     screenshot(page, "infusion_form")
     page.locator("#infusion-form button[type=submit]").click()
@@ -123,12 +143,15 @@ def test_pharmacist_records_an_infusion_from_the_worklist(
     assert infusion.prepared_dose_mg == Decimal("640.0")
     assert (infusion.vials_400, infusion.vials_120) == (1, 2)
     assert infusion.checked_by.username == "pharmacist2"
+    drawn = sorted((d.lot.number, d.vials) for d in infusion.lot_draws.select_related("lot"))
+    assert drawn == [("E2E-120B", 2), ("E2E-400", 1)]
 
     page.locator(f'tr[data-infusion="{infusion.pk}"] a[href$="/sheet/"]').click()
     sheet = page.locator(".prep-sheet")
     expect(sheet).to_contain_text("8,00 mL")  # 640 mg at 80 mg/mL
     expect(sheet).to_contain_text("4,8 mL")
     expect(sheet).to_contain_text("Paul Lefèvre")
+    expect(sheet.locator("[data-lots]").first).to_contain_text(f"E2E-120B {TIMES} 2")
     page.emulate_media(media="print")
     page.set_viewport_size({"width": 820, "height": 1160})  # about A4 at 96 dpi
     screenshot(page, "preparation_sheet")

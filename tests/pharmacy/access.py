@@ -6,12 +6,23 @@ The PDF sheets, the day's page, the reprints and the archive are for those who p
 department head (no identity), and not the clinician (printing is the pharmacy's act).
 """
 
+from datetime import date
+
+from belimumab.stock.models import VialLot
 from tests.access_spec import ADMINISTRATOR, ALL_ROLES, DEPARTMENT_HEAD, PHARMACIST, Rule
 
 PHARMACY = frozenset({PHARMACIST})
 # the planning reads the worklist and the stock: those who read the stock (clinicians do not)
 PLANNING = frozenset({PHARMACIST, ADMINISTRATOR, DEPARTMENT_HEAD})
 PRINT = frozenset({PHARMACIST, ADMINISTRATOR})
+
+
+def _lot(world):
+    lot, _ = VialLot.objects.get_or_create(
+        presentation="iv120", number="ACC-TRACE", defaults={"expiry": date(2030, 1, 31)}
+    )
+    return {"pk": lot.pk}
+
 
 RULES = [
     Rule("pharmacy:worklist", get=ALL_ROLES),
@@ -35,6 +46,12 @@ RULES = [
     ),
     Rule("pharmacy:infusion_sheet", get=ALL_ROLES, kwargs=lambda w: {"pk": w.infusion.pk}),
     Rule("pharmacy:dose_plan", get=PHARMACY, query="?weight=70"),
+    # traceability (issue 14): every role reads who received a lot (a recall needs the
+    # clinicians; department heads read every infusion already, codes only) and exports it
+    Rule("pharmacy:lot_traceability", get=ALL_ROLES, kwargs=_lot),
+    Rule("pharmacy:lot_traceability", get=ALL_ROLES, kwargs=_lot, query="?format=csv"),
+    Rule("pharmacy:lot_traceability", get=ALL_ROLES, kwargs=_lot, query="?format=xlsx"),
+    Rule("pharmacy:patient_lots", get=ALL_ROLES, kwargs=lambda w: {"pk": w.patient.pk}),
     Rule("pharmacy:planning", get=PLANNING),
     Rule("pharmacy:infusion_sheet_pdf", get=PRINT, kwargs=lambda w: {"pk": w.infusion.pk}),
     Rule(

@@ -38,7 +38,7 @@ def payload(users, checker, today):
             "weight_kg": "70",
             "prepared_dose_mg": "",
             "rounding_reason": "",
-            "lots": "A123, B456",
+            "lots_as_recorded": "A123, B456",
             "diluent": "nacl_0.9",
             "prepared_by": users["pharmacist"].pk,
             "checked_by": checker.pk,

@@ -268,7 +268,7 @@ def _sc_payload(users, checker, today, **changes):
         "date": today.isoformat(),
         "weight_kg": "",
         "pens": "4",
-        "lots": "P1, P2, P3, P4",
+        "lots_as_recorded": "P1, P2, P3, P4",
         "prepared_by": users["pharmacist"].pk,
         "checked_by": checker.pk,
         "notes": "",
@@ -394,7 +394,7 @@ def test_the_service_refuses_a_dispensation_without_pens(
     fields = {
         "date": today,
         "weight_kg": None,
-        "lots": "P1",
+        "lots_as_recorded": "P1",
         "prepared_by": users["pharmacist"],
         "checked_by": checker,
         "notes": "",
@@ -428,7 +428,7 @@ def test_an_iv_infusion_is_one_pen_whatever_is_sent(iv_patient, users, checker, 
         fields={
             "date": today,
             "weight_kg": Decimal(70),
-            "lots": "A1",
+            "lots_as_recorded": "A1",
             "diluent": "nacl_0.9",
             "prepared_by": users["pharmacist"],
             "checked_by": checker,
@@ -476,12 +476,13 @@ def test_sc_form_query_count_is_constant(
 ):
     """As the IV form (tests/pharmacy/test_views.py): session, user, user and group
     permissions; the patient, its courses and its records once; the two people lists; the
-    department settings; the session saved (savepoint, update, release)."""
+    department settings; the pens' lots in stock for the proposal (issue 14); the session
+    saved (savepoint, update, release)."""
     patient = make_patient(code="SC13", start=date(2025, 1, 6), regimen="sc_standard")
     for k in range(given_count):
         dispense(patient, date(2025, 1, 6) + timedelta(weeks=4 * k), 4)
     client = client_for("pharmacist")
     url = reverse("pharmacy:infusion_record", kwargs={"patient_id": patient.pk})
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.context["context"].cycle_index == 4 * given_count

@@ -149,7 +149,7 @@ def test_sc_interval_counts_the_weeks_the_pens_cover(
     data = {
         "date": today.isoformat(),
         "pens": "4",
-        "lots": "P1",
+        "lots_as_recorded": "P1",
         "prepared_by": users["pharmacist"].pk,
         "checked_by": checker.pk,
     }

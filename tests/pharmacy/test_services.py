@@ -32,7 +32,7 @@ def fields(users, checker, today):
             "weight_kg": Decimal("70"),
             "prepared_dose_mg": None,
             "rounding_reason": "",
-            "lots": "A123",
+            "lots_as_recorded": "A123",
             "diluent": "nacl_0.9",
             "prepared_by": users["pharmacist"],
             "checked_by": checker,
@@ -240,11 +240,11 @@ def test_correction_keeps_its_own_date_and_weight_reference(iv_patient, fields, 
     updated = services.infusion_update(
         infusion=infusion,
         user=users["pharmacist"],
-        fields=fields(lots="C789"),
+        fields=fields(lots_as_recorded="C789"),
         today=today,
         expected_version=infusion.version,
     )
-    assert updated.lots == "C789" and Infusion.objects.filter(date=today).count() == 1
+    assert updated.lots_as_recorded == "C789" and Infusion.objects.filter(date=today).count() == 1
 
 
 def test_deactivation_keeps_the_record_and_frees_the_date(iv_patient, fields, users, today):
@@ -274,7 +274,7 @@ def test_correction_keeps_a_preparer_who_has_left(iv_patient, fields, users, che
     updated = services.infusion_update(
         infusion=infusion,
         user=users["pharmacist"],
-        fields=fields(lots="C789"),
+        fields=fields(lots_as_recorded="C789"),
         today=today,
         expected_version=infusion.version,
     )

@@ -17,8 +17,9 @@ from belimumab.core.models import HardDeleteForbidden
 from belimumab.core.services import clinical_save
 from belimumab.department import services as department_services
 from belimumab.department.models import Department
-from belimumab.pharmacy.models import PrintedSheet
+from belimumab.pharmacy.models import InfusionLot, PrintedSheet
 from belimumab.pharmacy.pdf import static_fetcher, static_file
+from belimumab.stock.models import VialLot
 
 DAY = date(2026, 3, 2)
 HEADER = "CHU de Strasbourg\nPharmacie à usage intérieur\n1 place de l'Hôpital, 67000 Strasbourg"
@@ -52,7 +53,7 @@ def sheet_infusion(make_patient, make_infusion, users, checker):
         patient,
         DAY,
         vials_120=6,
-        lots="LOT-A1",
+        lots_as_recorded="LOT-A1",  # lots written before the stock (issue 14)
         diluent="nacl_0.9",
         prepared_by=users["pharmacist"],
         checked_by=checker,
@@ -105,6 +106,14 @@ def test_one_sheet_in_english(client_for, sheet_infusion, users):
     assert printed.printed_by == users["pharmacist"]
     assert printed.sha256 == hashlib.sha256(bytes(printed.pdf)).hexdigest()
     assert printed.sources == [[sheet_infusion.pk, sheet_infusion.version, 1]]
+
+
+def test_the_sheet_pdf_shows_the_lots_drawn_from_the_stock(client_for, sheet_infusion):
+    """Structured lots (issue 14) beside the lots as recorded."""
+    lot = VialLot.objects.create(presentation="iv120", number="STOCK-7", expiry=date(2027, 5, 31))
+    InfusionLot.objects.create(infusion=sheet_infusion, lot=lot, vials=6)
+    [text] = _pages(_sheet_pdf(_client(client_for, "pharmacist"), sheet_infusion))
+    assert "STOCK-7 \u00d7 6" in text and "31/05/2027" in text and "LOT-A1" in text
 
 
 def test_one_sheet_in_french(client_for, sheet_infusion):
@@ -254,9 +263,10 @@ def test_the_days_pdf_reads_a_constant_number_of_queries(
     client = client_for("pharmacist")
     # session, user, the user's permissions (its own, its groups'); the day's infusions with
     # their patients, courses, regimens, preparers and checkers; the archive (none yet); the
-    # earlier infusions of their courses; the department's settings; the savepoint, INSERT and
-    # release of the archived print; the session saved (savepoint, UPDATE, release)
-    with django_assert_num_queries(14):
+    # earlier infusions of their courses; the lots they drew (issue 14); the department's
+    # settings; the savepoint, INSERT and release of the archived print; the session saved
+    # (savepoint, UPDATE, release)
+    with django_assert_num_queries(15):
         _day_pdf(client)
     # printed: session, user, permissions (2), the day's infusions, the archived print, the
     # session saved (3)

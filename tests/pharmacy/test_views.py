@@ -264,7 +264,7 @@ def test_client_side_numbers_are_ignored(client_for, iv_patient, payload, today)
         ({"prepared_dose_mg": "500"}, "rounding_reason", "give the reason"),
         ({"prepared_dose_mg": "900"}, "prepared_dose_mg", "cannot exceed"),
         ({"diluent": "glucose_5"}, "diluent", "valid choice"),
-        ({"lots": ""}, "lots", "required"),
+        ({"lots_as_recorded": ""}, "lots_as_recorded", "The stock holds no lot"),
     ],
 )
 def test_bad_input_is_shown_beside_the_field_and_saves_nothing(
