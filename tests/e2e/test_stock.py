@@ -1,14 +1,19 @@
 """A pharmacist receives a delivery by scanning a pack as a keyboard-wedge scanner types it (the
-code, then Enter), enters the vials and finds the lot on the stock page (issue 14)."""
+code, then Enter), enters the vials and finds the lot on the stock page; records an infusion drawing
+from it, finds the patient from the lot's traceability page and prints the day's sheets as one PDF
+(issue 14)."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.e2e.conftest import wait_until_ready
 from tests.stock.helpers import GTIN_120, datamatrix, yymmdd
@@ -91,3 +96,12 @@ def test_a_scanned_lot_is_drawn_for_an_infusion_and_traced_to_the_patient(
     screenshot(page, "lot_traceability")
     recipients.locator("a[data-patient='TRACE-01']").click()
     expect(page).to_have_url(re.compile(rf"/patients/{patient.pk}/$"))
+
+    # the day's sheets as one PDF, from the worklist: the infusion's sheet names the lot drawn
+    page.goto(live_server.url + reverse("pharmacy:worklist"))
+    link = page.locator("#print-sheets a", has_text="PDF")
+    pdf = page.request.get(live_server.url + link.get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.body())).pages]
+    mine = [text for text in pages if "TRACE-01" in text]
+    assert len(mine) == 1 and "RECALL-7" in mine[0] and "Paul Lefèvre" in mine[0]
