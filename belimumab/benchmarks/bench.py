@@ -26,6 +26,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections, reset_queries
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQLWrapper
+from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -36,7 +37,7 @@ from belimumab.cohort_io.generator import generate_cohort, write_csv_files
 from belimumab.cohort_io.services import cohort_import
 from belimumab.patients.models import Course, Patient
 from belimumab.pharmacy import printing
-from belimumab.pharmacy.models import Infusion
+from belimumab.pharmacy.models import Infusion, InfusionLot
 from belimumab.stock.demo import demo_lots_receive
 
 
@@ -138,6 +139,7 @@ def run_size(engine: str, patients: int, runs: int, work: Path) -> list[Measure]
     out.append(measure(engine, patients, "timeline", runs, lambda i: _ok(clinician.get(timeline))))
 
     out.extend(_infusion_posts(engine, patients, runs, pharmacist, users, today))
+    out.extend(_stock_pages(engine, patients, runs, pharmacist))
     out.extend(_audit_questions(engine, patients, runs, users, today, busiest))
     out.extend(_sheets_pdf(engine, patients, runs, users["bench-pharmacist"]))
 
@@ -163,6 +165,20 @@ def run_size(engine: str, patients: int, runs: int, work: Path) -> list[Measure]
             ),
         )
     )
+    return out
+
+
+def _stock_pages(engine: str, patients: int, runs: int, pharmacist: Client) -> list[Measure]:
+    """The stock page and the traceability of the lot the infusions just posted drew most from
+    (issue 14: queries constant whatever the cohort)."""
+    stock = reverse("stock:stock")
+    out = [measure(engine, patients, "stock", runs, lambda i: _ok(pharmacist.get(stock)))]
+    drawn = InfusionLot.objects.values("lot_id").annotate(n=Count("pk")).order_by("-n").first()
+    if drawn is not None:
+        lot = reverse("pharmacy:lot_traceability", args=[drawn["lot_id"]])
+        out.append(
+            measure(engine, patients, "lot traceability", runs, lambda i: _ok(pharmacist.get(lot)))
+        )
     return out
 
 

@@ -34,6 +34,9 @@ def test_the_bench_runs_every_step_on_a_small_cohort(tmp_path):
         "worklist",
         "timeline",
         "infusion POST",
+        "planning",
+        "stock",
+        "lot traceability",
         "PDF of 40 sheets",
         "dashboard",
     ):
