@@ -94,17 +94,20 @@ def infusion_sheet_reprint(request: HttpRequest, pk: int) -> HttpResponse:
     infusion = printing.sheet_infusion(pk)
     if infusion is None:
         raise Http404
+    _reprint(request, printing.sheet(infusion))
+    return redirect("pharmacy:infusion_sheet", pk=infusion.pk)
+
+
+def _reprint(request: HttpRequest, printable: printing.Printable) -> None:
+    """Print the next version of a sheet or a day's sheets, and say so (or why not)."""
     try:
-        printed = printing.printed_sheet_reprint(
-            printable=printing.sheet(infusion), user=request.user
-        )
+        printed = printing.printed_sheet_reprint(printable=printable, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(
             request, _("Corrected version %(version)s printed.") % {"version": printed.version}
         )
-    return redirect("pharmacy:infusion_sheet", pk=infusion.pk)
 
 
 @require_GET
@@ -139,16 +142,7 @@ def day_sheets_pdf(request: HttpRequest) -> HttpResponse:
 def day_sheets_reprint(request: HttpRequest) -> HttpResponse:
     _check_print(request)
     day = _day(request.POST.get("date"))
-    try:
-        printed = printing.printed_sheet_reprint(
-            printable=printing.day_sheets(day), user=request.user
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, _("Corrected version %(version)s printed.") % {"version": printed.version}
-        )
+    _reprint(request, printing.day_sheets(day))
     return redirect(f"{reverse('pharmacy:day_sheets')}?date={day.isoformat()}")
 
 
