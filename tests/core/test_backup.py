@@ -16,11 +16,9 @@ def _snapshot() -> dict[str, list]:
         rows = serializers.serialize(
             "python", model.objects.order_by("pk"), use_natural_foreign_keys=True
         )
+        many = {field.name for field in model._meta.many_to_many}
         for row in rows:  # many-to-many lists come in no particular order
-            row["fields"] = {
-                k: sorted(v) if isinstance(v, list) and k == "permissions" else v
-                for k, v in row["fields"].items()
-            }
+            row["fields"] = {k: sorted(v) if k in many else v for k, v in row["fields"].items()}
         snapshot[model._meta.label] = rows
     return snapshot
 
