@@ -300,3 +300,19 @@ def test_only_the_apps_static_files_are_read():
         assert static_file(url) is None, url
         with pytest.raises(ValueError):
             static_fetcher()().fetch(url)
+
+
+@pytest.mark.parametrize("sheets", [3, 8])
+def test_the_days_page_reads_a_constant_number_of_queries(
+    client_for, make_patient, make_infusion, sheets, django_assert_num_queries
+):
+    for n in range(sheets):
+        make_infusion(make_patient(code=f"Q{n:02d}", start=DAY), DAY, vials_120=6)
+    client = client_for("pharmacist")
+    url = f"{reverse('pharmacy:day_sheets')}?date={DAY.isoformat()}"
+    # session, user, permissions (2), the day's infusions with their patients, the archive, the
+    # session saved (savepoint, UPDATE, release): 9 whatever the number of sheets
+    with django_assert_num_queries(9):
+        response = client.get(url)
+    page = response.content.decode()
+    assert all(f"Q{n:02d}" in page for n in range(sheets))
