@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # after the sessions: pushes the idle expiry forward, at most once a minute
+    "belimumab.accounts.sessions.session_refresh_middleware",
     "django.middleware.locale.LocaleMiddleware",
     # after the language is chosen (its 400 page is in the user's language), before the login:
     # 405 for PUT/DELETE/PATCH..., 400 for a NUL character in the address (core/middleware.py)
@@ -321,7 +323,10 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", "30") * 60
-SESSION_SAVE_EVERY_REQUEST = True  # idle expiry: each request pushes the expiry forward
+# Idle expiry: a request pushes the expiry forward, saving the session at most once a minute
+# (accounts/sessions.py) rather than at every page (SESSION_SAVE_EVERY_REQUEST).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SECURE = not DEBUG

@@ -14,7 +14,7 @@ from typing import TypedDict, TypeVar
 
 from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format, localize
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from belimumab.core import labels
 from belimumab.domain.worklist import FIRST_INFUSION
@@ -22,6 +22,11 @@ from belimumab.patients.models import Route
 from belimumab.pharmacy.selectors import WorklistRow
 
 K = TypeVar("K", bound=Hashable)
+
+
+# Distinct values a label table keeps before it starts again: weights, doses and dates of a
+# cohort are a few thousand; the bound only matters to a process that lives for years.
+_MAX_LABELS = 4096
 
 
 class _Labels(dict[K, str]):
@@ -32,6 +37,8 @@ class _Labels(dict[K, str]):
         self.label = label
 
     def __missing__(self, key: K) -> str:
+        if len(self) >= _MAX_LABELS:
+            self.clear()
         self[key] = text = self.label(key)
         return text
 
@@ -111,7 +118,9 @@ def number(value: Decimal | None, places: int) -> str:
 class WorklistWords:
     """Every label of a worklist page, each built once per distinct value: the template's
     filters and plural tags cost tens of microseconds each, and a page has 100 rows. One for
-    the whole page: its four sections share most dates, doses, cycles and routes."""
+    the whole page: its four sections share most dates, doses, cycles and routes. Labels
+    depend on the language only (translations and formats are fixed while a process runs), so
+    pages share one per language: `worklist_words()`."""
 
     def __init__(self) -> None:
         self.routes: dict[str, str] = {}
@@ -142,6 +151,18 @@ class WorklistWords:
         if opened not in self.vials:
             self.vials[opened] = vials_text(opened)
         return self.vials[opened]
+
+
+_WORDS: dict[str, WorklistWords] = {}
+
+
+def worklist_words() -> WorklistWords:
+    """The labels of the active language, kept for the life of the process: a worklist page
+    then formats only the dates, weights and doses no earlier page of that language showed."""
+    language = get_language() or ""
+    if language not in _WORDS:
+        _WORDS[language] = WorklistWords()
+    return _WORDS[language]
 
 
 def worklist_lines(

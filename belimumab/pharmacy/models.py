@@ -200,6 +200,13 @@ class CourseSchedule(models.Model):
             models.Index(
                 fields=["next_due", "patient_code", "course"], name="courseschedule_next_due"
             ),
+            # the worklist's "first infusion due": a few dozen among 10,000 courses, which the
+            # index above can only find by reading every course (a sequential scan)
+            models.Index(
+                fields=["next_due", "patient_code", "course"],
+                condition=models.Q(given_count=0),
+                name="courseschedule_first_due",
+            ),
         ]
 
     def __str__(self) -> str:

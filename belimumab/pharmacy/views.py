@@ -28,7 +28,7 @@ from belimumab.core.views import save_form
 from belimumab.domain.worklist import DUE, FIRST_INFUSION, OVERDUE, TO_REVIEW
 from belimumab.patients.models import Patient, Route
 from belimumab.pharmacy import doses, draws, selectors, services, traceability
-from belimumab.pharmacy.display import WorklistWords, vials_text, worklist_lines
+from belimumab.pharmacy.display import vials_text, worklist_lines, worklist_words
 from belimumab.pharmacy.forms import InfusionForm, parse_day
 from belimumab.pharmacy.models import Infusion
 
@@ -53,7 +53,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         if request.user.has_perm("pharmacy.add_infusion")
         else None,
         "end_url": _end_follow_up_url(request, app),
-        "words": WorklistWords(),
+        "words": worklist_words(),
     }
     titles = {
         DUE: (_("Due"), "primary"),

@@ -1,14 +1,21 @@
 import os
 import subprocess
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,9 +54,53 @@ def test_strong_password_is_accepted(users):
     validate_password("Lupus-Belimumab-Strasbourg-2026", users["pharmacist"])
 
 
-def test_sessions_expire_after_idle_time():
+def _expiry(client: Client):
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_sessions_expire_after_thirty_idle_minutes(users):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    client = Client()
+    assert _login(client, "pharmacist", "pw-for-tests-only").status_code == 302
+    assert client.get(reverse("pharmacy:worklist")).status_code == 200
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    response = client.get(reverse("pharmacy:worklist"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_a_request_pushes_the_idle_expiry_forward_at_most_once_a_minute(users):
+    client = Client()
+    client.force_login(users["pharmacist"])
+    worklist = reverse("pharmacy:worklist")
+    start = time.time()
+    with mock.patch("belimumab.accounts.sessions.time.time", return_value=start):
+        first = client.get(worklist)  # never pushed since the login: saved, cookie renewed
+    assert settings.SESSION_COOKIE_NAME in first.cookies
+    pushed = _expiry(client)
+    assert pushed > timezone.now() + timedelta(minutes=29)
+    with (
+        mock.patch("belimumab.accounts.sessions.time.time", return_value=start + 59),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        again = client.get(worklist)
+    assert settings.SESSION_COOKIE_NAME not in again.cookies
+    assert not [q for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert _expiry(client) == pushed
+    with mock.patch("belimumab.accounts.sessions.time.time", return_value=start + 60):
+        later = client.get(worklist)
+    assert settings.SESSION_COOKIE_NAME in later.cookies
+    assert _expiry(client) > pushed
+
+
+def test_a_logout_is_not_undone_by_the_refresh(users):
+    client = Client()
+    client.force_login(users["pharmacist"])
+    key = client.session.session_key
+    assert client.post(reverse("logout")).status_code == 302
+    assert not Session.objects.filter(session_key=key).exists()
+    assert client.get(reverse("pharmacy:worklist")).status_code == 302
 
 
 def test_every_page_has_a_csp_without_inline_scripts(client_for):

@@ -15,8 +15,8 @@ from tests.clinical.conftest import D0, add_dose, add_lab, add_visit
 
 pytestmark = pytest.mark.django_db
 
-# Request: session, user, user permissions, group permissions, and the session saved at each
-# request (savepoint, update, release: idle expiry) = 7.
+# Request: session, user, user permissions, group permissions, and the session saved by the
+# first request since the login (savepoint, update, release: idle expiry) = 7.
 # Page: the patient, then patient_records: courses, visits, labs, treatments, infusions,
 # adverse events (with their infusion), adjudications (with their author) = 8.
 # 15, the department's settings read once (+1) and the INSERT logging who opened the record (+1)

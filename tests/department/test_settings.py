@@ -427,10 +427,9 @@ def test_the_settings_page_reads_in_constant_queries(client_for, django_assert_n
     for k in range(n):
         price_add(120, f"{130 + k}.00", MARCH + timedelta(days=k))
     client = client_for("administrator")
-    client.get(SETTINGS)  # content types and permissions cached once per process
-    # request: session, user, user and group permissions, session saved (savepoint, update,
-    # release) = 7; page: the department, its prices, its lab tests, and the history of each of
-    # the three (with their users) = 6
-    with django_assert_num_queries(13):
+    client.get(SETTINGS)  # content types and permissions cached once per process; session pushed
+    # request: session, user, user and group permissions = 4; page: the department, its prices,
+    # its lab tests, and the history of each of the three (with their users) = 6
+    with django_assert_num_queries(10):
         response = client.get(SETTINGS)
     assert len(response.context["prices"]) == 2 + n

@@ -82,8 +82,8 @@ def test_the_approval_list_reads_a_fixed_number_of_queries(
     _fill(sender, ready, unknown)
     client = client_for("clinician")
     # session, user, user and group permissions, 2 lists (patient, message, sender and the
-    # corrected result joined) + 2 counts, the session saved again (idle expiry: savepoint,
-    # update, release)
+    # corrected result joined) + 2 counts, the session saved (the first request since the
+    # login: savepoint, update, release)
     with django_assert_num_queries(11):
         response = client.get(reverse("labfeed:pending"))
     assert response.status_code == 200

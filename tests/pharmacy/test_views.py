@@ -86,8 +86,8 @@ def test_worklist_query_count_is_constant(
     _cohort(make_patient, make_infusion, today, n)  # 4 and 48 patients
     client = client_for("pharmacist")
     # session, user, user permissions, group permissions; the counts of the 4 sections (one
-    # query) and the page of each with course, patient and regimen; and the session saved at
-    # every request (savepoint, update, release: SESSION_SAVE_EVERY_REQUEST); the department's
+    # query) and the page of each with course, patient and regimen; and the session saved by
+    # the first request since the login (savepoint, update, release); the department's
     # settings once (days ahead, page size, rounding tolerance)
     with django_assert_num_queries(13):
         response = client.get(reverse("pharmacy:worklist"))
@@ -173,6 +173,29 @@ def test_worklist_marks_the_delay_apart_from_past_missed_cycles(
     assert 'data-rounded-from="810"' in ontime and "(810)</span>" in ontime
     assert f"2 {TIMES} 400 mg" in ontime
     assert "O&#x27;BRIEN &lt;B&gt; Claire" in html and 'data-patient="ODD&lt;&amp;&gt;"' in html
+
+
+def test_worklist_labels_shared_between_pages_follow_each_pages_language(
+    client_for, make_patient, make_infusion, today
+):
+    """The worklist's dates, weights and delays are formatted once per language and process
+    (display.worklist_words): French, English, then French again, each in its own words."""
+    patient = make_patient(code="LANG", start=today - timedelta(days=96))
+    for day in (96, 82, 68):
+        make_infusion(patient, today - timedelta(days=day), weight="72.5")
+    client = client_for("pharmacist")
+    due = (today - timedelta(days=40)).strftime
+
+    def row(language: str) -> str:
+        client.cookies["django_language"] = language
+        return _row_html(client.get(reverse("pharmacy:worklist")).content.decode(), "LANG")
+
+    french = row("fr")
+    assert "72,5" in french and "40 jours de retard" in french and due("%d/%m/%Y") in french
+    english = row("en")
+    assert "72.5" in english and "40 days late" in english and due("%d/%m/%Y") in english
+    assert "72,5" not in english and "jours" not in english
+    assert row("fr") == french
 
 
 def test_a_row_to_review_offers_the_end_of_follow_up(

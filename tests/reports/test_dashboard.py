@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 URL = "reports:dashboard"
 # session, user, the user's and the groups' permissions, the seven reads of the cohort, then the
-# session saved (SESSION_SAVE_EVERY_REQUEST: a transaction around one UPDATE), and the
+# session saved (the first request since the login: a transaction around one UPDATE), and the
 # department's settings (windows, bands, prices, lab ranges) read once.
 DASHBOARD_QUERIES = 15
 

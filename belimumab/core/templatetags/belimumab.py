@@ -1,11 +1,16 @@
+import functools
 import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.db import models
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, translation
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from belimumab.core import labels, plausibility
 
@@ -71,6 +76,35 @@ def record_url(context: template.Context, name: str, *args: object) -> str:
     if key not in cache:
         cache[key] = pk_url(name, *fixed, current_app=app)
     return cache[key](pk)
+
+
+@functools.cache
+def _choice_labels(model: type[models.Model], name: str, language: str | None) -> dict[Any, str]:
+    field = model._meta.get_field(name)
+    with translation.override(language):
+        return {value: str(label) for value, label in field.flatchoices}  # type: ignore[union-attr]
+
+
+@register.filter
+def display(record: models.Model, name: str) -> Any:
+    """{{ lab|display:"test" }}: `lab.get_test_display()`, with each field's labels translated
+    once per language and process. Django's method rebuilds and translates every choice of the
+    field at each call: 8 translations per lab row, a few hundred on a long timeline."""
+    value = getattr(record, name)
+    return _choice_labels(type(record), name, translation.get_language()).get(value, value)
+
+
+@register.simple_tag
+def tristate(value: bool | None) -> SafeString:
+    """{% tristate row.lldas %}: a yes badge, a no badge, or a dash for "not enough data" (a
+    tag rather than an included template: three per visit row of a timeline)."""
+    if value is True:
+        return format_html('<span class="badge text-bg-success">{}</span>', gettext("yes"))
+    if value is False:
+        return format_html('<span class="badge text-bg-light border">{}</span>', gettext("no"))
+    return format_html(
+        '<span class="text-body-secondary" title="{}">—</span>', gettext("Not enough data")
+    )
 
 
 @register.filter
