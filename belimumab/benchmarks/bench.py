@@ -35,9 +35,11 @@ from django.utils import timezone
 from belimumab.clinical.models import AdverseEvent, LabResult, TreatmentDose, Visit
 from belimumab.cohort_io.generator import generate_cohort, write_csv_files
 from belimumab.cohort_io.services import cohort_import
+from belimumab.domain.defaults import DEMO_GTINS
 from belimumab.patients.models import Course, Patient
 from belimumab.pharmacy import printing
 from belimumab.pharmacy.models import Infusion, InfusionLot
+from belimumab.stock import services as stock_services
 from belimumab.stock.demo import demo_lots_receive
 
 
@@ -266,6 +268,18 @@ def _infusion_posts(
         return []
     checker = users["bench-checker"].pk
     preparer = users["bench-pharmacist"].pk
+    # each POST draws its vials from stock (6 x 120 mg for 70 kg): a delivery sized for every
+    # run, the warm-up and the memory run, beside the demonstration lots (65 vials of 120 mg)
+    stock_services.lot_receive(
+        presentation="iv120",
+        number="BENCH-120",
+        expiry=today + timedelta(days=365),
+        vials=6 * (runs + 2),
+        on_date=today,
+        user=users["bench-pharmacist"],
+        gtin=DEMO_GTINS["iv120"][0],
+        reason="bench delivery",
+    )
 
     def post(i: int) -> None:
         patient_id = ongoing[(i + 1) % len(ongoing)]
