@@ -43,6 +43,7 @@ from belimumab.reports.joins import (
     days,
     doses_in_force,
     drug_doses,
+    float_vial_plan,
     interruption_gaps,
     lookup,
     missed_cycles,
@@ -510,15 +511,9 @@ def _costed_infusions(
     iv = inf["route"] == "iv"
     recorded = (inf["vials_120"] + inf["vials_400"]) > 0
     inf["vials_estimated"] = iv & ~recorded
-    plans: dict[float, dosing.VialPlan] = {}
 
     def plan(dose: float) -> dosing.VialPlan:
-        if dose not in plans:
-            amount = to_decimal(dose)
-            if amount is None:
-                raise ValueError("an infusion without a dose has no vial plan")
-            plans[dose] = dosing.vial_plan(amount, params.vial_sizes)
-        return plans[dose]
+        return float_vial_plan(dose, params.vial_sizes)
 
     estimated = inf["vials_estimated"].to_numpy()
     prepared = inf["prepared_dose_mg"].to_numpy()

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from belimumab.domain import dosing
 from belimumab.domain.response import TIMEPOINTS
 from belimumab.domain.treatments import PREDNISONE_PER_MG
 
@@ -57,6 +58,21 @@ def to_decimal(value: Any) -> Decimal | None:
     if value is None or pd.isna(value):
         return None
     return _float_decimal(float(value))
+
+
+@functools.lru_cache(maxsize=16384)
+def _float_plan(dose: float, vial_sizes: tuple[int, ...]) -> dosing.VialPlan:
+    amount = to_decimal(dose)
+    if amount is None:
+        raise ValueError("an infusion without a dose has no vial plan")
+    return dosing.vial_plan(amount, vial_sizes)
+
+
+def float_vial_plan(dose: float, vial_sizes: tuple[int, ...]) -> dosing.VialPlan:
+    """`dosing.vial_plan` of a float dose (`to_decimal`), kept for the process: the plan is a
+    pure function of the dose, and every report, dashboard and export asks again for the same
+    few thousand distinct doses (an exhaustive search each)."""
+    return _float_plan(float(dose), tuple(vial_sizes))
 
 
 def py_dates(values: pd.Series) -> list[date | None]:

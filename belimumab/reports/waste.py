@@ -40,9 +40,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from belimumab.domain import dosing
 from belimumab.reports.dataset import Params, prices_on_dates
-from belimumab.reports.joins import to_decimal
+from belimumab.reports.joins import float_vial_plan
 
 # The figures of a month, in the report's order (the total has the same keys).
 MONTH_FIGURES = (
@@ -76,12 +75,10 @@ def infusion_waste(infusions: pd.DataFrame, params: Params, as_of: date) -> pd.D
     per_mg = np.divide(cost, opened, out=np.zeros(len(iv)), where=opened > 0)
     iv["waste_cost"] = cents(waste * per_mg)
     # the exact dose's plan, once per distinct dose (a cohort has a few hundred)
-    plans: dict[float, dosing.VialPlan] = {}
-    for dose in iv["prescribed_dose_mg"].unique().tolist():
-        amount = to_decimal(dose)
-        if amount is None:
-            raise ValueError("an infusion without a prescribed dose has no vial plan")
-        plans[dose] = dosing.vial_plan(amount, params.vial_sizes)
+    plans = {
+        dose: float_vial_plan(dose, params.vial_sizes)
+        for dose in iv["prescribed_dose_mg"].unique().tolist()
+    }
     exact_cost = np.zeros(len(iv))
     for size in (120, 400):
         per_dose = {dose: plan.count(size) for dose, plan in plans.items()}
@@ -122,8 +119,9 @@ def waste_by_month(infusions: pd.DataFrame, params: Params, as_of: date) -> dict
         span = np.arange(key.min(), key.max() + 1)
         # one grouped sum; the months without an infusion get zeros
         sums = values.groupby(key).sum().reindex(span, fill_value=0.0)
+        # plain dicts rather than `iterrows` (a Series built per month, ten years of months)
         months = [
             {"month": str(np.datetime64(int(month), "M")), **_figures(row)}
-            for month, row in sums.iterrows()
+            for month, row in zip(sums.index, sums.to_dict("records"), strict=True)
         ]
     return {"months": months, "total": _figures(total)}
