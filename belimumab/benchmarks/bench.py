@@ -250,6 +250,21 @@ def _load_cohort(engine: str, patients: int, folder: Path, today: date) -> list[
     ]
 
 
+def _bench_delivery(runs: int, user: User, today: date) -> None:
+    # each POST draws its vials from stock (6 x 120 mg for 70 kg): a delivery sized for every
+    # run, the warm-up and the memory run, beside the demonstration lots (65 vials of 120 mg)
+    stock_services.lot_receive(
+        presentation="iv120",
+        number="BENCH-120",
+        expiry=today + timedelta(days=365),
+        vials=6 * (runs + 2),
+        on_date=today,
+        user=user,
+        gtin=DEMO_GTINS["iv120"][0],
+        reason="bench delivery",
+    )
+
+
 def _infusion_posts(
     engine: str,
     patients: int,
@@ -268,18 +283,7 @@ def _infusion_posts(
         return []
     checker = users["bench-checker"].pk
     preparer = users["bench-pharmacist"].pk
-    # each POST draws its vials from stock (6 x 120 mg for 70 kg): a delivery sized for every
-    # run, the warm-up and the memory run, beside the demonstration lots (65 vials of 120 mg)
-    stock_services.lot_receive(
-        presentation="iv120",
-        number="BENCH-120",
-        expiry=today + timedelta(days=365),
-        vials=6 * (runs + 2),
-        on_date=today,
-        user=users["bench-pharmacist"],
-        gtin=DEMO_GTINS["iv120"][0],
-        reason="bench delivery",
-    )
+    _bench_delivery(runs, users["bench-pharmacist"], today)
 
     def post(i: int) -> None:
         patient_id = ongoing[(i + 1) % len(ongoing)]
